@@ -1,0 +1,21 @@
+/* Small string-to-number helpers with QEMU's suffix conventions. */
+#ifndef UTIL_CUTILS_H
+#define UTIL_CUTILS_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <inttypes.h>
+
+/*
+ * Parses "512", "512M", "1.5G", "4k": a number with an optional B/K/M/G/T/P/E
+ * suffix (case-insensitive, powers of 1024). A bare number is multiplied by
+ * default_unit (1 for byte sizes, 1 MiB for -m, as QEMU does).
+ */
+bool parse_size(const char *str, uint64_t default_unit, uint64_t *out,
+                GError **errp);
+/* Parses a whole unsigned integer in decimal, or hex with 0x. */
+bool parse_uint64(const char *str, uint64_t *out, GError **errp);
+/* on/off/yes/no/true/false. */
+bool parse_bool(const char *str, bool *out, GError **errp);
+
+#endif

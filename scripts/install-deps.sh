@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs every Debian package pcvm needs to build, run and test.
+# Idempotent: packages already present are left alone by apt-get.
+set -e
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+build="build-essential meson ninja-build pkg-config libglib2.0-dev
+       libpixman-1-dev libsdl2-dev libaio-dev zlib1g-dev libslirp-dev
+       libjson-glib-dev"
+guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
+       busybox-static"
+tests="qemu-system-x86 qemu-utils linux-image-amd64 seabios kmod"
+
+missing=
+for p in $build $guest $tests; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

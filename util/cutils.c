@@ -1,0 +1,91 @@
+/* Number parsing with QEMU's size suffix rules. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cutils.h"
+#include "util/error.h"
+
+static int suffix_shift(char c)
+{
+    switch (g_ascii_toupper(c)) {
+    case 'B': return 0;
+    case 'K': return 10;
+    case 'M': return 20;
+    case 'G': return 30;
+    case 'T': return 40;
+    case 'P': return 50;
+    case 'E': return 60;
+    default: return -1;
+    }
+}
+
+bool parse_size(const char *str, uint64_t default_unit, uint64_t *out,
+                GError **errp)
+{
+    char *end;
+    double mantissa;
+    uint64_t unit = default_unit;
+
+    errno = 0;
+    if (!*str || g_ascii_isspace(*str) || *str == '-') {
+        return error_setg(errp, "invalid size '%s'", str);
+    }
+    mantissa = g_ascii_strtod(str, &end);
+    if (errno || end == str || mantissa < 0) {
+        return error_setg(errp, "invalid size '%s'", str);
+    }
+    if (*end) {
+        int shift = suffix_shift(*end);
+
+        if (shift < 0 || end[1]) {
+            return error_setg(errp, "invalid size '%s'", str);
+        }
+        unit = 1ull << shift;
+    }
+    /* A fraction only makes sense with a unit bigger than a byte. */
+    if (mantissa != floor(mantissa) && unit == 1) {
+        return error_setg(errp, "invalid size '%s'", str);
+    }
+    if (mantissa * (double)unit >= 18446744073709551616.0) {
+        return error_setg(errp, "size '%s' is too large", str);
+    }
+    *out = (uint64_t)(mantissa * (double)unit);
+    return true;
+}
+
+bool parse_uint64(const char *str, uint64_t *out, GError **errp)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    if (!*str || *str == '-' || g_ascii_isspace(*str)) {
+        return error_setg(errp, "'%s' is not a number", str);
+    }
+    v = strtoull(str, &end, 0);
+    if (errno || *end) {
+        return error_setg(errp, "'%s' is not a number", str);
+    }
+    *out = v;
+    return true;
+}
+
+bool parse_bool(const char *str, bool *out, GError **errp)
+{
+    static const char *const yes[] = {"on", "yes", "true", "y"};
+    static const char *const no[] = {"off", "no", "false", "n"};
+
+    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+        if (!strcmp(str, yes[i])) {
+            *out = true;
+            return true;
+        }
+        if (!strcmp(str, no[i])) {
+            *out = false;
+            return true;
+        }
+    }
+    return error_setg(errp, "'%s' is not on/off", str);
+}
