@@ -1,5 +1,7 @@
-#include <stdio.h>
-int main(void)
+/* pcvm: a QEMU-compatible PC virtual machine monitor on /dev/kvm. */
+#include "system/system.h"
+
+int main(int argc, char **argv)
 {
-    return 0;
+    return pcvm_main(argc, argv);
 }

@@ -1,0 +1,549 @@
+/*
+ * The device type registry, properties, and the machine -> bus -> device
+ * tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chardev/char.h"
+#include "hw/core/device.h"
+#include "util/cutils.h"
+#include "util/error.h"
+#include "util/keyval.h"
+
+static GHashTable *classes; /* name -> DeviceClass * */
+
+void device_class_register(DeviceClass *dc)
+{
+    if (!classes) {
+        classes = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    g_assert(!g_hash_table_contains(classes, dc->name));
+    g_hash_table_insert(classes, (gpointer)dc->name, dc);
+}
+
+DeviceClass *device_class_find(const char *name)
+{
+    return classes ? g_hash_table_lookup(classes, name) : NULL;
+}
+
+bool device_class_is(DeviceClass *dc, const char *type_name)
+{
+    while (dc) {
+        if (!strcmp(dc->name, type_name)) {
+            return true;
+        }
+        dc = dc->parent ? device_class_find(dc->parent) : NULL;
+    }
+    return false;
+}
+
+static gint class_name_order(gconstpointer a, gconstpointer b)
+{
+    const DeviceClass *x = *(DeviceClass *const *)a;
+    const DeviceClass *y = *(DeviceClass *const *)b;
+
+    return strcmp(x->name, y->name);
+}
+
+GPtrArray *device_class_list(void)
+{
+    GPtrArray *list = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer value;
+
+    if (classes) {
+        g_hash_table_iter_init(&it, classes);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+            g_ptr_array_add(list, value);
+        }
+    }
+    g_ptr_array_sort(list, class_name_order);
+    return list;
+}
+
+static const char *const category_names[DEVICE_CATEGORY_MAX] = {
+    [DEVICE_CATEGORY_MISC] = "Misc devices",
+    [DEVICE_CATEGORY_INPUT] = "Input devices",
+    [DEVICE_CATEGORY_DISPLAY] = "Display devices",
+    [DEVICE_CATEGORY_NETWORK] = "Network devices",
+    [DEVICE_CATEGORY_STORAGE] = "Storage devices",
+    [DEVICE_CATEGORY_SOUND] = "Sound devices",
+    [DEVICE_CATEGORY_BRIDGE] = "Controller/Bridge/Hub devices",
+};
+
+/* The same layout as QEMU's "-device help". */
+void device_class_print_help(FILE *out)
+{
+    g_autoptr(GPtrArray) list = device_class_list();
+
+    for (int cat = 0; cat < DEVICE_CATEGORY_MAX; cat++) {
+        bool header = false;
+
+        for (unsigned i = 0; i < list->len; i++) {
+            DeviceClass *dc = g_ptr_array_index(list, i);
+
+            if (dc->category != cat || !dc->user_creatable || dc->abstract) {
+                continue;
+            }
+            if (!header) {
+                fprintf(out, "%s%s:\n", cat ? "\n" : "", category_names[cat]);
+                header = true;
+            }
+            fprintf(out, "name \"%s\"", dc->name);
+            if (dc->bus_type) {
+                fprintf(out, ", bus %s", dc->bus_type);
+            }
+            if (dc->description) {
+                fprintf(out, ", desc \"%s\"", dc->description);
+            }
+            fputc('\n', out);
+        }
+    }
+}
+
+static const char *property_type_name(PropertyType type)
+{
+    static const char *const names[] = {
+        [PROP_BOOL] = "bool", [PROP_UINT8] = "uint8", [PROP_UINT16] = "uint16",
+        [PROP_UINT32] = "uint32", [PROP_UINT64] = "uint64",
+        [PROP_INT32] = "int32", [PROP_SIZE] = "size", [PROP_STRING] = "str",
+        [PROP_CHARDEV] = "str",
+    };
+    return names[type];
+}
+
+static char *property_default_string(const Property *p)
+{
+    switch (p->type) {
+    case PROP_BOOL:
+        return g_strdup(p->default_value ? "true" : "false");
+    case PROP_INT32:
+        return g_strdup_printf("%d", (int32_t)p->default_value);
+    case PROP_STRING:
+        return p->default_string ? g_strdup_printf("\"%s\"", p->default_string)
+                                 : NULL;
+    case PROP_CHARDEV:
+        return NULL;
+    default:
+        return g_strdup_printf("%" PRIu64, p->default_value);
+    }
+}
+
+/* Every property of dc and of its parents. */
+static void class_properties(DeviceClass *dc, GPtrArray *out)
+{
+    for (; dc; dc = dc->parent ? device_class_find(dc->parent) : NULL) {
+        for (const Property *p = dc->props; p && p->name; p++) {
+            g_ptr_array_add(out, (gpointer)p);
+        }
+    }
+}
+
+void device_class_print_properties(DeviceClass *dc, FILE *out)
+{
+    g_autoptr(GPtrArray) props = g_ptr_array_new();
+
+    class_properties(dc, props);
+    if (!props->len) {
+        fprintf(out, "There are no options for %s.\n", dc->name);
+        return;
+    }
+    fprintf(out, "%s options:\n", dc->name);
+    for (unsigned i = 0; i < props->len; i++) {
+        const Property *p = g_ptr_array_index(props, i);
+        g_autofree char *def = property_default_string(p);
+        g_autofree char *left =
+            g_strdup_printf("%s=<%s>", p->name, property_type_name(p->type));
+
+        fprintf(out, "  %-24s", left);
+        if (p->description || def) {
+            fprintf(out, " - %s", p->description ? p->description : "");
+            if (def) {
+                fprintf(out, "%s(default: %s)", p->description ? " " : "", def);
+            }
+        }
+        fputc('\n', out);
+    }
+}
+
+static const Property *property_find(DeviceClass *dc, const char *name)
+{
+    for (; dc; dc = dc->parent ? device_class_find(dc->parent) : NULL) {
+        for (const Property *p = dc->props; p && p->name; p++) {
+            if (!strcmp(p->name, name)) {
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void property_set_default(DeviceState *dev, const Property *p)
+{
+    void *field = (uint8_t *)dev + p->offset;
+
+    switch (p->type) {
+    case PROP_BOOL:
+        *(bool *)field = p->default_value;
+        break;
+    case PROP_UINT8:
+        *(uint8_t *)field = p->default_value;
+        break;
+    case PROP_UINT16:
+        *(uint16_t *)field = p->default_value;
+        break;
+    case PROP_UINT32:
+        *(uint32_t *)field = p->default_value;
+        break;
+    case PROP_INT32:
+        *(int32_t *)field = p->default_value;
+        break;
+    case PROP_UINT64:
+    case PROP_SIZE:
+        *(uint64_t *)field = p->default_value;
+        break;
+    case PROP_STRING:
+        *(char **)field = g_strdup(p->default_string);
+        break;
+    case PROP_CHARDEV:
+        ((CharFrontend *)field)->mux_index = -1;
+        break;
+    }
+}
+
+DeviceState *device_new(const char *type_name)
+{
+    DeviceClass *dc = device_class_find(type_name);
+    DeviceState *dev;
+    g_autoptr(GPtrArray) props = g_ptr_array_new();
+
+    g_assert(dc && !dc->abstract);
+    dev = g_malloc0(dc->instance_size);
+    dev->klass = dc;
+    dev->child_buses = g_ptr_array_new();
+    class_properties(dc, props);
+    for (unsigned i = 0; i < props->len; i++) {
+        property_set_default(dev, g_ptr_array_index(props, i));
+    }
+    return dev;
+}
+
+static bool property_parse_number(const Property *p, const char *value,
+                                  uint64_t max, uint64_t *out, GError **errp)
+{
+    bool ok = p->type == PROP_SIZE ? parse_size(value, 1, out, NULL)
+                                   : parse_uint64(value, out, NULL);
+
+    if (!ok) {
+        return error_setg(errp, "Parameter '%s' expects %s", p->name,
+                          p->type == PROP_SIZE ? "a size value"
+                                               : "an integer");
+    }
+    if (*out > max) {
+        return error_setg(errp, "Parameter '%s' expects a value up to %" PRIu64,
+                          p->name, max);
+    }
+    return true;
+}
+
+bool device_set_property(DeviceState *dev, const char *name, const char *value,
+                         GError **errp)
+{
+    const Property *p = property_find(dev->klass, name);
+    void *field;
+    uint64_t n;
+
+    if (!p) {
+        return error_setg(errp, "Property '%s.%s' not found", dev->klass->name,
+                          name);
+    }
+    g_assert(!dev->realized);
+    field = (uint8_t *)dev + p->offset;
+    switch (p->type) {
+    case PROP_BOOL:
+        if (!parse_bool(value, field, NULL)) {
+            return error_setg(errp, "Parameter '%s' expects 'on' or 'off'",
+                              name);
+        }
+        return true;
+    case PROP_UINT8:
+        if (!property_parse_number(p, value, UINT8_MAX, &n, errp)) {
+            return false;
+        }
+        *(uint8_t *)field = n;
+        return true;
+    case PROP_UINT16:
+        if (!property_parse_number(p, value, UINT16_MAX, &n, errp)) {
+            return false;
+        }
+        *(uint16_t *)field = n;
+        return true;
+    case PROP_UINT32:
+        if (!property_parse_number(p, value, UINT32_MAX, &n, errp)) {
+            return false;
+        }
+        *(uint32_t *)field = n;
+        return true;
+    case PROP_INT32: {
+        char *end;
+        long long v = strtoll(value, &end, 0);
+
+        if (!*value || *end || v < INT32_MIN || v > INT32_MAX) {
+            return error_setg(errp, "Parameter '%s' expects an integer", name);
+        }
+        *(int32_t *)field = v;
+        return true;
+    }
+    case PROP_UINT64:
+    case PROP_SIZE:
+        return property_parse_number(p, value, UINT64_MAX, field, errp);
+    case PROP_STRING:
+        g_free(*(char **)field);
+        *(char **)field = g_strdup(value);
+        return true;
+    case PROP_CHARDEV: {
+        Chardev *chr = chardev_find(value);
+
+        if (!chr) {
+            return error_setg(errp, "Property '%s.%s' can't find value '%s'",
+                              dev->klass->name, name, value);
+        }
+        return chardev_fe_init(field, chr, errp);
+    }
+    }
+    g_assert_not_reached();
+}
+
+void device_set_property_or_die(DeviceState *dev, const char *name,
+                                const char *value)
+{
+    GError *err = NULL;
+
+    if (!device_set_property(dev, name, value, &err)) {
+        g_error("%s: %s", dev->klass->name, err->message);
+    }
+}
+
+char *device_get_property(DeviceState *dev, const char *name)
+{
+    const Property *p = property_find(dev->klass, name);
+    void *field;
+
+    if (!p) {
+        return NULL;
+    }
+    field = (uint8_t *)dev + p->offset;
+    switch (p->type) {
+    case PROP_BOOL:
+        return g_strdup(*(bool *)field ? "true" : "false");
+    case PROP_UINT8:
+        return g_strdup_printf("%u", *(uint8_t *)field);
+    case PROP_UINT16:
+        return g_strdup_printf("%u", *(uint16_t *)field);
+    case PROP_UINT32:
+        return g_strdup_printf("%u", *(uint32_t *)field);
+    case PROP_INT32:
+        return g_strdup_printf("%d", *(int32_t *)field);
+    case PROP_UINT64:
+    case PROP_SIZE:
+        return g_strdup_printf("%" PRIu64, *(uint64_t *)field);
+    case PROP_STRING:
+        return g_strdup(*(char **)field ? *(char **)field : "");
+    case PROP_CHARDEV: {
+        CharFrontend *fe = field;
+
+        return g_strdup(fe->chr ? fe->chr->id : "");
+    }
+    }
+    return NULL;
+}
+
+BusState *bus_new(DeviceState *parent, const char *type, const char *name)
+{
+    BusState *bus = g_new0(BusState, 1);
+
+    bus->name = g_strdup(name);
+    bus->type = type;
+    bus->parent = parent;
+    bus->children = g_ptr_array_new();
+    if (parent) {
+        g_ptr_array_add(parent->child_buses, bus);
+    }
+    return bus;
+}
+
+BusState *bus_find(BusState *root, const char *type, const char *name)
+{
+    if ((!type || !strcmp(root->type, type)) &&
+        (!name || !strcmp(root->name, name))) {
+        return root;
+    }
+    for (unsigned i = 0; i < root->children->len; i++) {
+        DeviceState *dev = g_ptr_array_index(root->children, i);
+
+        for (unsigned j = 0; j < dev->child_buses->len; j++) {
+            BusState *found =
+                bus_find(g_ptr_array_index(dev->child_buses, j), type, name);
+
+            if (found) {
+                return found;
+            }
+        }
+    }
+    return NULL;
+}
+
+DeviceState *device_find_by_id(BusState *root, const char *id)
+{
+    for (unsigned i = 0; i < root->children->len; i++) {
+        DeviceState *dev = g_ptr_array_index(root->children, i);
+
+        if (dev->id && !strcmp(dev->id, id)) {
+            return dev;
+        }
+        for (unsigned j = 0; j < dev->child_buses->len; j++) {
+            DeviceState *found =
+                device_find_by_id(g_ptr_array_index(dev->child_buses, j), id);
+
+            if (found) {
+                return found;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
+{
+    DeviceClass *dc = dev->klass;
+
+    if (dc->bus_type && (!bus || strcmp(bus->type, dc->bus_type))) {
+        return error_setg(errp, "Device '%s' needs a %s bus", dc->name,
+                          dc->bus_type);
+    }
+    dev->parent_bus = bus;
+    if (bus) {
+        g_ptr_array_add(bus->children, dev);
+    }
+    if (dc->realize && !dc->realize(dev, errp)) {
+        if (bus) {
+            g_ptr_array_remove(bus->children, dev);
+        }
+        dev->parent_bus = NULL;
+        return false;
+    }
+    dev->realized = true;
+    if (dc->reset) {
+        dc->reset(dev);
+    }
+    return true;
+}
+
+DeviceState *device_create_from_options(const char *options, BusState *root,
+                                        GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(options, "driver", errp);
+    const char *driver, *id, *bus_name;
+    DeviceClass *dc;
+    DeviceState *dev;
+    BusState *bus = NULL;
+
+    if (!kv) {
+        return NULL;
+    }
+    driver = keyval_get(kv, "driver");
+    if (!driver) {
+        error_setg(errp, "Parameter 'driver' is missing");
+        return NULL;
+    }
+    dc = device_class_find(driver);
+    if (!dc || dc->abstract) {
+        error_setg(errp, "'%s' is not a valid device model name", driver);
+        return NULL;
+    }
+    if (!dc->user_creatable) {
+        error_setg(errp, "Parameter 'driver' expects a pluggable device type");
+        return NULL;
+    }
+    id = keyval_get(kv, "id");
+    if (id && device_find_by_id(root, id)) {
+        error_setg(errp, "Duplicate device ID '%s'", id);
+        return NULL;
+    }
+    bus_name = keyval_get(kv, "bus");
+    if (dc->bus_type) {
+        bus = bus_find(root, bus_name ? NULL : dc->bus_type, bus_name);
+        if (!bus) {
+            if (bus_name) {
+                error_setg(errp, "Bus '%s' not found", bus_name);
+            } else {
+                error_setg(errp, "No '%s' bus found for device '%s'",
+                           dc->bus_type, driver);
+            }
+            return NULL;
+        }
+    }
+    dev = device_new(driver);
+    dev->id = g_strdup(id);
+    for (unsigned i = 0; i < keyval_count(kv); i++) {
+        const char *key = keyval_key_at(kv, i);
+
+        if (!strcmp(key, "driver") || !strcmp(key, "id") ||
+            !strcmp(key, "bus")) {
+            continue;
+        }
+        if (!device_set_property(dev, key, keyval_value_at(kv, i), errp)) {
+            return NULL; /* the process exits on this error */
+        }
+    }
+    if (!device_realize(dev, bus, errp)) {
+        return NULL;
+    }
+    return dev;
+}
+
+void bus_reset_all(BusState *bus)
+{
+    for (unsigned i = 0; i < bus->children->len; i++) {
+        DeviceState *dev = g_ptr_array_index(bus->children, i);
+
+        for (unsigned j = 0; j < dev->child_buses->len; j++) {
+            bus_reset_all(g_ptr_array_index(dev->child_buses, j));
+        }
+        if (dev->realized && dev->klass->reset) {
+            dev->klass->reset(dev);
+        }
+    }
+}
+
+void bus_print_tree(BusState *bus, GString *out, int indent)
+{
+    g_string_append_printf(out, "%*sbus: %s\n", indent, "", bus->name);
+    g_string_append_printf(out, "%*s  type %s\n", indent, "", bus->type);
+    for (unsigned i = 0; i < bus->children->len; i++) {
+        DeviceState *dev = g_ptr_array_index(bus->children, i);
+        g_autoptr(GPtrArray) props = g_ptr_array_new();
+
+        g_string_append_printf(out, "%*s  dev: %s, id \"%s\"\n", indent, "",
+                               dev->klass->name, dev->id ? dev->id : "");
+        class_properties(dev->klass, props);
+        for (unsigned p = 0; p < props->len; p++) {
+            const Property *prop = g_ptr_array_index(props, p);
+            g_autofree char *v = device_get_property(dev, prop->name);
+
+            g_string_append_printf(out, "%*s    %s = %s%s%s\n", indent, "",
+                                   prop->name,
+                                   prop->type == PROP_STRING ? "\"" : "", v,
+                                   prop->type == PROP_STRING ? "\"" : "");
+        }
+        if (dev->klass->print_info) {
+            dev->klass->print_info(dev, out, indent + 4);
+        }
+        for (unsigned j = 0; j < dev->child_buses->len; j++) {
+            bus_print_tree(g_ptr_array_index(dev->child_buses, j), out,
+                           indent + 4);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+/*
+ * The "pc" machine: RAM below the PCI hole and above 4 GiB, firmware or a
+ * directly booted kernel, the vCPUs, and the legacy ISA devices (COM ports,
+ * debug ports, reset sources). The i440FX/PIIX3 PCI chipset will take over
+ * the ISA bridge, reset control register and firmware interfaces.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/core/loader.h"
+#include "hw/i386/pc.h"
+#include "system/accel.h"
+#include "system/system.h"
+#include "util/error.h"
+
+#define PC_MAX_CPUS 255
+/* Where the PCI hole starts when RAM would not fit below it (i440FX). */
+#define PC_LOWMEM_LIMIT 0xe0000000ull
+#define PC_LOWMEM_SPLIT 0xc0000000ull
+#define BIOS_MAX_SIZE (16ull << 20)
+#define ISA_BIOS_MAX_SIZE (128 << 10)
+
+AddressSpace address_space_memory;
+AddressSpace address_space_io;
+
+static GPtrArray *machine_classes;
+
+void machine_class_register(const MachineClass *mc)
+{
+    if (!machine_classes) {
+        machine_classes = g_ptr_array_new();
+    }
+    g_ptr_array_add(machine_classes, (gpointer)mc);
+}
+
+const MachineClass *machine_class_find(const char *name)
+{
+    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
+        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
+
+        if (!strcmp(mc->name, name) || (mc->alias && !strcmp(mc->alias, name))) {
+            return mc;
+        }
+    }
+    return NULL;
+}
+
+const MachineClass *machine_class_default(void)
+{
+    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
+        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
+
+        if (mc->is_default) {
+            return mc;
+        }
+    }
+    return NULL;
+}
+
+void machine_print_list(FILE *out)
+{
+    fprintf(out, "Supported machines are:\n");
+    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
+        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
+
+        if (mc->alias) {
+            fprintf(out, "%-20s %s (alias of %s)\n", mc->alias,
+                    mc->description, mc->name);
+        }
+        fprintf(out, "%-20s %s%s\n", mc->name, mc->description,
+                mc->is_default ? " (default)" : "");
+    }
+}
+
+/* ---- e820 ------------------------------------------------------------- */
+
+static gint e820_order(gconstpointer a, gconstpointer b)
+{
+    const E820Entry *x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
+                    uint32_t type)
+{
+    E820Entry e = {.addr = addr, .size = size, .type = type};
+
+    g_array_append_val(pcms->e820, e);
+    g_array_sort(pcms->e820, e820_order);
+}
+
+static void pc_e820_init(PCMachineState *pcms)
+{
+    pcms->e820 = g_array_new(false, false, sizeof(E820Entry));
+    /* Conventional memory; its last KiB stands in for an EBDA. */
+    e820_add_entry(pcms, 0, 0x9fc00, E820_RAM);
+    e820_add_entry(pcms, 0x9fc00, 0x400, E820_RESERVED);
+    e820_add_entry(pcms, 0xf0000, 0x10000, E820_RESERVED);
+    e820_add_entry(pcms, 0x100000, pcms->below_4g_mem_size - 0x100000,
+                   E820_RAM);
+    /* KVM's identity-map page and TSS for VMX real mode. */
+    e820_add_entry(pcms, 0xfeffc000, 0x4000, E820_RESERVED);
+    if (pcms->above_4g_mem_size) {
+        e820_add_entry(pcms, 1ull << 32, pcms->above_4g_mem_size, E820_RAM);
+    }
+}
+
+/* ---- memory ----------------------------------------------------------- */
+
+static void pc_memory_init(PCMachineState *pcms)
+{
+    MachineState *ms = pcms->machine;
+
+    if (ms->ram_size >= PC_LOWMEM_LIMIT) {
+        pcms->below_4g_mem_size = PC_LOWMEM_SPLIT;
+    } else {
+        pcms->below_4g_mem_size = ms->ram_size;
+    }
+    pcms->above_4g_mem_size = ms->ram_size - pcms->below_4g_mem_size;
+
+    memory_region_init_ram(&pcms->ram, "pc.ram", ms->ram_size);
+    memory_region_init_alias(&pcms->ram_below_4g, "ram-below-4g", &pcms->ram,
+                             0, pcms->below_4g_mem_size);
+    memory_region_add_subregion(ms->system_memory, 0, &pcms->ram_below_4g);
+    if (pcms->above_4g_mem_size) {
+        memory_region_init_alias(&pcms->ram_above_4g, "ram-above-4g",
+                                 &pcms->ram, pcms->below_4g_mem_size,
+                                 pcms->above_4g_mem_size);
+        memory_region_add_subregion(ms->system_memory, 1ull << 32,
+                                    &pcms->ram_above_4g);
+    }
+}
+
+/* The BIOS sits below 4 GiB; its last 128 KiB also appear below 1 MiB. */
+static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    uint8_t *data;
+    size_t size, isa_size;
+
+    if (!load_file(ms->firmware, &data, &size, errp)) {
+        error_prefix(errp, "could not load PC BIOS '%s'", ms->firmware);
+        return false;
+    }
+    if (size == 0 || size > BIOS_MAX_SIZE || size % 65536) {
+        g_free(data);
+        return error_setg(errp, "PC BIOS '%s' has a size (%zu bytes) that is "
+                          "not a multiple of 64 KiB up to 16 MiB",
+                          ms->firmware, size);
+    }
+    memory_region_init_rom(&pcms->bios, "pc.bios", size);
+    memcpy(memory_region_get_ram_ptr(&pcms->bios), data, size);
+    g_free(data);
+    memory_region_add_subregion(ms->system_memory, (1ull << 32) - size,
+                                &pcms->bios);
+    isa_size = MIN(size, ISA_BIOS_MAX_SIZE);
+    memory_region_init_alias(&pcms->isa_bios, "isa-bios", &pcms->bios,
+                             size - isa_size, isa_size);
+    memory_region_add_subregion_overlap(ms->system_memory,
+                                        0x100000 - isa_size, &pcms->isa_bios,
+                                        1);
+    return true;
+}
+
+static bool pc_kernel_load(PCMachineState *pcms, GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    g_autofree uint8_t *kernel = NULL;
+    size_t size;
+    bool ok;
+
+    if (!load_file(ms->kernel_filename, &kernel, &size, errp)) {
+        return false;
+    }
+    /* The same order QEMU tries: Linux header, PVH note, multiboot. */
+    if (size > 0x206 && !memcmp(kernel + 0x202, "HdrS", 4)) {
+        ok = x86_load_linux(pcms, kernel, size, errp);
+    } else if (elf_has_pvh_note(kernel, size)) {
+        ok = x86_load_pvh(pcms, kernel, size, errp);
+    } else if (multiboot_header_present(kernel, size)) {
+        ok = x86_load_multiboot(pcms, kernel, size, errp);
+    } else {
+        return error_setg(errp, "not a Linux bzImage, PVH ELF or multiboot "
+                          "kernel");
+    }
+    return ok;
+}
+
+/* ---- devices ---------------------------------------------------------- */
+
+static DeviceClass isa_bridge_class = {
+    .name = "isa-bridge",
+    .description = "ISA bridge (stands in until the PIIX3 function)",
+    .category = DEVICE_CATEGORY_BRIDGE,
+    .instance_size = sizeof(DeviceState),
+};
+
+static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
+                                  GError **errp)
+{
+    DeviceState *dev = device_new(type);
+
+    if (!device_realize(dev, pcms->isa->bus, errp)) {
+        return NULL;
+    }
+    return dev;
+}
+
+static bool pc_devices_init(PCMachineState *pcms, GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    IRQLine *isa_irqs[ISA_NUM_IRQS];
+
+    pcms->isa_bridge = device_new("isa-bridge");
+    if (!device_realize(pcms->isa_bridge, ms->main_bus, errp)) {
+        return false;
+    }
+    for (int i = 0; i < ISA_NUM_IRQS; i++) {
+        isa_irqs[i] = ms->gsi[i];
+    }
+    pcms->isa = isa_bus_new(pcms->isa_bridge, ms->system_io,
+                            ms->system_memory, isa_irqs);
+    if (!pc_isa_device(pcms, "port92", errp) ||
+        !pc_isa_device(pcms, "reset-control", errp) ||
+        !pc_isa_device(pcms, "i8042", errp)) {
+        return false;
+    }
+    return system_serial_ports_create(pcms->isa->bus, errp) &&
+           system_debugcon_create(pcms->isa->bus, errp);
+}
+
+static bool pc_cpus_init(PCMachineState *pcms, GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    const AccelOps *accel = accel_current();
+    unsigned count = 0;
+    g_autofree CPUIDEntry *supported = accel->supported_cpuid
+                                           ? accel->supported_cpuid(&count)
+                                           : NULL;
+
+    ms->cpus = g_new0(X86CPU *, ms->smp_cpus);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        X86CPU *cpu = g_new0(X86CPU, 1);
+
+        cpu->index = i;
+        cpu->is_bsp = i == 0;
+        cpu->apic_id = x86_apic_id_from_index(&ms->topology, i);
+        if (!x86_cpu_build_cpuid(cpu, ms->cpu_model, supported, count,
+                                 &ms->topology, ms->smp_cpus, errp)) {
+            error_prefix(errp, "-cpu %s", ms->cpu_model);
+            return false;
+        }
+        ms->cpus[i] = cpu;
+    }
+    return true;
+}
+
+static bool pc_init(MachineState *ms, GError **errp)
+{
+    PCMachineState *pcms = g_new0(PCMachineState, 1);
+    const AccelOps *accel = accel_current();
+
+    pcms->machine = ms;
+    ms->board = pcms;
+    pc_memory_init(pcms);
+    pc_e820_init(pcms);
+    if (!accel->irqchip_create(ms, errp) || !pc_cpus_init(pcms, errp) ||
+        !pc_devices_init(pcms, errp)) {
+        return false;
+    }
+    if (ms->kernel_filename && !ms->firmware_boot) {
+        if (!pc_kernel_load(pcms, errp)) {
+            error_prefix(errp, "-kernel %s", ms->kernel_filename);
+            return false;
+        }
+        mptable_build(pcms);
+    } else if (!pc_firmware_init(pcms, errp)) {
+        return false;
+    }
+    return rom_check_overlaps(errp);
+}
+
+/* vCPUs to their power-on state, or the BSP into the loaded kernel. */
+static void pc_reset(MachineState *ms)
+{
+    PCMachineState *pcms = ms->board;
+
+    rom_reset_all(&address_space_memory);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        X86CPU *cpu = ms->cpus[i];
+
+        x86_cpu_reset_state(cpu);
+        if (!pcms->boot.valid) {
+            continue;
+        }
+        /* No firmware runs: set up what it would have left behind. */
+        cpu->firmware_lapic = true;
+        if (cpu->is_bsp) {
+            x86_cpu_set_flat_protected_mode(cpu, BOOT_CODE_SELECTOR,
+                                            BOOT_DATA_SELECTOR, BOOT_GDT_ADDR,
+                                            4 * 8 - 1);
+            cpu->env.rip = pcms->boot.entry;
+            cpu->env.regs[R_EAX] = pcms->boot.eax;
+            cpu->env.regs[R_EBX] = pcms->boot.ebx;
+            cpu->env.regs[R_ESI] = pcms->boot.esi;
+        }
+    }
+}
+
+static const MachineClass pc_machine_class = {
+    .name = "pc-i440fx-7.2",
+    .alias = "pc",
+    .description = "Standard PC (i440FX + PIIX, 1996)",
+    .max_cpus = PC_MAX_CPUS,
+    .is_default = true,
+    .init = pc_init,
+    .reset = pc_reset,
+};
+
+static void __attribute__((constructor)) pc_register(void)
+{
+    machine_class_register(&pc_machine_class);
+    device_class_register(&isa_bridge_class);
+}

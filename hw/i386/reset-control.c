@@ -1,0 +1,70 @@
+/*
+ * The reset control register at port 0xCF9 (Intel PIIX3 datasheet, 2.2.7
+ * "RC - Reset Control Register"): setting RCPU (bit 2) resets the system;
+ * SRST (bit 1) picks a hard reset, which is the only kind pcvm has.
+ * It stands alone until the PIIX3 model exists to host it.
+ */
+#include "hw/isa/isa.h"
+#include "system/runstate.h"
+
+#define RCR_SRST 0x02
+#define RCR_RCPU 0x04
+
+typedef struct ResetControlState {
+    DeviceState parent_obj;
+    MemoryRegion io;
+    uint8_t rcr;
+} ResetControlState;
+
+static uint64_t rcr_read(void *opaque, uint64_t addr, unsigned size)
+{
+    return ((ResetControlState *)opaque)->rcr;
+}
+
+static void rcr_write(void *opaque, uint64_t addr, uint64_t value,
+                      unsigned size)
+{
+    ResetControlState *s = opaque;
+
+    if (value & RCR_RCPU) {
+        system_reset_request(RESET_CAUSE_GUEST);
+        return;
+    }
+    s->rcr = value & RCR_SRST;
+}
+
+static const MemoryRegionOps rcr_ops = {
+    .read = rcr_read,
+    .write = rcr_write,
+    .valid_min = 1,
+    .valid_max = 1,
+};
+
+static void rcr_reset(DeviceState *dev)
+{
+    ((ResetControlState *)dev)->rcr = 0;
+}
+
+static bool rcr_realize(DeviceState *dev, GError **errp)
+{
+    ResetControlState *s = (ResetControlState *)dev;
+
+    memory_region_init_io(&s->io, "reset-control", &rcr_ops, s, 1);
+    isa_register_ioport(dev, &s->io, 0xcf9);
+    return true;
+}
+
+static DeviceClass rcr_class = {
+    .name = "reset-control",
+    .parent = TYPE_ISA_DEVICE,
+    .bus_type = ISA_BUS_TYPE,
+    .instance_size = sizeof(ResetControlState),
+    .realize = rcr_realize,
+    .reset = rcr_reset,
+};
+
+static void rcr_register(void)
+{
+    device_class_register(&rcr_class);
+}
+type_init(rcr_register)

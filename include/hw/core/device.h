@@ -1,0 +1,144 @@
+/*
+ * The device model: a registry of device types (name -> class with
+ * properties, realize and reset), and a tree machine -> buses -> devices.
+ *
+ * A device type embeds DeviceState as its first member and registers a
+ * DeviceClass from a type_init() constructor. -device, "info qtree" and
+ * QMP introspection all read this registry; no device is reachable only
+ * through a global.
+ */
+#ifndef HW_CORE_DEVICE_H
+#define HW_CORE_DEVICE_H
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct DeviceState DeviceState;
+typedef struct BusState BusState;
+typedef struct DeviceClass DeviceClass;
+
+typedef enum {
+    PROP_BOOL,
+    PROP_UINT8,
+    PROP_UINT16,
+    PROP_UINT32,
+    PROP_UINT64,
+    PROP_INT32,
+    PROP_SIZE,    /* uint64_t with K/M/G suffixes */
+    PROP_STRING,  /* char *, owned by the device */
+    PROP_CHARDEV, /* CharFrontend, linked by chardev id */
+} PropertyType;
+
+typedef struct Property {
+    const char *name;
+    PropertyType type;
+    size_t offset;
+    uint64_t default_value; /* numbers and bools */
+    const char *default_string;
+    const char *description;
+} Property;
+
+#define DEFINE_PROP(n, st, field, t, def)                                      \
+    {.name = (n), .type = (t), .offset = offsetof(st, field),                  \
+     .default_value = (def)}
+#define DEFINE_PROP_BOOL(n, st, f, d) DEFINE_PROP(n, st, f, PROP_BOOL, d)
+#define DEFINE_PROP_UINT8(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT8, d)
+#define DEFINE_PROP_UINT16(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT16, d)
+#define DEFINE_PROP_UINT32(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT32, d)
+#define DEFINE_PROP_UINT64(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT64, d)
+#define DEFINE_PROP_INT32(n, st, f, d) DEFINE_PROP(n, st, f, PROP_INT32, d)
+#define DEFINE_PROP_SIZE(n, st, f, d) DEFINE_PROP(n, st, f, PROP_SIZE, d)
+#define DEFINE_PROP_STRING(n, st, f)                                           \
+    {.name = (n), .type = PROP_STRING, .offset = offsetof(st, f)}
+#define DEFINE_PROP_CHARDEV(n, st, f)                                          \
+    {.name = (n), .type = PROP_CHARDEV, .offset = offsetof(st, f)}
+#define DEFINE_PROP_END {.name = NULL}
+
+typedef enum {
+    DEVICE_CATEGORY_MISC,
+    DEVICE_CATEGORY_INPUT,
+    DEVICE_CATEGORY_DISPLAY,
+    DEVICE_CATEGORY_NETWORK,
+    DEVICE_CATEGORY_STORAGE,
+    DEVICE_CATEGORY_SOUND,
+    DEVICE_CATEGORY_BRIDGE,
+    DEVICE_CATEGORY_MAX
+} DeviceCategory;
+
+struct DeviceClass {
+    const char *name;
+    const char *parent; /* abstract parent type name, or NULL */
+    const char *description;
+    const char *bus_type; /* the kind of bus it plugs into, NULL for none */
+    DeviceCategory category;
+    size_t instance_size;
+    const Property *props;
+    bool user_creatable; /* may be created with -device */
+    bool abstract;
+    bool (*realize)(DeviceState *dev, GError **errp);
+    void (*reset)(DeviceState *dev);
+    /* Appends device-specific lines to "info qtree". */
+    void (*print_info)(DeviceState *dev, GString *out, int indent);
+};
+
+struct DeviceState {
+    DeviceClass *klass;
+    char *id;                 /* user-given id=, or NULL */
+    BusState *parent_bus;
+    GPtrArray *child_buses;   /* BusState * */
+    bool realized;
+};
+
+struct BusState {
+    char *name;      /* "isa.0", "main-system-bus" */
+    const char *type;/* matches DeviceClass.bus_type */
+    DeviceState *parent;
+    GPtrArray *children; /* DeviceState *, in creation order */
+    void *opaque;        /* the bus kind's own data (ISABus, ...) */
+};
+
+#define type_init(fn)                                                          \
+    static void __attribute__((constructor)) fn##_register_types(void)       \
+    {                                                                          \
+        fn();                                                                  \
+    }
+
+void device_class_register(DeviceClass *dc);
+DeviceClass *device_class_find(const char *name);
+/* True if dc is type_name or inherits from it. */
+bool device_class_is(DeviceClass *dc, const char *type_name);
+/* All registered classes, sorted by name. Free with g_ptr_array_unref. */
+GPtrArray *device_class_list(void);
+void device_class_print_help(FILE *out);
+void device_class_print_properties(DeviceClass *dc, FILE *out);
+
+/* Allocates a device with its properties at their defaults. */
+DeviceState *device_new(const char *type_name);
+bool device_set_property(DeviceState *dev, const char *name, const char *value,
+                         GError **errp);
+/* Sets a property from the string form; aborts on failure (board code). */
+void device_set_property_or_die(DeviceState *dev, const char *name,
+                                const char *value);
+/* Reads a property back as a string (g_free it). */
+char *device_get_property(DeviceState *dev, const char *name);
+/* Plugs dev into bus (may be NULL for bus-less devices) and realizes it. */
+bool device_realize(DeviceState *dev, BusState *bus, GError **errp);
+/* Creates, configures from "key=value" pairs in opts and realizes. */
+DeviceState *device_create_from_options(const char *options, BusState *root,
+                                        GError **errp);
+
+BusState *bus_new(DeviceState *parent, const char *type, const char *name);
+/* The first bus of the tree (depth first) with the given type or name. */
+BusState *bus_find(BusState *root, const char *type, const char *name);
+DeviceState *device_find_by_id(BusState *root, const char *id);
+
+/* Resets every realized device below bus, children before parents. */
+void bus_reset_all(BusState *bus);
+void bus_print_tree(BusState *bus, GString *out, int indent);
+
+#define DEVICE(obj) (&(obj)->parent_obj)
+
+#endif

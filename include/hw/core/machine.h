@@ -1,0 +1,62 @@
+/*
+ * The machine: what the command line configured, the memory and I/O address
+ * spaces, the root of the device tree, the vCPUs, and the interrupt lines
+ * (GSIs) the accelerator's interrupt controllers provide.
+ */
+#ifndef HW_CORE_MACHINE_H
+#define HW_CORE_MACHINE_H
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdbool.h>
+
+#include "hw/core/device.h"
+#include "hw/core/irq.h"
+#include "system/memory.h"
+#include "target/i386/cpu.h"
+
+#define MACHINE_GSI_COUNT 24
+
+typedef struct MachineState MachineState;
+
+typedef struct MachineClass {
+    const char *name;
+    const char *alias;
+    const char *description;
+    unsigned max_cpus;
+    bool is_default;
+    /* Builds the board: memory map, devices, boot images. */
+    bool (*init)(MachineState *ms, GError **errp);
+    /* Puts vCPUs into their boot state after a reset (firmware or kernel). */
+    void (*reset)(MachineState *ms);
+} MachineClass;
+
+struct MachineState {
+    const MachineClass *klass;
+    uint64_t ram_size;
+    unsigned smp_cpus;
+    X86CPUTopology topology;
+    const char *cpu_model;
+    const char *kernel_filename;
+    const char *initrd_filename;
+    const char *kernel_cmdline;
+    const char *firmware;    /* -bios, resolved to a path */
+    bool firmware_boot;      /* run firmware even with -kernel */
+
+    MemoryRegion *system_memory;
+    MemoryRegion *system_io;
+    BusState *main_bus;      /* "main-system-bus" */
+    IRQLine *gsi[MACHINE_GSI_COUNT];
+    X86CPU **cpus;
+    void *board;             /* the board's own state (PCMachineState) */
+};
+
+extern AddressSpace address_space_memory;
+extern AddressSpace address_space_io;
+
+void machine_class_register(const MachineClass *mc);
+const MachineClass *machine_class_find(const char *name);
+const MachineClass *machine_class_default(void);
+void machine_print_list(FILE *out);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * The PC board: memory map, e820, direct-boot loaders and their shared
+ * layout of low memory.
+ */
+#ifndef HW_I386_PC_H
+#define HW_I386_PC_H
+
+#include "hw/core/machine.h"
+#include "hw/isa/isa.h"
+
+#define E820_RAM 1
+#define E820_RESERVED 2
+#define E820_MAX_BOOT_PARAMS 128
+
+typedef struct __attribute__((packed)) E820Entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+} E820Entry;
+
+/*
+ * Low memory used by direct boot (no firmware runs, so nothing else is
+ * there): a GDT with Linux's __BOOT_CS/__BOOT_DS, the PVH start info, the
+ * Linux zero page, the multiboot information, the command line, and the MP
+ * table in the BIOS area that kernels scan.
+ */
+#define BOOT_GDT_ADDR 0x500
+#define BOOT_CODE_SELECTOR 0x10
+#define BOOT_DATA_SELECTOR 0x18
+#define PVH_START_INFO_ADDR 0x6000
+#define BOOT_PARAMS_ADDR 0x7000
+#define MULTIBOOT_INFO_ADDR 0x9000
+#define BOOT_CMDLINE_ADDR 0x20000
+#define BOOT_CMDLINE_MAX 0x10000
+#define MPTABLE_ADDR 0xf0000
+#define KERNEL_LOAD_ADDR 0x100000
+
+/* How the BSP enters a directly loaded kernel: flat 32-bit protected mode. */
+typedef struct X86BootEntry {
+    bool valid;
+    uint32_t entry;
+    uint32_t eax, ebx, esi;
+} X86BootEntry;
+
+typedef struct PCMachineState {
+    MachineState *machine;
+    MemoryRegion ram;
+    MemoryRegion ram_below_4g, ram_above_4g;
+    MemoryRegion bios, isa_bios;
+    uint64_t below_4g_mem_size, above_4g_mem_size;
+    GArray *e820; /* E820Entry, sorted */
+    X86BootEntry boot;
+    ISABus *isa;
+    DeviceState *isa_bridge;
+} PCMachineState;
+
+void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
+                    uint32_t type);
+
+/* Each returns false with an error (no "-kernel" prefix) if it can't boot. */
+bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
+                    GError **errp);
+bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
+                  GError **errp);
+bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
+                        size_t size, GError **errp);
+/* True if the image is an ELF file with a Xen PVH entry note. */
+bool elf_has_pvh_note(const uint8_t *kernel, size_t size);
+/* True if the image carries a multiboot v1 header. */
+bool multiboot_header_present(const uint8_t *kernel, size_t size);
+/* Loads the initrd high in low memory (below max_addr) as a blob. */
+bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
+                     uint64_t *size, GError **errp);
+/* Writes the GDT the boot entry selectors refer to. */
+void x86_boot_gdt_add(void);
+
+void mptable_build(PCMachineState *pcms);
+
+#endif

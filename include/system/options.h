@@ -1,0 +1,66 @@
+/*
+ * The command line, parsed into a plain description of the VM before
+ * anything is created. Parsing and validation are pure, so unit tests can
+ * feed argument vectors and check the result or the one-line error.
+ */
+#ifndef SYSTEM_OPTIONS_H
+#define SYSTEM_OPTIONS_H
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdbool.h>
+
+#define MAX_SERIAL_PORTS 4
+#define DEFAULT_RAM_SIZE (128ull << 20)
+
+typedef enum {
+    VM_ACTION_RUN,
+    VM_ACTION_HELP,
+    VM_ACTION_VERSION,
+    VM_ACTION_DEVICE_LIST,   /* -device help */
+    VM_ACTION_DEVICE_PROPS,  /* -device NAME,help */
+    VM_ACTION_MACHINE_LIST,  /* -machine help */
+    VM_ACTION_CPU_LIST,      /* -cpu help */
+    VM_ACTION_LOG_LIST,      /* -d help */
+    VM_ACTION_CHARDEV_LIST,  /* -chardev help */
+    VM_ACTION_ACCEL_LIST,    /* -accel help */
+} VMAction;
+
+typedef struct VMConfig {
+    VMAction action;
+    char *help_target;       /* the device of -device NAME,help */
+
+    uint64_t ram_size;
+    unsigned smp_cpus, smp_sockets, smp_cores, smp_threads, smp_maxcpus;
+    char *machine_type;
+    bool firmware_boot;      /* -machine firmware=seabios with -kernel */
+    GPtrArray *accels;       /* names, tried in order */
+    char *cpu_model;
+    char *kernel, *initrd, *append;
+    char *bios;
+    GPtrArray *firmware_dirs;/* -L */
+    char *name;
+    GPtrArray *serials;      /* legacy specs, one per COM port */
+    GPtrArray *chardevs;     /* -chardev option strings */
+    GPtrArray *devices;      /* -device option strings */
+    char *debugcon;
+    char *log_items, *log_file;
+    char *display;           /* "none" or NULL */
+    bool nographic;
+    bool no_defaults;
+    bool no_reboot, no_shutdown;
+    bool start_paused;
+} VMConfig;
+
+void vm_config_init(VMConfig *cfg);
+void vm_config_clear(VMConfig *cfg);
+/*
+ * Parses argv (argv[0] is the program) and checks what can be checked
+ * without creating anything. Errors read "<option>: <reason>".
+ */
+bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp);
+/* The -smp value, on its own (exposed for tests). */
+bool vm_config_parse_smp(VMConfig *cfg, const char *value, GError **errp);
+void vm_config_print_usage(FILE *out);
+
+#endif

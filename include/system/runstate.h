@@ -1,0 +1,80 @@
+/*
+ * Run states and the requests that move between them. Requests (reset,
+ * shutdown, powerdown) may come from any thread; the main loop carries them
+ * out.
+ */
+#ifndef SYSTEM_RUNSTATE_H
+#define SYSTEM_RUNSTATE_H
+
+#include <stdbool.h>
+
+typedef enum {
+    RUN_STATE_PRELAUNCH,
+    RUN_STATE_RUNNING,
+    RUN_STATE_PAUSED,
+    RUN_STATE_SHUTDOWN,
+    RUN_STATE_INTERNAL_ERROR,
+    RUN_STATE_MAX
+} RunState;
+
+typedef enum {
+    SHUTDOWN_CAUSE_NONE,
+    SHUTDOWN_CAUSE_HOST_SIGNAL,   /* SIGTERM / SIGINT */
+    SHUTDOWN_CAUSE_HOST_QMP_QUIT,
+    SHUTDOWN_CAUSE_HOST_UI,       /* Ctrl-A x, window closed */
+    SHUTDOWN_CAUSE_GUEST_SHUTDOWN,/* ACPI S5, etc. */
+    SHUTDOWN_CAUSE_GUEST_RESET,   /* reset with -no-reboot */
+    SHUTDOWN_CAUSE_GUEST_PANIC,
+    SHUTDOWN_CAUSE_HOST_ERROR,
+} ShutdownCause;
+
+typedef enum {
+    RESET_CAUSE_HOST,  /* monitor system_reset */
+    RESET_CAUSE_GUEST, /* port 0xCF9, 0x92, i8042, triple fault */
+} ResetCause;
+
+RunState runstate_get(void);
+const char *runstate_name(RunState state);
+bool runstate_is_running(void);
+void runstate_set(RunState state);
+
+void system_reset_request(ResetCause cause);
+void system_shutdown_request(ShutdownCause cause);
+void system_powerdown_request(void);
+
+/* Behaviour switches from the command line. */
+extern bool no_reboot;   /* -no-reboot: a guest reset ends pcvm */
+extern bool no_shutdown; /* -no-shutdown: a guest shutdown pauses pcvm */
+
+/* Stops the vCPUs and the virtual clock (monitor "stop"). */
+void vm_stop(RunState state);
+/* Starts the vCPUs (monitor "cont", or after start-up without -S). */
+void vm_start(void);
+
+/*
+ * Handles pending requests; returns true when pcvm should exit, with the
+ * exit status in *status.
+ */
+bool main_loop_should_exit(int *status);
+
+/* Hooks the machine and accelerator install. */
+typedef struct RunStateHooks {
+    void (*reset)(void);         /* full system reset, vCPUs stopped */
+    void (*vcpus_pause)(void);
+    void (*vcpus_resume)(void);
+    void (*powerdown)(void);     /* ACPI power button, if the board has one */
+} RunStateHooks;
+void runstate_set_hooks(const RunStateHooks *hooks);
+
+/* Notified of state changes and requests (the monitor emits events). */
+typedef enum {
+    RUNSTATE_EVENT_STOP,
+    RUNSTATE_EVENT_RESUME,
+    RUNSTATE_EVENT_RESET,
+    RUNSTATE_EVENT_SHUTDOWN,
+    RUNSTATE_EVENT_POWERDOWN,
+} RunStateEvent;
+typedef void RunStateNotifier(RunStateEvent event, bool guest, void *opaque);
+void runstate_add_notifier(RunStateNotifier *fn, void *opaque);
+
+#endif

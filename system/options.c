@@ -1,0 +1,589 @@
+/*
+ * QEMU-style command-line parsing: "-opt value" (or "--opt value"), with
+ * QEMU's option names and meanings for everything pcvm implements. Each
+ * error names the option as the user typed it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/core/device.h"
+#include "hw/core/machine.h"
+#include "system/options.h"
+#include "target/i386/cpu.h"
+#include "util/cutils.h"
+#include "util/error.h"
+#include "util/keyval.h"
+#include "util/log.h"
+
+typedef struct OptionDef OptionDef;
+typedef bool OptionHandler(VMConfig *cfg, const char *arg, GError **errp);
+
+struct OptionDef {
+    const char *name;
+    bool has_arg;
+    OptionHandler *handler;
+    const char *arg_help;
+    const char *help;
+};
+
+static void replace(char **field, const char *value)
+{
+    g_free(*field);
+    *field = g_strdup(value);
+}
+
+static bool opt_m(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "size", errp);
+    const char *size;
+    uint64_t bytes;
+
+    if (!kv) {
+        return false;
+    }
+    size = keyval_get(kv, "size");
+    /* slots= and maxmem= describe memory hotplug, which pcvm lacks. */
+    if (!keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    if (!size || !parse_size(size, 1ull << 20, &bytes, NULL)) {
+        return error_setg(errp, "invalid size '%s' (use a number of MiB or a "
+                          "suffix: 512M, 2G)", size ? size : "");
+    }
+    if (bytes == 0) {
+        bytes = DEFAULT_RAM_SIZE;
+    }
+    if (bytes < (2ull << 20)) {
+        return error_setg(errp, "RAM size too small (at least 2 MiB)");
+    }
+    if (bytes > (1ull << 46)) {
+        return error_setg(errp, "RAM size too large (at most 64 TiB)");
+    }
+    /* Whole pages: KVM maps guest memory in pages. */
+    cfg->ram_size = (bytes + 4095) & ~4095ull;
+    return true;
+}
+
+bool vm_config_parse_smp(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "cpus", errp);
+    uint64_t cpus, sockets, cores, threads, maxcpus, dies, product;
+
+    if (!kv || !keyval_get_uint(kv, "cpus", 0, &cpus, errp) ||
+        !keyval_get_uint(kv, "sockets", 0, &sockets, errp) ||
+        !keyval_get_uint(kv, "dies", 1, &dies, errp) ||
+        !keyval_get_uint(kv, "cores", 0, &cores, errp) ||
+        !keyval_get_uint(kv, "threads", 0, &threads, errp) ||
+        !keyval_get_uint(kv, "maxcpus", 0, &maxcpus, errp) ||
+        !keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    if (dies != 1) {
+        return error_setg(errp, "dies not supported by this machine's CPU "
+                          "topology");
+    }
+    if ((keyval_has(kv, "cpus") && cpus == 0) ||
+        (keyval_has(kv, "sockets") && sockets == 0) ||
+        (keyval_has(kv, "cores") && cores == 0) ||
+        (keyval_has(kv, "threads") && threads == 0) ||
+        (keyval_has(kv, "maxcpus") && maxcpus == 0)) {
+        return error_setg(errp, "CPU topology parameters must be greater "
+                          "than zero");
+    }
+    /* QEMU's rule: missing threads and cores are 1, sockets fill the rest. */
+    threads = threads ? threads : 1;
+    cores = cores ? cores : 1;
+    maxcpus = maxcpus ? maxcpus : cpus;
+    if (!sockets) {
+        uint64_t total = maxcpus ? maxcpus : 1;
+
+        sockets = (total + cores * threads - 1) / (cores * threads);
+    }
+    product = sockets * cores * threads;
+    maxcpus = maxcpus ? maxcpus : product;
+    cpus = cpus ? cpus : maxcpus;
+    if (product != maxcpus) {
+        return error_setg(errp, "Invalid CPU topology: product of the "
+                          "hierarchy must match maxcpus: sockets (%" PRIu64
+                          ") * cores (%" PRIu64 ") * threads (%" PRIu64
+                          ") != maxcpus (%" PRIu64 ")", sockets, cores,
+                          threads, maxcpus);
+    }
+    if (cpus > maxcpus) {
+        return error_setg(errp, "Invalid CPUs %" PRIu64 ": maxcpus must be "
+                          "equal to or greater than smp", cpus);
+    }
+    if (maxcpus > 4096) {
+        return error_setg(errp, "Invalid SMP CPUs %" PRIu64, maxcpus);
+    }
+    cfg->smp_cpus = cpus;
+    cfg->smp_sockets = sockets;
+    cfg->smp_cores = cores;
+    cfg->smp_threads = threads;
+    cfg->smp_maxcpus = maxcpus;
+    return true;
+}
+
+static bool opt_smp(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return vm_config_parse_smp(cfg, arg, errp);
+}
+
+static bool opt_kernel(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->kernel, arg);
+    return true;
+}
+
+static bool opt_initrd(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->initrd, arg);
+    return true;
+}
+
+static bool opt_append(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->append, arg);
+    return true;
+}
+
+static bool opt_bios(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->bios, arg);
+    return true;
+}
+
+static bool opt_L(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!strcmp(arg, "help")) {
+        cfg->action = VM_ACTION_HELP;
+        return true;
+    }
+    g_ptr_array_add(cfg->firmware_dirs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_serial(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (cfg->serials->len >= MAX_SERIAL_PORTS) {
+        return error_setg(errp, "too many serial ports (at most %d)",
+                          MAX_SERIAL_PORTS);
+    }
+    g_ptr_array_add(cfg->serials, g_strdup(arg));
+    return true;
+}
+
+static bool opt_chardev(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!strcmp(arg, "help")) {
+        cfg->action = VM_ACTION_CHARDEV_LIST;
+        return true;
+    }
+    g_ptr_array_add(cfg->chardevs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_device(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = NULL;
+    const char *driver;
+
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        cfg->action = VM_ACTION_DEVICE_LIST;
+        return true;
+    }
+    kv = keyval_parse(arg, "driver", errp);
+    if (!kv) {
+        return false;
+    }
+    driver = keyval_get(kv, "driver");
+    if (!driver) {
+        return error_setg(errp, "Parameter 'driver' is missing");
+    }
+    if (keyval_has(kv, "help") || keyval_has(kv, "?")) {
+        DeviceClass *dc = device_class_find(driver);
+
+        if (!dc || dc->abstract) {
+            return error_setg(errp, "'%s' is not a valid device model name",
+                              driver);
+        }
+        cfg->action = VM_ACTION_DEVICE_PROPS;
+        replace(&cfg->help_target, driver);
+        return true;
+    }
+    if (!device_class_find(driver) || device_class_find(driver)->abstract) {
+        return error_setg(errp, "'%s' is not a valid device model name",
+                          driver);
+    }
+    g_ptr_array_add(cfg->devices, g_strdup(arg));
+    return true;
+}
+
+static bool opt_debugcon(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->debugcon, arg);
+    return true;
+}
+
+static bool add_accel(VMConfig *cfg, const char *name, GError **errp)
+{
+    static const char *const known[] = {"kvm", "qtest", "tcg", "xen", "hvf",
+                                        "whpx", "nvmm"};
+    bool found = false;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
+        found |= !strcmp(name, known[i]);
+    }
+    if (!found) {
+        return error_setg(errp, "invalid accelerator %s", name);
+    }
+    g_ptr_array_add(cfg->accels, g_strdup(name));
+    return true;
+}
+
+static bool opt_accel(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "accel", errp);
+    const char *name;
+
+    if (!kv) {
+        return false;
+    }
+    name = keyval_get(kv, "accel");
+    if (name && !strcmp(name, "help")) {
+        cfg->action = VM_ACTION_ACCEL_LIST;
+        return true;
+    }
+    /* thread=, kernel-irqchip=... are accepted with their default meaning. */
+    keyval_mark_used(kv, "thread");
+    if (!name) {
+        return error_setg(errp, "Parameter 'accel' is missing");
+    }
+    return add_accel(cfg, name, errp) && keyval_check_unused(kv, errp);
+}
+
+static bool opt_enable_kvm(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return add_accel(cfg, "kvm", errp);
+}
+
+static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "type", errp);
+    const char *type, *accel, *firmware;
+
+    if (!kv) {
+        return false;
+    }
+    type = keyval_get(kv, "type");
+    if (type && !strcmp(type, "help")) {
+        cfg->action = VM_ACTION_MACHINE_LIST;
+        return true;
+    }
+    if (type) {
+        if (!machine_class_find(type)) {
+            return error_setg(errp, "unsupported machine type '%s' (-machine "
+                              "help lists them)", type);
+        }
+        replace(&cfg->machine_type, type);
+    }
+    accel = keyval_get(kv, "accel");
+    if (accel) {
+        g_auto(GStrv) names = g_strsplit(accel, ":", -1);
+
+        for (char **n = names; *n; n++) {
+            if (!add_accel(cfg, *n, errp)) {
+                return false;
+            }
+        }
+    }
+    firmware = keyval_get(kv, "firmware");
+    if (firmware) {
+        /* firmware=seabios (or a file name) runs firmware even with -kernel */
+        cfg->firmware_boot = true;
+        if (strcmp(firmware, "seabios")) {
+            replace(&cfg->bios, firmware);
+        }
+    }
+    return keyval_check_unused(kv, errp);
+}
+
+static bool opt_cpu(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
+
+    if (!strcmp(parts[0], "help") || !strcmp(parts[0], "?")) {
+        cfg->action = VM_ACTION_CPU_LIST;
+        return true;
+    }
+    if (!x86_cpu_model_exists(parts[0])) {
+        return error_setg(errp, "unable to find CPU model '%s'", parts[0]);
+    }
+    if (parts[1]) {
+        return error_setg(errp, "CPU feature flags ('%s') are not supported",
+                          parts[1]);
+    }
+    replace(&cfg->cpu_model, parts[0]);
+    return true;
+}
+
+static bool opt_nographic(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->nographic = true;
+    return true;
+}
+
+static bool opt_display(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
+
+    if (strcmp(parts[0], "none")) {
+        return error_setg(errp, "Parameter 'type' does not accept value '%s' "
+                          "(this pcvm has display 'none')", parts[0]);
+    }
+    replace(&cfg->display, parts[0]);
+    return true;
+}
+
+static bool opt_no_reboot(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->no_reboot = true;
+    return true;
+}
+
+static bool opt_no_shutdown(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->no_shutdown = true;
+    return true;
+}
+
+static bool opt_S(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->start_paused = true;
+    return true;
+}
+
+static bool opt_nodefaults(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->no_defaults = true;
+    return true;
+}
+
+static bool opt_name(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "guest", errp);
+
+    if (!kv) {
+        return false;
+    }
+    replace(&cfg->name, keyval_get(kv, "guest"));
+    keyval_mark_used(kv, "process");
+    keyval_mark_used(kv, "debug-threads");
+    return keyval_check_unused(kv, errp);
+}
+
+static bool opt_D(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->log_file, arg);
+    return true;
+}
+
+static bool opt_d(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        cfg->action = VM_ACTION_LOG_LIST;
+        return true;
+    }
+    if (!log_set_items(arg, errp)) {
+        return false;
+    }
+    log_mask = 0; /* applied in main, once the log file is open */
+    replace(&cfg->log_items, arg);
+    return true;
+}
+
+static bool opt_version(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->action = VM_ACTION_VERSION;
+    return true;
+}
+
+static bool opt_help(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->action = VM_ACTION_HELP;
+    return true;
+}
+
+static const OptionDef options[] = {
+    {"h", false, opt_help, NULL, "display this help and exit"},
+    {"help", false, opt_help, NULL, NULL},
+    {"version", false, opt_version, NULL, "display version information and exit"},
+    {"machine", true, opt_machine, "[type=]NAME[,accel=A][,firmware=seabios]",
+     "select the machine (-machine help lists them)"},
+    {"M", true, opt_machine, NULL, NULL},
+    {"accel", true, opt_accel, "NAME", "select an accelerator (kvm); repeat to try several"},
+    {"enable-kvm", false, opt_enable_kvm, NULL, "same as -accel kvm"},
+    {"cpu", true, opt_cpu, "MODEL", "select the CPU model (-cpu help lists them)"},
+    {"m", true, opt_m, "[size=]SIZE", "guest RAM size, in MiB or with a suffix (default 128M)"},
+    {"smp", true, opt_smp, "[cpus=]N[,sockets=S][,cores=C][,threads=T][,maxcpus=M]",
+     "number of vCPUs and their topology"},
+    {"kernel", true, opt_kernel, "FILE", "boot a Linux bzImage, PVH ELF or multiboot kernel directly"},
+    {"initrd", true, opt_initrd, "FILE", "initial ram disk (multiboot: modules 'file args,file2')"},
+    {"append", true, opt_append, "CMDLINE", "kernel command line"},
+    {"bios", true, opt_bios, "FILE", "firmware image (default bios-256k.bin)"},
+    {"L", true, opt_L, "DIR", "add DIR to the firmware search path"},
+    {"serial", true, opt_serial, "DEV", "a COM port: stdio, null, none, file:F, pty, unix:P, tcp:H:P, mon:DEV, chardev:ID"},
+    {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]", "create a character backend (-chardev help lists them)"},
+    {"device", true, opt_device, "DRIVER[,prop=value,...]", "add a device (-device help, -device DRIVER,help)"},
+    {"debugcon", true, opt_debugcon, "DEV", "the 0xe9 debug console, same DEV forms as -serial"},
+    {"nographic", false, opt_nographic, NULL, "no display; COM1 and the monitor on stdio"},
+    {"display", true, opt_display, "none", "select the display"},
+    {"nodefaults", false, opt_nodefaults, NULL, "create no default devices"},
+    {"no-reboot", false, opt_no_reboot, NULL, "exit instead of rebooting"},
+    {"no-shutdown", false, opt_no_shutdown, NULL, "stop instead of exiting when the guest shuts down"},
+    {"S", false, opt_S, NULL, "do not start the vCPUs at start-up"},
+    {"name", true, opt_name, "[guest=]NAME", "the guest's name"},
+    {"D", true, opt_D, "FILE", "write the -d log to FILE"},
+    {"d", true, opt_d, "ITEM,...", "enable logging of the items (-d help lists them)"},
+};
+
+void vm_config_print_usage(FILE *out)
+{
+    fprintf(out, "usage: pcvm [options]\n\nOptions:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        const OptionDef *o = &options[i];
+        g_autofree char *left = NULL;
+
+        if (!o->help) {
+            continue;
+        }
+        left = g_strdup_printf("-%s%s%s", o->name, o->arg_help ? " " : "",
+                               o->arg_help ? o->arg_help : "");
+        if (strlen(left) > 30) {
+            fprintf(out, "  %s\n  %-30s %s\n", left, "", o->help);
+        } else {
+            fprintf(out, "  %-30s %s\n", left, o->help);
+        }
+    }
+    fprintf(out, "\nDuring -nographic emulation, Ctrl-A h shows the "
+                 "console escape keys.\n");
+}
+
+void vm_config_init(VMConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->ram_size = DEFAULT_RAM_SIZE;
+    cfg->smp_cpus = cfg->smp_sockets = cfg->smp_cores = cfg->smp_threads = 1;
+    cfg->smp_maxcpus = 1;
+    cfg->accels = g_ptr_array_new_with_free_func(g_free);
+    cfg->firmware_dirs = g_ptr_array_new_with_free_func(g_free);
+    cfg->serials = g_ptr_array_new_with_free_func(g_free);
+    cfg->chardevs = g_ptr_array_new_with_free_func(g_free);
+    cfg->devices = g_ptr_array_new_with_free_func(g_free);
+    cfg->cpu_model = g_strdup("qemu64");
+    cfg->machine_type = g_strdup("pc");
+}
+
+void vm_config_clear(VMConfig *cfg)
+{
+    g_ptr_array_unref(cfg->accels);
+    g_ptr_array_unref(cfg->firmware_dirs);
+    g_ptr_array_unref(cfg->serials);
+    g_ptr_array_unref(cfg->chardevs);
+    g_ptr_array_unref(cfg->devices);
+    g_free(cfg->help_target);
+    g_free(cfg->machine_type);
+    g_free(cfg->cpu_model);
+    g_free(cfg->kernel);
+    g_free(cfg->initrd);
+    g_free(cfg->append);
+    g_free(cfg->bios);
+    g_free(cfg->name);
+    g_free(cfg->debugcon);
+    g_free(cfg->log_items);
+    g_free(cfg->log_file);
+    g_free(cfg->display);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static const OptionDef *option_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (!strcmp(options[i].name, name)) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* What the command line means as a whole, checked once it is all read. */
+static bool vm_config_check(VMConfig *cfg, GError **errp)
+{
+    const MachineClass *mc = machine_class_find(cfg->machine_type);
+
+    if (mc && cfg->smp_maxcpus > mc->max_cpus) {
+        return error_setg(errp, "-smp %u: Invalid SMP CPUs %u. The max CPUs "
+                          "supported by machine '%s' is %u", cfg->smp_cpus,
+                          cfg->smp_maxcpus, mc->name, mc->max_cpus);
+    }
+    if (!cfg->kernel && cfg->append) {
+        return error_setg(errp, "-append: only allowed with -kernel");
+    }
+    if (!cfg->kernel && cfg->initrd) {
+        return error_setg(errp, "-initrd: only allowed with -kernel");
+    }
+    if (cfg->kernel && access(cfg->kernel, R_OK) < 0) {
+        return error_setg(errp, "-kernel %s: %s", cfg->kernel,
+                          g_strerror(errno));
+    }
+    /* A multiboot module list ("a args,b") is checked by its loader. */
+    if (cfg->initrd && !strpbrk(cfg->initrd, ", ") &&
+        access(cfg->initrd, R_OK) < 0) {
+        return error_setg(errp, "-initrd %s: %s", cfg->initrd,
+                          g_strerror(errno));
+    }
+    if (cfg->bios && strchr(cfg->bios, '/') && access(cfg->bios, R_OK) < 0) {
+        return error_setg(errp, "-bios %s: %s", cfg->bios, g_strerror(errno));
+    }
+    return true;
+}
+
+bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *name;
+        const OptionDef *o;
+
+        if (arg[0] != '-' || !arg[1]) {
+            /* QEMU's positional argument is the first hard disk image. */
+            return error_setg(errp, "%s: disk images are not supported yet",
+                              arg);
+        }
+        name = arg + 1 + (arg[1] == '-');
+        o = option_find(name);
+        if (!o) {
+            return error_setg(errp, "%s: invalid option", arg);
+        }
+        if (o->has_arg && i + 1 >= argc) {
+            return error_setg(errp, "%s: requires an argument", arg);
+        }
+        if (!o->handler(cfg, o->has_arg ? argv[i + 1] : NULL, errp)) {
+            if (o->has_arg) {
+                error_prefix(errp, "%s %s", arg, argv[i + 1]);
+            } else {
+                error_prefix(errp, "%s", arg);
+            }
+            return false;
+        }
+        if (o->has_arg) {
+            i++;
+        }
+        if (cfg->action != VM_ACTION_RUN) {
+            return true;
+        }
+    }
+    return vm_config_check(cfg, errp);
+}

@@ -1,0 +1,175 @@
+/*
+ * Run states and the reset/shutdown/powerdown requests. Requests only set
+ * flags and wake the main loop; main_loop_should_exit() acts on them there,
+ * so a vCPU thread never tears the machine down under itself.
+ */
+#include "system/main-loop.h"
+#include "system/runstate.h"
+#include "system/timer.h"
+
+bool no_reboot;
+bool no_shutdown;
+
+static RunState current_state = RUN_STATE_PRELAUNCH;
+static RunStateHooks hooks;
+
+/* Requests, set from any thread. */
+static gint reset_requested;    /* ResetCause + 1 */
+static gint shutdown_requested; /* ShutdownCause */
+static gint powerdown_requested;
+
+typedef struct {
+    RunStateNotifier *fn;
+    void *opaque;
+} Notifier;
+static GArray *notifiers;
+
+static const char *const state_names[RUN_STATE_MAX] = {
+    [RUN_STATE_PRELAUNCH] = "prelaunch",
+    [RUN_STATE_RUNNING] = "running",
+    [RUN_STATE_PAUSED] = "paused",
+    [RUN_STATE_SHUTDOWN] = "shutdown",
+    [RUN_STATE_INTERNAL_ERROR] = "internal-error",
+};
+
+RunState runstate_get(void)
+{
+    return current_state;
+}
+
+const char *runstate_name(RunState state)
+{
+    return state_names[state];
+}
+
+bool runstate_is_running(void)
+{
+    return current_state == RUN_STATE_RUNNING;
+}
+
+void runstate_set(RunState state)
+{
+    current_state = state;
+}
+
+void runstate_set_hooks(const RunStateHooks *h)
+{
+    hooks = *h;
+}
+
+void runstate_add_notifier(RunStateNotifier *fn, void *opaque)
+{
+    Notifier n = {fn, opaque};
+
+    if (!notifiers) {
+        notifiers = g_array_new(false, false, sizeof(Notifier));
+    }
+    g_array_append_val(notifiers, n);
+}
+
+static void notify(RunStateEvent event, bool guest)
+{
+    for (unsigned i = 0; notifiers && i < notifiers->len; i++) {
+        Notifier *n = &g_array_index(notifiers, Notifier, i);
+
+        n->fn(event, guest, n->opaque);
+    }
+}
+
+void system_reset_request(ResetCause cause)
+{
+    if (no_reboot && cause == RESET_CAUSE_GUEST) {
+        system_shutdown_request(SHUTDOWN_CAUSE_GUEST_RESET);
+        return;
+    }
+    g_atomic_int_set(&reset_requested, cause + 1);
+    main_loop_wakeup();
+}
+
+void system_shutdown_request(ShutdownCause cause)
+{
+    g_atomic_int_set(&shutdown_requested, cause);
+    main_loop_wakeup();
+}
+
+void system_powerdown_request(void)
+{
+    g_atomic_int_set(&powerdown_requested, 1);
+    main_loop_wakeup();
+}
+
+void vm_stop(RunState state)
+{
+    if (current_state == RUN_STATE_RUNNING) {
+        if (hooks.vcpus_pause) {
+            hooks.vcpus_pause();
+        }
+        vm_clock_virtual_stop();
+        current_state = state;
+        notify(RUNSTATE_EVENT_STOP, false);
+    } else {
+        current_state = state;
+    }
+}
+
+void vm_start(void)
+{
+    if (current_state == RUN_STATE_RUNNING) {
+        return;
+    }
+    current_state = RUN_STATE_RUNNING;
+    vm_clock_virtual_start();
+    notify(RUNSTATE_EVENT_RESUME, false);
+    if (hooks.vcpus_resume) {
+        hooks.vcpus_resume();
+    }
+}
+
+static bool shutdown_cause_is_guest(ShutdownCause cause)
+{
+    return cause == SHUTDOWN_CAUSE_GUEST_SHUTDOWN ||
+           cause == SHUTDOWN_CAUSE_GUEST_RESET ||
+           cause == SHUTDOWN_CAUSE_GUEST_PANIC;
+}
+
+bool main_loop_should_exit(int *status)
+{
+    int shutdown = g_atomic_int_exchange(&shutdown_requested, 0);
+    int reset = g_atomic_int_exchange(&reset_requested, 0);
+
+    if (shutdown) {
+        bool guest = shutdown_cause_is_guest(shutdown);
+
+        notify(RUNSTATE_EVENT_SHUTDOWN, guest);
+        if (no_shutdown && guest) {
+            vm_stop(RUN_STATE_SHUTDOWN);
+        } else {
+            *status = shutdown == SHUTDOWN_CAUSE_HOST_ERROR ? 1 : 0;
+            return true;
+        }
+    }
+    if (reset) {
+        bool running = current_state == RUN_STATE_RUNNING;
+
+        if (running && hooks.vcpus_pause) {
+            hooks.vcpus_pause();
+        }
+        if (hooks.reset) {
+            hooks.reset();
+        }
+        notify(RUNSTATE_EVENT_RESET, reset - 1 == RESET_CAUSE_GUEST);
+        /* A reset from the shutdown state (after -no-shutdown) restarts. */
+        if (current_state == RUN_STATE_SHUTDOWN) {
+            current_state = RUN_STATE_PAUSED;
+        } else if (running && hooks.vcpus_resume) {
+            hooks.vcpus_resume();
+        }
+    }
+    if (g_atomic_int_exchange(&powerdown_requested, 0)) {
+        notify(RUNSTATE_EVENT_POWERDOWN, false);
+        if (hooks.powerdown) {
+            hooks.powerdown();
+        }
+    }
+    return false;
+}

@@ -1,0 +1,333 @@
+/*
+ * From a parsed command line to a running VM: chardevs, accelerator,
+ * machine, devices, vCPUs, then the main loop until something ends it.
+ */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chardev/char.h"
+#include "config-host.h"
+#include "hw/core/machine.h"
+#include "system/accel.h"
+#include "system/main-loop.h"
+#include "system/memory.h"
+#include "system/options.h"
+#include "system/runstate.h"
+#include "system/system.h"
+#include "util/error.h"
+#include "util/log.h"
+
+static VMConfig config;
+static MachineState *current_machine;
+
+char *system_find_firmware(const char *name)
+{
+    g_auto(GStrv) defaults = g_strsplit(PCVM_FIRMWARE_PATH, ":", -1);
+
+    if (strchr(name, '/')) {
+        return g_strdup(name);
+    }
+    for (unsigned i = 0; i < config.firmware_dirs->len; i++) {
+        char *path = g_build_filename(g_ptr_array_index(config.firmware_dirs, i),
+                                      name, NULL);
+
+        if (access(path, R_OK) == 0) {
+            return path;
+        }
+        g_free(path);
+    }
+    for (char **dir = defaults; *dir; dir++) {
+        char *path = g_build_filename(*dir, name, NULL);
+
+        if (access(path, R_OK) == 0) {
+            return path;
+        }
+        g_free(path);
+    }
+    return NULL;
+}
+
+bool system_serial_ports_create(BusState *isa_bus, GError **errp)
+{
+    for (unsigned i = 0; i < config.serials->len; i++) {
+        const char *spec = g_ptr_array_index(config.serials, i);
+        g_autofree char *id = g_strdup_printf("serial%u", i);
+        g_autofree char *index = g_strdup_printf("%u", i);
+        GError *err = NULL;
+        Chardev *chr = chardev_new_from_legacy(spec, id, &err);
+        DeviceState *dev;
+
+        if (!chr) {
+            if (err) {
+                g_propagate_prefixed_error(errp, err, "-serial %s: ", spec);
+                return false;
+            }
+            continue; /* "none": no port at this index */
+        }
+        dev = device_new("isa-serial");
+        device_set_property_or_die(dev, "index", index);
+        if (!device_set_property(dev, "chardev", chr->id, errp) ||
+            !device_realize(dev, isa_bus, errp)) {
+            error_prefix(errp, "-serial %s", spec);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool system_debugcon_create(BusState *isa_bus, GError **errp)
+{
+    GError *err = NULL;
+    Chardev *chr;
+    DeviceState *dev;
+
+    if (!config.debugcon) {
+        return true;
+    }
+    chr = chardev_new_from_legacy(config.debugcon, "debugcon", &err);
+    if (!chr) {
+        if (err) {
+            g_propagate_prefixed_error(errp, err, "-debugcon %s: ",
+                                       config.debugcon);
+            return false;
+        }
+        return true;
+    }
+    dev = device_new("isa-debugcon");
+    if (!device_set_property(dev, "chardev", chr->id, errp) ||
+        !device_realize(dev, isa_bus, errp)) {
+        error_prefix(errp, "-debugcon %s", config.debugcon);
+        return false;
+    }
+    return true;
+}
+
+static bool handle_action(VMConfig *cfg)
+{
+    switch (cfg->action) {
+    case VM_ACTION_RUN:
+        return false;
+    case VM_ACTION_HELP:
+        vm_config_print_usage(stdout);
+        break;
+    case VM_ACTION_VERSION:
+        printf("pcvm version " PCVM_VERSION
+               " (QEMU-compatible command line, protocols of QEMU 7.2)\n");
+        break;
+    case VM_ACTION_DEVICE_LIST:
+        device_class_print_help(stdout);
+        break;
+    case VM_ACTION_DEVICE_PROPS:
+        device_class_print_properties(device_class_find(cfg->help_target),
+                                      stdout);
+        break;
+    case VM_ACTION_MACHINE_LIST:
+        machine_print_list(stdout);
+        break;
+    case VM_ACTION_CPU_LIST:
+        x86_cpu_print_models(stdout);
+        break;
+    case VM_ACTION_LOG_LIST:
+        log_print_items(stdout);
+        break;
+    case VM_ACTION_CHARDEV_LIST:
+        chardev_print_backends(stdout);
+        break;
+    case VM_ACTION_ACCEL_LIST:
+        printf("Accelerators supported in pcvm:\nkvm\n");
+        break;
+    }
+    return true;
+}
+
+/* The defaults QEMU applies when the command line leaves them out. */
+static void apply_defaults(VMConfig *cfg)
+{
+    if (!cfg->accels->len) {
+        g_ptr_array_add(cfg->accels, g_strdup("kvm"));
+    }
+    if (!cfg->serials->len && !cfg->no_defaults) {
+        /* -nographic puts COM1 and the monitor on the terminal. */
+        g_ptr_array_add(cfg->serials,
+                        g_strdup(cfg->nographic ? "mon:stdio" : "null"));
+    }
+}
+
+static bool accel_select(MachineState *ms, GError **errp)
+{
+    for (unsigned i = 0; i < config.accels->len; i++) {
+        const char *name = g_ptr_array_index(config.accels, i);
+        const AccelOps *ops = accel_find(name);
+        GError *err = NULL;
+
+        if (!ops) {
+            err = g_error_new(PCVM_ERROR, 0, "accelerator %s is not "
+                              "available in pcvm", name);
+        } else if (ops->init(ms, &err)) {
+            accel_set_current(ops);
+            return true;
+        }
+        if (i + 1 == config.accels->len) {
+            g_propagate_prefixed_error(errp, err, "-accel %s: ", name);
+            return false;
+        }
+        warn_report("-accel %s: %s; trying the next accelerator", name,
+                    err->message);
+        g_error_free(err);
+    }
+    return error_setg(errp, "no accelerator found");
+}
+
+static void system_reset(void)
+{
+    MachineState *ms = current_machine;
+    const AccelOps *accel = accel_current();
+
+    bus_reset_all(ms->main_bus);
+    if (accel->reset) {
+        accel->reset(ms);
+    }
+    ms->klass->reset(ms);
+}
+
+static bool machine_create(GError **errp)
+{
+    MachineState *ms = g_new0(MachineState, 1);
+    const AccelOps *accel;
+    static MemoryRegion system_memory, system_io;
+
+    current_machine = ms;
+    ms->klass = machine_class_find(config.machine_type);
+    ms->ram_size = config.ram_size;
+    ms->smp_cpus = config.smp_cpus;
+    ms->topology = (X86CPUTopology){config.smp_sockets, config.smp_cores,
+                                    config.smp_threads};
+    ms->cpu_model = config.cpu_model;
+    ms->kernel_filename = config.kernel;
+    ms->initrd_filename = config.initrd;
+    ms->kernel_cmdline = config.append;
+    ms->firmware_boot = config.firmware_boot;
+    if (!config.kernel || config.firmware_boot) {
+        const char *name = config.bios ? config.bios : "bios-256k.bin";
+
+        ms->firmware = system_find_firmware(name);
+        if (!ms->firmware) {
+            return error_setg(errp, "-bios %s: could not find firmware (search "
+                              "path: -L dirs, then %s)", name,
+                              PCVM_FIRMWARE_PATH);
+        }
+    }
+
+    memory_region_init_container(&system_memory, "system", UINT64_MAX);
+    memory_region_init_container(&system_io, "io", 0x10000);
+    address_space_init(&address_space_memory, &system_memory, "memory");
+    address_space_init(&address_space_io, &system_io, "I/O");
+    ms->system_memory = &system_memory;
+    ms->system_io = &system_io;
+    ms->main_bus = bus_new(NULL, "System", "main-system-bus");
+
+    if (!accel_select(ms, errp)) {
+        return false;
+    }
+    accel = accel_current();
+    memory_region_transaction_begin();
+    if (!ms->klass->init(ms, errp)) {
+        memory_region_transaction_commit();
+        return false;
+    }
+    for (unsigned i = 0; i < config.devices->len; i++) {
+        const char *opts = g_ptr_array_index(config.devices, i);
+
+        if (!device_create_from_options(opts, ms->main_bus, errp)) {
+            memory_region_transaction_commit();
+            error_prefix(errp, "-device %s", opts);
+            return false;
+        }
+    }
+    memory_region_transaction_commit();
+    return accel->vcpus_create(ms, errp);
+}
+
+static gboolean on_terminate_signal(gpointer data)
+{
+    system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
+    return G_SOURCE_CONTINUE;
+}
+
+static void vcpus_pause(void)
+{
+    accel_current()->vcpus_pause();
+}
+
+static void vcpus_resume(void)
+{
+    accel_current()->vcpus_resume();
+}
+
+int pcvm_main(int argc, char **argv)
+{
+    GError *err = NULL;
+    int status = 0;
+    RunStateHooks hooks = {
+        .reset = system_reset,
+        .vcpus_pause = vcpus_pause,
+        .vcpus_resume = vcpus_resume,
+    };
+
+    vm_config_init(&config);
+    if (!vm_config_parse(&config, argc, argv, &err)) {
+        error_report_gerror(err);
+        return 1;
+    }
+    if (handle_action(&config)) {
+        return 0;
+    }
+    apply_defaults(&config);
+    if (config.log_file && !log_set_file(config.log_file, &err)) {
+        g_prefix_error(&err, "-D %s: ", config.log_file);
+        error_report_gerror(err);
+        return 1;
+    }
+    if (config.log_items) {
+        log_set_items(config.log_items, NULL);
+    }
+    no_reboot = config.no_reboot;
+    no_shutdown = config.no_shutdown;
+
+    main_loop_init();
+    for (unsigned i = 0; i < config.chardevs->len; i++) {
+        const char *opts = g_ptr_array_index(config.chardevs, i);
+
+        if (!chardev_new_from_options(opts, &err)) {
+            g_prefix_error(&err, "-chardev %s: ", opts);
+            error_report_gerror(err);
+            return 1;
+        }
+    }
+    if (!machine_create(&err)) {
+        error_report_gerror(err);
+        chardev_close_all();
+        return 1;
+    }
+    runstate_set_hooks(&hooks);
+    g_unix_signal_add(SIGTERM, on_terminate_signal, NULL);
+    g_unix_signal_add(SIGINT, on_terminate_signal, NULL);
+    g_unix_signal_add(SIGHUP, on_terminate_signal, NULL);
+
+    system_reset();
+    if (config.start_paused) {
+        vm_stop(RUN_STATE_PAUSED);
+    } else {
+        vm_start();
+    }
+    while (!main_loop_should_exit(&status)) {
+        main_loop_iterate(true);
+    }
+    if (runstate_is_running()) {
+        vm_stop(RUN_STATE_SHUTDOWN);
+    }
+    chardev_close_all();
+    return status;
+}
