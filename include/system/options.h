@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #define MAX_SERIAL_PORTS 4
 #define DEFAULT_RAM_SIZE (128ull << 20)

@@ -1,0 +1,47 @@
+# Convenience front end over Meson/Ninja, in QEMU's spirit:
+#   ./configure && make        build
+#   make check                 every test suite (ends with "N passed, N failed")
+#   make run                   boot the default guest on the console
+#   make run KERNEL=bzImage INITRD=initrd.img APPEND="console=ttyS0"
+BUILD_DIR ?= build
+PCVM = $(BUILD_DIR)/pcvm
+GUEST_BUILD = pc-bios/guest/build.sh
+
+.PHONY: all check check-unit check-guest check-nested bench run guest install clean distclean
+
+all: $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR)
+
+$(BUILD_DIR)/build.ninja:
+	./configure
+
+check: all
+	@scripts/run-tests.sh $(BUILD_DIR)
+
+check-unit check-qtest check-guest check-nested: all
+	@scripts/run-tests.sh $(BUILD_DIR) $(subst check-,,$@)
+
+bench: all guest
+	python3 tests/bench/boot-bench --pcvm $(PCVM)
+
+guest:
+	@$(GUEST_BUILD) $(BUILD_DIR)/guest
+
+ifeq ($(KERNEL),)
+run: all guest
+	@scripts/run-default-guest.sh $(PCVM) $(BUILD_DIR)/guest
+else
+run: all
+	$(PCVM) -m $(or $(MEM),256) -nographic -kernel $(KERNEL) \
+	    $(if $(INITRD),-initrd $(INITRD)) \
+	    -append "$(or $(APPEND),console=ttyS0)"
+endif
+
+install: all
+	meson install -C $(BUILD_DIR)
+
+clean:
+	ninja -C $(BUILD_DIR) clean
+
+distclean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,199 @@
+/* Command-line parsing: values, QEMU's -smp rules, and one-line errors. */
+#include <string.h>
+
+#include "system/options.h"
+#include "util/cutils.h"
+#include "util/keyval.h"
+
+/* Parses a space-separated command line; returns the error text or NULL. */
+static char *parse(VMConfig *cfg, const char *line)
+{
+    g_autofree char *full = g_strstrip(g_strconcat("pcvm ", line, NULL));
+    g_auto(GStrv) argv = g_strsplit(full, " ", -1);
+    GError *err = NULL;
+    char *message = NULL;
+
+    vm_config_init(cfg);
+    if (!vm_config_parse(cfg, g_strv_length(argv), argv, &err)) {
+        message = g_strdup(err->message);
+        g_error_free(err);
+    }
+    return message;
+}
+
+static void assert_error(const char *line, const char *expected)
+{
+    VMConfig cfg;
+    g_autofree char *err = parse(&cfg, line);
+
+    g_assert_cmpstr(err, ==, expected);
+    vm_config_clear(&cfg);
+}
+
+static void test_memory_sizes(void)
+{
+    VMConfig cfg;
+    g_autofree char *e1 = parse(&cfg, "-m 512");
+
+    g_assert_null(e1);
+    g_assert_cmpuint(cfg.ram_size, ==, 512ull << 20);
+    vm_config_clear(&cfg);
+    {
+        g_autofree char *e = parse(&cfg, "-m 2G");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.ram_size, ==, 2ull << 30);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-m size=1.5G");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.ram_size, ==, 3ull << 29);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.ram_size, ==, 128ull << 20);
+        vm_config_clear(&cfg);
+    }
+    assert_error("-m 12X",
+                 "-m 12X: invalid size '12X' (use a number of MiB or a suffix: "
+                 "512M, 2G)");
+    assert_error("-m 1K", "-m 1K: RAM size too small (at least 2 MiB)");
+    assert_error("-m 1G,slots=2", "-m 1G,slots=2: Invalid parameter 'slots'");
+}
+
+static void test_smp_topology(void)
+{
+    VMConfig cfg;
+
+    {
+        g_autofree char *e = parse(&cfg, "-smp 4");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_cpus, ==, 4);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 4);
+        g_assert_cmpuint(cfg.smp_cores, ==, 1);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-smp cores=2,threads=2");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_cpus, ==, 4);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 1);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-smp 2,maxcpus=4");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_cpus, ==, 2);
+        g_assert_cmpuint(cfg.smp_maxcpus, ==, 4);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 4);
+        vm_config_clear(&cfg);
+    }
+    assert_error("-smp 3,sockets=2",
+                 "-smp 3,sockets=2: Invalid CPU topology: product of the "
+                 "hierarchy must match maxcpus: sockets (2) * cores (1) * "
+                 "threads (1) != maxcpus (3)");
+    assert_error("-smp 0", "-smp 0: CPU topology parameters must be greater "
+                           "than zero");
+    assert_error("-smp 300", "-smp 300: Invalid SMP CPUs 300. The max CPUs "
+                             "supported by machine 'pc-i440fx-7.2' is 255");
+    assert_error("-smp two", "-smp two: cpus: 'two' is not a number");
+}
+
+static void test_errors(void)
+{
+    assert_error("-frobnicate", "-frobnicate: invalid option");
+    assert_error("-kernel", "-kernel: requires an argument");
+    assert_error("-kernel /nonexistent/bzImage",
+                 "-kernel /nonexistent/bzImage: No such file or directory");
+    assert_error("-append console=ttyS0",
+                 "-append: only allowed with -kernel");
+    assert_error("-accel frob", "-accel frob: invalid accelerator frob");
+    assert_error("-machine q99", "-machine q99: unsupported machine type "
+                                 "'q99' (-machine help lists them)");
+    assert_error("-cpu pentium9", "-cpu pentium9: unable to find CPU model "
+                                  "'pentium9'");
+    assert_error("-device no-such-nic",
+                 "-device no-such-nic: 'no-such-nic' is not a valid device "
+                 "model name");
+    assert_error("-serial null -serial null -serial null -serial null "
+                 "-serial null",
+                 "-serial null: too many serial ports (at most 4)");
+    assert_error("-d frob", "-d frob: unknown log item 'frob' (try -d help)");
+}
+
+static void test_values_and_actions(void)
+{
+    VMConfig cfg;
+
+    {
+        g_autofree char *e = parse(&cfg, "--enable-kvm -accel kvm -nographic "
+                                         "-no-reboot -S -name guest=vm1 "
+                                         "-serial stdio -serial pty "
+                                         "-machine pc,accel=kvm");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.accels->len, ==, 3);
+        g_assert_true(cfg.nographic && cfg.no_reboot && cfg.start_paused);
+        g_assert_cmpstr(cfg.name, ==, "vm1");
+        g_assert_cmpuint(cfg.serials->len, ==, 2);
+        g_assert_cmpstr(g_ptr_array_index(cfg.serials, 1), ==, "pty");
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-device isa-serial,help -m 64");
+
+        g_assert_null(e);
+        g_assert_cmpint(cfg.action, ==, VM_ACTION_DEVICE_PROPS);
+        g_assert_cmpstr(cfg.help_target, ==, "isa-serial");
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-device help");
+
+        g_assert_null(e);
+        g_assert_cmpint(cfg.action, ==, VM_ACTION_DEVICE_LIST);
+        vm_config_clear(&cfg);
+    }
+}
+
+static void test_keyval(void)
+{
+    g_autoptr(KeyValList) kv =
+        keyval_parse("e1000,netdev=n0,romfile=a,,b,flag", "driver", NULL);
+    uint64_t size;
+
+    g_assert_nonnull(kv);
+    g_assert_cmpuint(keyval_count(kv), ==, 4);
+    g_assert_cmpstr(keyval_get(kv, "driver"), ==, "e1000");
+    g_assert_cmpstr(keyval_get(kv, "romfile"), ==, "a,b");
+    g_assert_cmpstr(keyval_get(kv, "flag"), ==, "on");
+    g_assert_false(keyval_check_unused(kv, NULL));
+    keyval_get(kv, "netdev");
+    g_assert_true(keyval_check_unused(kv, NULL));
+
+    g_assert_true(parse_size("4k", 1, &size, NULL));
+    g_assert_cmpuint(size, ==, 4096);
+    g_assert_true(parse_size("64", 1 << 20, &size, NULL));
+    g_assert_cmpuint(size, ==, 64 << 20);
+    g_assert_false(parse_size("-1", 1, &size, NULL));
+    g_assert_false(parse_size("1.5", 1, &size, NULL));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/options/memory", test_memory_sizes);
+    g_test_add_func("/options/smp", test_smp_topology);
+    g_test_add_func("/options/errors", test_errors);
+    g_test_add_func("/options/values", test_values_and_actions);
+    g_test_add_func("/options/keyval", test_keyval);
+    return g_test_run();
+}
