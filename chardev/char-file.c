@@ -31,8 +31,9 @@ static bool file_open(Chardev *chr, KeyValList *opts, GError **errp)
         !keyval_check_unused(opts, errp)) {
         return false;
     }
-    s->out_fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-                     (append ? O_APPEND : O_TRUNC), 0666);
+    s->out_fd = open(
+        path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
+        0666);
     if (s->out_fd < 0) {
         return error_setg(errp, "Could not open '%s': %s", path,
                           g_strerror(errno));

@@ -31,8 +31,8 @@ static gboolean watch_prepare(GSource *source, gint *timeout)
 
     *timeout = -1;
     if (want && !w->tag) {
-        w->tag = g_source_add_unix_fd(source, w->fd,
-                                      G_IO_IN | G_IO_HUP | G_IO_ERR);
+        w->tag =
+            g_source_add_unix_fd(source, w->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
     } else if (!want && w->tag) {
         g_source_remove_unix_fd(source, w->tag);
         w->tag = NULL;

@@ -217,19 +217,26 @@ static void mux_event(void *opaque, CharEvent event)
 bool mux_frontend_attach(Chardev *chr, CharFrontend *fe, GError **errp)
 {
     MuxChardev *m = (MuxChardev *)chr;
+    int index;
 
-    if (fe->chr == chr) {
+    if (fe->chr == chr && fe->mux_index >= 0 && fe->mux_index < m->count &&
+        m->frontends[fe->mux_index] == fe) {
         return true;
     }
-    if (m->count == MUX_MAX_FRONTENDS) {
+    /* Reuse the slot of a front end that was detached, if any. */
+    for (index = 0; index < m->count && m->frontends[index]; index++) {
+    }
+    if (index == MUX_MAX_FRONTENDS) {
         return error_setg(errp, "too many uses of multiplexed chardev '%s'",
                           chr->id);
     }
     fe->chr = chr;
-    fe->mux_index = m->count;
-    m->frontends[m->count] = fe;
-    m->buffers[m->count].len = 0;
-    m->count++;
+    fe->mux_index = index;
+    m->frontends[index] = fe;
+    m->buffers[index].len = 0;
+    if (index == m->count) {
+        m->count++;
+    }
     return true;
 }
 
@@ -256,8 +263,8 @@ void mux_frontend_handlers_set(Chardev *chr, CharFrontend *fe)
     if (!fe->event) {
         return;
     }
-    fe->event(fe->opaque, index == m->focus ? CHR_EVENT_MUX_IN
-                                            : CHR_EVENT_MUX_OUT);
+    fe->event(fe->opaque,
+              index == m->focus ? CHR_EVENT_MUX_IN : CHR_EVENT_MUX_OUT);
     if (chr->connected) {
         fe->event(fe->opaque, CHR_EVENT_OPENED);
     }
@@ -294,12 +301,12 @@ static int mux_write_timestamped(MuxChardev *m, const uint8_t *buf, int len)
 
     for (int i = 0; i < len; i++) {
         if (m->line_start) {
-            gint64 ms = (g_get_monotonic_time() - m->timestamps_start_us) /
-                        1000;
-            g_autofree char *stamp = g_strdup_printf(
-                "[%02d:%02d:%02d.%03d] ", (int)(ms / 3600000),
-                (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
-                (int)(ms % 1000));
+            gint64 ms =
+                (g_get_monotonic_time() - m->timestamps_start_us) / 1000;
+            g_autofree char *stamp =
+                g_strdup_printf("[%02d:%02d:%02d.%03d] ", (int)(ms / 3600000),
+                                (int)(ms / 60000 % 60), (int)(ms / 1000 % 60),
+                                (int)(ms % 1000));
 
             chardev_write_blocking(m->base, (const uint8_t *)stamp,
                                    strlen(stamp));

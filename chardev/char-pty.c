@@ -98,10 +98,9 @@ static bool pty_open(Chardev *chr, KeyValList *opts, GError **errp)
 
     chr->connected = false;
     chr->filename = g_strdup_printf("pty:%s", name);
-    fprintf(stderr, "char device redirected to %s (label %s)\n", name,
-            chr->id);
-    s->timer = chardev_source_attach(g_timeout_source_new(PTY_POLL_MS),
-                                     pty_timer, s);
+    fprintf(stderr, "char device redirected to %s (label %s)\n", name, chr->id);
+    s->timer =
+        chardev_source_attach(g_timeout_source_new(PTY_POLL_MS), pty_timer, s);
     return true;
 }
 

@@ -74,8 +74,8 @@ static char *socket_address_string(const struct sockaddr_storage *ss,
     if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
         return NULL;
     }
-    if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host),
-                    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV)) {
+    if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host), port,
+                    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV)) {
         return NULL;
     }
     return g_strdup_printf("%s:%s", host, port);
@@ -204,7 +204,8 @@ static bool socket_listen(SocketChardev *s, GError **errp)
         }
     } else {
         struct addrinfo hints = {
-            .ai_flags = AI_PASSIVE, .ai_family = AF_UNSPEC,
+            .ai_flags = AI_PASSIVE,
+            .ai_family = AF_UNSPEC,
             .ai_socktype = SOCK_STREAM,
         };
         struct addrinfo *res, *ai;
@@ -293,8 +294,8 @@ static int socket_try_connect(SocketChardev *s, GError **errp)
         int rc = getaddrinfo(*s->host ? s->host : NULL, s->port, &hints, &res);
 
         if (rc) {
-            error_setg(errp, "address resolution failed for %s:%s: %s",
-                       s->host, s->port, gai_strerror(rc));
+            error_setg(errp, "address resolution failed for %s:%s: %s", s->host,
+                       s->port, gai_strerror(rc));
             return -1;
         }
         fd = -1;
@@ -355,7 +356,7 @@ static bool socket_parse(SocketChardev *s, KeyValList *opts, GError **errp)
     }
     if (path && (host || port)) {
         return error_setg(errp, "chardev: socket: path= cannot be combined "
-                          "with host= or port=");
+                                "with host= or port=");
     }
     if (!path && !port) {
         return error_setg(errp, "chardev: socket: path= or port= is required");
@@ -365,20 +366,20 @@ static bool socket_parse(SocketChardev *s, KeyValList *opts, GError **errp)
     }
     if (!s->server && has_wait) {
         return error_setg(errp, "'wait' option is incompatible with socket "
-                          "in client connect mode");
+                                "in client connect mode");
     }
     s->reconnect_ms = reconnect_ms ? reconnect_ms : reconnect_s * 1000;
     if (s->server && s->reconnect_ms) {
         return error_setg(errp, "'reconnect' option is incompatible with "
-                          "socket in server listen mode");
+                                "socket in server listen mode");
     }
     s->is_unix = path != NULL;
     s->path = g_strdup(path);
     s->host = g_strdup(host ? host : "");
     s->port = g_strdup(port);
     if (s->is_unix) {
-        s->address = g_strdup_printf("unix:%s%s", path,
-                                     s->server ? ",server=on" : "");
+        s->address =
+            g_strdup_printf("unix:%s%s", path, s->server ? ",server=on" : "");
     } else {
         s->address = g_strdup_printf("tcp:%s:%s%s", s->host, port,
                                      s->server ? ",server=on" : "");
@@ -468,8 +469,8 @@ static int socket_write(Chardev *chr, const uint8_t *buf, int len)
      * end's write (which may be on a vCPU thread, in the middle of a
      * device register access).
      */
-    s->hangup_source = chardev_source_attach(g_idle_source_new(),
-                                             socket_hangup, s);
+    s->hangup_source =
+        chardev_source_attach(g_idle_source_new(), socket_hangup, s);
     return -1;
 }
 

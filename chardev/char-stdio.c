@@ -10,6 +10,11 @@
  * chardev_close_all() does at exit. Stdin may be /dev/null or closed: at end
  * of file the backend just stops reading. Left out: re-applying the mode
  * after SIGCONT.
+ *
+ * If pcvm starts with fd 0, 1 or 2 closed, the next file it opens (GLib's
+ * wakeup fd, /dev/kvm, a disk image) would take that number and be read or
+ * written as stdio; so before main() runs, closed standard fds are pointed
+ * at /dev/null.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +42,8 @@ static void stdio_set_raw(StdioChardev *s, bool allow_signals)
     }
     s->tty_saved = true;
     tty = s->saved;
-    tty.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-                     ICRNL | IXON);
+    tty.c_iflag &=
+        ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     tty.c_oflag |= OPOST;
     tty.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
     if (!allow_signals) {
@@ -114,5 +119,15 @@ static const ChardevClass stdio_class = {
 
 static void __attribute__((constructor)) stdio_register(void)
 {
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int null_fd = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+
+            if (null_fd >= 0 && null_fd != fd) {
+                dup2(null_fd, fd);
+                close(null_fd);
+            }
+        }
+    }
     chardev_class_register(&stdio_class);
 }

@@ -344,7 +344,8 @@ Chardev *chardev_new_from_legacy(const char *spec, const char *id,
         Chardev *chr = chardev_find(spec + strlen("chardev:"));
 
         if (!chr) {
-            error_setg(errp, "chardev '%s' not found", spec + strlen("chardev:"));
+            error_setg(errp, "chardev '%s' not found",
+                       spec + strlen("chardev:"));
         }
         return chr;
     }
@@ -435,13 +436,13 @@ void chardev_be_receive(Chardev *chr, const uint8_t *buf, int len)
 
 bool chardev_fe_init(CharFrontend *fe, Chardev *chr, GError **errp)
 {
+    if (chr && chardev_is_mux(chr)) {
+        return mux_frontend_attach(chr, fe, errp);
+    }
     fe->mux_index = -1;
     if (!chr) {
         fe->chr = NULL;
         return true;
-    }
-    if (chardev_is_mux(chr)) {
-        return mux_frontend_attach(chr, fe, errp);
     }
     if (chr->fe && chr->fe != fe) {
         return error_setg(errp, "chardev '%s' is already in use", chr->id);

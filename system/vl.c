@@ -3,6 +3,7 @@
  * machine, devices, vCPUs, then the main loop until something ends it.
  */
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -296,6 +297,8 @@ int pcvm_main(int argc, char **argv)
     no_reboot = config.no_reboot;
     no_shutdown = config.no_shutdown;
 
+    /* A vanished stdout or socket peer is an error result, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
     main_loop_init();
     for (unsigned i = 0; i < config.chardevs->len; i++) {
         const char *opts = g_ptr_array_index(config.chardevs, i);

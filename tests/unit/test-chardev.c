@@ -67,8 +67,8 @@ static FakeFrontend *fake_new(Chardev *chr)
     f->limit = -1;
     g_assert_true(chardev_fe_init(&f->fe, chr, &err));
     g_assert_no_error(err);
-    chardev_fe_set_handlers(&f->fe, fake_can_receive, fake_receive,
-                            fake_event, f);
+    chardev_fe_set_handlers(&f->fe, fake_can_receive, fake_receive, fake_event,
+                            f);
     return f;
 }
 
@@ -83,8 +83,8 @@ static void fake_free(FakeFrontend *f)
 
 static void fake_write(FakeFrontend *f, const char *s)
 {
-    g_assert_cmpint(chardev_fe_write_all(&f->fe, (const uint8_t *)s,
-                                         strlen(s)), ==, strlen(s));
+    g_assert_cmpint(chardev_fe_write_all(&f->fe, (const uint8_t *)s, strlen(s)),
+                    ==, strlen(s));
 }
 
 static bool rx_equals(FakeFrontend *f, const char *s)
@@ -225,7 +225,7 @@ static gboolean set_flag(gpointer opaque)
 /* stdio: runs first, with pipes standing in for the terminal. */
 static void test_stdio(void)
 {
-    int in[2], out[2], saved_in = dup(0), saved_out = dup(1);
+    int in[2], out[2], saved_in, saved_out;
     g_autoptr(GError) err = NULL;
     g_autofree char *got = NULL;
     FakeFrontend *f;
@@ -233,6 +233,10 @@ static void test_stdio(void)
     int iterations = 0;
     bool fired = false;
 
+    /* Even when run with stdin closed, fd 0 is no other file (see stdio). */
+    g_assert_cmpint(fcntl(0, F_GETFD), >=, 0);
+    saved_in = dup(0);
+    saved_out = dup(1);
     g_assert_cmpint(pipe(in), ==, 0);
     g_assert_cmpint(pipe(out), ==, 0);
     dup2(in[0], 0);
@@ -318,7 +322,8 @@ static void test_file_input_and_log(void)
 
     g_assert_true(g_file_set_contents(in, "input bytes", -1, NULL));
     f = fake_new(new_chardev("file,id=fileio,path=%s,input-path=%s,"
-                             "logfile=%s", out, in, log));
+                             "logfile=%s",
+                             out, in, log));
     WAIT_UNTIL(rx_equals(f, "input bytes"));
     fake_write(f, "logged");
     g_assert_true(g_file_get_contents(log, &contents, NULL, NULL));
@@ -416,8 +421,8 @@ static void test_socket_tcp(void)
     int port, fd;
 
     /* port=0 picked a free port, which the filename shows. */
-    g_assert_true(g_str_has_prefix(chr->filename,
-                                   "disconnected:tcp:127.0.0.1:"));
+    g_assert_true(
+        g_str_has_prefix(chr->filename, "disconnected:tcp:127.0.0.1:"));
     colon = strrchr(chr->filename, ':');
     port = atoi(colon + 1);
     g_assert_cmpint(port, >, 0);
@@ -467,8 +472,8 @@ static void test_socket_client(void)
 static void test_socket_client_reconnect(void)
 {
     g_autofree char *path = g_build_filename(tmpdir, "later.sock", NULL);
-    Chardev *chr = new_chardev("socket,id=client1,path=%s,reconnect-ms=50",
-                               path);
+    Chardev *chr =
+        new_chardev("socket,id=client1,path=%s,reconnect-ms=50", path);
     FakeFrontend *f = fake_new(chr);
     int listener, peer;
 
@@ -541,8 +546,7 @@ static void test_mux(void)
     CharFrontend fifth = {0};
     int client, status;
 
-    mux = new_chardev("socket,id=mux0,path=%s,server=on,wait=off,mux=on",
-                      path);
+    mux = new_chardev("socket,id=mux0,path=%s,server=on,wait=off,mux=on", path);
     base = chardev_find("mux0-base");
     g_assert_nonnull(base);
     g_assert_true(chardev_find("mux0") == mux);
@@ -565,7 +569,8 @@ static void test_mux(void)
     g_assert_cmpuint(monitor->rx->len, ==, 0);
 
     /* C-a c moves the focus on. */
-    write_str(client, "\x01" "cxy");
+    write_str(client, "\x01"
+                      "cxy");
     WAIT_UNTIL(rx_equals(monitor, "xy"));
     g_assert_true(rx_equals(serial, "ab"));
     g_assert_cmpint(serial->events[CHR_EVENT_MUX_OUT], ==, 1);
@@ -576,7 +581,10 @@ static void test_mux(void)
     WAIT_UNTIL(rx_equals(monitor, "xy\x01"));
 
     /* Back to the serial port, which gets a break. */
-    write_str(client, "\x01" "c" "\x01" "bz");
+    write_str(client, "\x01"
+                      "c"
+                      "\x01"
+                      "bz");
     WAIT_UNTIL(rx_equals(serial, "abz"));
     g_assert_cmpint(serial->events[CHR_EVENT_MUX_IN], ==, 2);
     g_assert_cmpint(serial->events[CHR_EVENT_BREAK], ==, 1);
@@ -626,6 +634,11 @@ static void test_mux(void)
     g_assert_false(chardev_fe_init(&fifth, base, &err));
     g_assert_cmpstr(err->message, ==, "chardev 'mux0-base' is already in use");
     g_clear_error(&err);
+    /* A detached front end's slot is free again. */
+    fake_free(fourth);
+    g_assert_true(chardev_fe_init(&fifth, mux, &err));
+    g_assert_cmpint(fifth.mux_index, ==, 3);
+    chardev_fe_deinit(&fifth);
 
     /* C-a x asks pcvm to quit. */
     g_assert_false(main_loop_should_exit(&status));
@@ -643,7 +656,6 @@ static void test_mux(void)
     fake_free(serial);
     fake_free(monitor);
     fake_free(third);
-    fake_free(fourth);
 }
 
 static void test_legacy(void)
@@ -687,8 +699,8 @@ static void test_legacy(void)
     chr = chardev_new_from_legacy("tcp:127.0.0.1:0,server=on,wait=off",
                                   "legacy4", &err);
     g_assert_no_error(err);
-    g_assert_true(g_str_has_prefix(chr->filename,
-                                   "disconnected:tcp:127.0.0.1:"));
+    g_assert_true(
+        g_str_has_prefix(chr->filename, "disconnected:tcp:127.0.0.1:"));
     g_assert_true(g_str_has_suffix(chr->filename, ",server=on"));
 
     g_clear_pointer(&spec, g_free);
@@ -698,8 +710,7 @@ static void test_legacy(void)
     g_assert_cmpstr(chr->filename, ==, "mux");
     g_assert_nonnull(chardev_find("legacy5-base"));
 
-    g_assert_true(chardev_new_from_legacy("chardev:legacy5", "x", &err) ==
-                  chr);
+    g_assert_true(chardev_new_from_legacy("chardev:legacy5", "x", &err) == chr);
     g_assert_null(chardev_new_from_legacy("chardev:nope", "x", &err));
     g_assert_cmpstr(err->message, ==, "chardev 'nope' not found");
     g_clear_error(&err);
@@ -728,7 +739,8 @@ static void test_errors(void)
 
     opts = g_strdup_printf("socket,id=s10,path=%s", missing);
     message = g_strdup_printf("Failed to connect to 'unix:%s': "
-                              "No such file or directory", missing);
+                              "No such file or directory",
+                              missing);
     expect_error(opts, message);
     g_clear_pointer(&opts, g_free);
     opts = g_strdup_printf("socket,id=s11,path=%s,wait=off", missing);
