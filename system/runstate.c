@@ -76,6 +76,12 @@ static void notify(RunStateEvent event, bool guest)
     }
 }
 
+bool system_request_pending(void)
+{
+    return g_atomic_int_get(&reset_requested) ||
+           g_atomic_int_get(&shutdown_requested);
+}
+
 void system_reset_request(ResetCause cause)
 {
     if (no_reboot && cause == RESET_CAUSE_GUEST) {

@@ -559,7 +559,7 @@ static bool vcpu_handle_exit(KVMVCPU *vcpu)
 /* Parks the vCPU (BQL held) until the VM runs and nobody asks it to stop. */
 static void vcpu_wait_runnable(KVMVCPU *vcpu)
 {
-    while (vcpu->stop || !runstate_is_running()) {
+    while (vcpu->stop || !runstate_is_running() || system_request_pending()) {
         if (!vcpu->stopped) {
             vcpu->stopped = true;
             g_cond_broadcast(&vcpu_state_cond);

@@ -41,6 +41,11 @@ void runstate_set(RunState state);
 void system_reset_request(ResetCause cause);
 void system_shutdown_request(ShutdownCause cause);
 void system_powerdown_request(void);
+/*
+ * A reset or shutdown is waiting for the main loop. vCPUs do not re-enter
+ * the guest meanwhile, so the instruction after a reset write never runs.
+ */
+bool system_request_pending(void);
 
 /* Behaviour switches from the command line. */
 extern bool no_reboot;   /* -no-reboot: a guest reset ends pcvm */
