@@ -95,6 +95,9 @@ void memory_region_destroy(MemoryRegion *mr)
     if (mr->ram_owned) {
         munmap(mr->ram, mr->size);
     }
+    if (mr->ioeventfds) {
+        g_array_unref(mr->ioeventfds);
+    }
     g_ptr_array_unref(mr->subregions);
     g_free(mr->name);
     memset(mr, 0, sizeof(*mr));
@@ -119,6 +122,45 @@ static void topology_update(void)
     memory_region_transaction_begin();
     topology_changed = true;
     memory_region_transaction_commit();
+}
+
+static bool ioeventfd_equal(const MemoryRegionIoeventfd *a,
+                            const MemoryRegionIoeventfd *b)
+{
+    return a->offset == b->offset && a->size == b->size &&
+           a->match_data == b->match_data &&
+           (!a->match_data || a->data == b->data) &&
+           a->notifier == b->notifier;
+}
+
+void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
+                               unsigned size, bool match_data, uint64_t data,
+                               EventNotifier *notifier)
+{
+    MemoryRegionIoeventfd fd = {offset, size, match_data, data, notifier};
+
+    if (!mr->ioeventfds) {
+        mr->ioeventfds = g_array_new(false, false, sizeof(fd));
+    }
+    g_array_append_val(mr->ioeventfds, fd);
+    topology_update();
+}
+
+void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
+                               unsigned size, bool match_data, uint64_t data,
+                               EventNotifier *notifier)
+{
+    MemoryRegionIoeventfd fd = {offset, size, match_data, data, notifier};
+
+    for (unsigned i = 0; mr->ioeventfds && i < mr->ioeventfds->len; i++) {
+        if (ioeventfd_equal(&g_array_index(mr->ioeventfds,
+                                           MemoryRegionIoeventfd, i), &fd)) {
+            g_array_remove_index(mr->ioeventfds, i);
+            topology_update();
+            return;
+        }
+    }
+    g_assert_not_reached();
 }
 
 /* Highest priority first; among equals the most recently added first. */
@@ -310,6 +352,70 @@ static bool flatview_contains(FlatView *view, const FlatRange *fr)
     return false;
 }
 
+/* Every ioeventfd of the regions visible in view, at absolute addresses. */
+static GArray *flatview_ioeventfds(FlatView *view)
+{
+    GArray *fds = g_array_new(false, false, sizeof(MemoryRegionIoeventfd));
+
+    for (unsigned i = 0; i < view->ranges->len; i++) {
+        FlatRange *fr = &g_array_index(view->ranges, FlatRange, i);
+        GArray *mine = fr->mr->ioeventfds;
+
+        for (unsigned j = 0; mine && j < mine->len; j++) {
+            MemoryRegionIoeventfd fd =
+                g_array_index(mine, MemoryRegionIoeventfd, j);
+
+            if (fd.offset >= fr->offset &&
+                fd.offset - fr->offset + fd.size <= fr->size) {
+                fd.offset = fr->start + (fd.offset - fr->offset);
+                g_array_append_val(fds, fd);
+            }
+        }
+    }
+    return fds;
+}
+
+static bool ioeventfds_contain(GArray *fds, const MemoryRegionIoeventfd *fd)
+{
+    for (unsigned i = 0; fds && i < fds->len; i++) {
+        if (ioeventfd_equal(&g_array_index(fds, MemoryRegionIoeventfd, i), fd)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void address_space_update_ioeventfds(AddressSpace *as)
+{
+    GArray *old = as->ioeventfds;
+    GArray *new = flatview_ioeventfds(as->view);
+
+    as->ioeventfds = new;
+    for (unsigned l = 0; l < as->listeners->len; l++) {
+        MemoryListener *ml = g_ptr_array_index(as->listeners, l);
+
+        for (unsigned i = 0; old && ml->eventfd_del && i < old->len; i++) {
+            MemoryRegionIoeventfd *fd =
+                &g_array_index(old, MemoryRegionIoeventfd, i);
+
+            if (!ioeventfds_contain(new, fd)) {
+                ml->eventfd_del(ml, as, fd);
+            }
+        }
+        for (unsigned i = 0; ml->eventfd_add && i < new->len; i++) {
+            MemoryRegionIoeventfd *fd =
+                &g_array_index(new, MemoryRegionIoeventfd, i);
+
+            if (!ioeventfds_contain(old, fd)) {
+                ml->eventfd_add(ml, as, fd);
+            }
+        }
+    }
+    if (old) {
+        g_array_unref(old);
+    }
+}
+
 static void address_space_update(AddressSpace *as)
 {
     FlatView *old = as->view;
@@ -335,6 +441,7 @@ static void address_space_update(AddressSpace *as)
         }
     }
     flatview_free(old);
+    address_space_update_ioeventfds(as);
 }
 
 void memory_region_transaction_begin(void)
@@ -372,6 +479,9 @@ void address_space_destroy(AddressSpace *as)
 {
     g_ptr_array_remove(address_spaces, as);
     flatview_free(as->view);
+    if (as->ioeventfds) {
+        g_array_unref(as->ioeventfds);
+    }
     g_ptr_array_unref(as->listeners);
     g_free(as->name);
     memset(as, 0, sizeof(*as));
@@ -383,10 +493,18 @@ void memory_listener_register(AddressSpace *as, MemoryListener *l)
     for (unsigned i = 0; l->region_add && i < as->view->ranges->len; i++) {
         l->region_add(l, &g_array_index(as->view->ranges, FlatRange, i));
     }
+    for (unsigned i = 0; l->eventfd_add && i < as->ioeventfds->len; i++) {
+        l->eventfd_add(l, as, &g_array_index(as->ioeventfds,
+                                             MemoryRegionIoeventfd, i));
+    }
 }
 
 void memory_listener_unregister(AddressSpace *as, MemoryListener *l)
 {
+    for (unsigned i = 0; l->eventfd_del && i < as->ioeventfds->len; i++) {
+        l->eventfd_del(l, as, &g_array_index(as->ioeventfds,
+                                             MemoryRegionIoeventfd, i));
+    }
     for (unsigned i = 0; l->region_del && i < as->view->ranges->len; i++) {
         l->region_del(l, &g_array_index(as->view->ranges, FlatRange, i));
     }
@@ -466,6 +584,27 @@ static void io_access_adjusted(MemoryRegion *mr, uint64_t addr,
     }
 }
 
+/*
+ * A write an ioeventfd covers signals it instead of reaching the device, as
+ * the kernel would have done (this path serves accelerators without
+ * ioeventfd support and accesses that did not come from a vCPU).
+ */
+static bool io_write_eventfd(MemoryRegion *mr, uint64_t addr, uint64_t value,
+                             unsigned size)
+{
+    for (unsigned i = 0; mr->ioeventfds && i < mr->ioeventfds->len; i++) {
+        MemoryRegionIoeventfd *fd =
+            &g_array_index(mr->ioeventfds, MemoryRegionIoeventfd, i);
+
+        if (fd->offset == addr && fd->size == size &&
+            (!fd->match_data || fd->data == value)) {
+            event_notifier_set(fd->notifier);
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool io_access_valid(MemoryRegion *mr, uint64_t addr, unsigned size)
 {
     const MemoryRegionOps *ops = mr->ops;
@@ -510,7 +649,9 @@ static void io_rw(MemoryRegion *mr, uint64_t addr, uint8_t *buf, uint64_t len,
                     value |= (uint64_t)buf[i] << (i * 8);
                 }
             }
-            io_access_adjusted(mr, addr, &value, size, write);
+            if (!write || !io_write_eventfd(mr, addr, value, size)) {
+                io_access_adjusted(mr, addr, &value, size, write);
+            }
         }
         if (!write) {
             for (unsigned i = 0; i < size; i++) {
@@ -633,7 +774,9 @@ MemTxResult address_space_st(AddressSpace *as, uint64_t addr, unsigned size,
         uint64_t offset = fr->offset + (addr - fr->start);
 
         if (io_access_valid(fr->mr, offset, size)) {
-            io_access_adjusted(fr->mr, offset, &value, size, true);
+            if (!io_write_eventfd(fr->mr, offset, value, size)) {
+                io_access_adjusted(fr->mr, offset, &value, size, true);
+            }
             return MEMTX_OK;
         }
     }

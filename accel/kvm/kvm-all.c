@@ -178,9 +178,43 @@ static void kvm_region_del(MemoryListener *l, const FlatRange *fr)
     }
 }
 
+static void kvm_eventfd_update(AddressSpace *as,
+                               const MemoryRegionIoeventfd *fd, bool assign)
+{
+    int ret = kvm_set_ioeventfd(event_notifier_get_fd(fd->notifier),
+                                fd->offset, fd->size,
+                                as == &address_space_io, fd->match_data,
+                                fd->data, assign);
+
+    if (ret < 0) {
+        /* Without it, the write reaches the memory API, which signals. */
+        log_mask_printf(LOG_KVM, "kvm: ioeventfd at 0x%" PRIx64 ": %s\n",
+                        fd->offset, g_strerror(-ret));
+    }
+}
+
+static void kvm_eventfd_add(MemoryListener *l, AddressSpace *as,
+                            const MemoryRegionIoeventfd *fd)
+{
+    kvm_eventfd_update(as, fd, true);
+}
+
+static void kvm_eventfd_del(MemoryListener *l, AddressSpace *as,
+                            const MemoryRegionIoeventfd *fd)
+{
+    kvm_eventfd_update(as, fd, false);
+}
+
 static MemoryListener kvm_memory_listener = {
     .region_add = kvm_region_add,
     .region_del = kvm_region_del,
+    .eventfd_add = kvm_eventfd_add,
+    .eventfd_del = kvm_eventfd_del,
+};
+
+static MemoryListener kvm_io_listener = {
+    .eventfd_add = kvm_eventfd_add,
+    .eventfd_del = kvm_eventfd_del,
 };
 
 /* ---- interrupts ------------------------------------------------------- */
@@ -413,6 +447,7 @@ static bool kvm_init(MachineState *ms, GError **errp)
     }
     slots = g_array_new(false, true, sizeof(KVMSlot));
     memory_listener_register(&address_space_memory, &kvm_memory_listener);
+    memory_listener_register(&address_space_io, &kvm_io_listener);
     return true;
 }
 
@@ -700,6 +735,18 @@ static void kvm_reset(MachineState *ms)
     kvm_arch_irqchip_reset(kvm_state);
 }
 
+static bool kvm_irqfd_op(EventNotifier *notifier, int gsi, bool assign,
+                         GError **errp)
+{
+    int ret = kvm_set_irqfd(event_notifier_get_fd(notifier), -1, gsi, assign);
+
+    if (ret < 0) {
+        return error_setg(errp, "KVM: cannot %s irqfd for GSI %d: %s",
+                          assign ? "assign" : "release", gsi, g_strerror(-ret));
+    }
+    return true;
+}
+
 static CPUIDEntry *kvm_supported_cpuid(unsigned *count)
 {
     struct kvm_cpuid2 *sup = kvm_state->supported_cpuid;
@@ -735,6 +782,9 @@ static const AccelOps kvm_accel_ops = {
     .vcpus_resume = kvm_vcpus_resume,
     .reset = kvm_reset,
     .send_msi = kvm_send_msi,
+    .msi_route_add = kvm_irqchip_add_msi_route,
+    .msi_route_release = kvm_irqchip_release_route,
+    .irqfd_set = kvm_irqfd_op,
     .vcpu_sync_state = kvm_vcpu_sync_state,
 };
 

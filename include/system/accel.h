@@ -27,6 +27,12 @@ typedef struct AccelOps {
     void (*reset)(MachineState *ms);
     /* Delivers a message-signalled interrupt. */
     void (*send_msi)(uint64_t address, uint32_t data);
+    /* Routes an MSI message to a new GSI for irqfd; the GSI or -errno. */
+    int (*msi_route_add)(uint64_t address, uint32_t data);
+    void (*msi_route_release)(int gsi);
+    /* Signals on notifier then inject gsi without a trip through pcvm. */
+    bool (*irqfd_set)(EventNotifier *notifier, int gsi, bool assign,
+                      GError **errp);
     /* Copies the vCPU registers out into cpu->env (for info registers). */
     void (*vcpu_sync_state)(X86CPU *cpu);
 } AccelOps;

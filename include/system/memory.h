@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <inttypes.h>
 
+#include "util/event-notifier.h"
+
 typedef struct MemoryRegion MemoryRegion;
 typedef struct AddressSpace AddressSpace;
 typedef struct FlatView FlatView;
@@ -64,7 +66,21 @@ struct MemoryRegion {
     bool enabled;
     unsigned add_sequence;
     GPtrArray *subregions;
+    GArray *ioeventfds; /* MemoryRegionIoeventfd, offsets in this region */
 };
+
+/*
+ * A write of size bytes at offset (with data equal to the given value when
+ * match_data) signals the notifier instead of calling the region's write
+ * callback. Under KVM the kernel signals it without leaving the guest.
+ */
+typedef struct MemoryRegionIoeventfd {
+    uint64_t offset; /* in the region; in the address space for listeners */
+    unsigned size;
+    bool match_data;
+    uint64_t data;
+    EventNotifier *notifier;
+} MemoryRegionIoeventfd;
 
 /* One non-overlapping piece of a flattened view. */
 typedef struct FlatRange {
@@ -82,6 +98,11 @@ typedef struct MemoryListener {
     /* Called for each range that appears or disappears in the view. */
     void (*region_add)(struct MemoryListener *l, const FlatRange *fr);
     void (*region_del)(struct MemoryListener *l, const FlatRange *fr);
+    /* Called for each ioeventfd that appears or disappears (absolute address). */
+    void (*eventfd_add)(struct MemoryListener *l, AddressSpace *as,
+                        const MemoryRegionIoeventfd *fd);
+    void (*eventfd_del)(struct MemoryListener *l, AddressSpace *as,
+                        const MemoryRegionIoeventfd *fd);
     void *opaque;
 } MemoryListener;
 
@@ -90,6 +111,7 @@ struct AddressSpace {
     MemoryRegion *root;
     FlatView *view;
     GPtrArray *listeners;
+    GArray *ioeventfds; /* MemoryRegionIoeventfd at absolute addresses */
 };
 
 /* Region construction. size may be UINT64_MAX for "whole 64-bit space". */
@@ -119,6 +141,12 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_address(MemoryRegion *mr, uint64_t addr);
 void memory_region_set_alias_offset(MemoryRegion *mr, uint64_t offset);
 void *memory_region_get_ram_ptr(MemoryRegion *mr);
+void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
+                               unsigned size, bool match_data, uint64_t data,
+                               EventNotifier *notifier);
+void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
+                               unsigned size, bool match_data, uint64_t data,
+                               EventNotifier *notifier);
 
 /*
  * Batching: changes made between begin and commit recompute the views once.

@@ -246,6 +246,77 @@ static void test_listener_diff(void)
     address_space_destroy(&as);
 }
 
+typedef struct {
+    MemoryListener listener;
+    GString *log;
+} EventfdListener;
+
+static void record_eventfd(MemoryListener *l, AddressSpace *as,
+                           const MemoryRegionIoeventfd *fd, char op)
+{
+    EventfdListener *r = (EventfdListener *)l;
+
+    g_string_append_printf(r->log, "%c%" PRIx64 "/%u ", op, fd->offset,
+                           fd->size);
+}
+
+static void record_eventfd_add(MemoryListener *l, AddressSpace *as,
+                               const MemoryRegionIoeventfd *fd)
+{
+    record_eventfd(l, as, fd, '+');
+}
+
+static void record_eventfd_del(MemoryListener *l, AddressSpace *as,
+                               const MemoryRegionIoeventfd *fd)
+{
+    record_eventfd(l, as, fd, '-');
+}
+
+static void test_ioeventfd(void)
+{
+    MemoryRegion root, doorbell;
+    AddressSpace as;
+    TestDevice dev = {0};
+    EventNotifier notifier;
+    EventfdListener rl = {
+        .listener = {.eventfd_add = record_eventfd_add,
+                     .eventfd_del = record_eventfd_del},
+    };
+
+    g_assert_true(event_notifier_init(&notifier, NULL));
+    rl.log = g_string_new(NULL);
+    memory_region_init_container(&root, "root", 0x10000);
+    memory_region_init_io(&doorbell, "doorbell", &byte_ops, &dev, 16);
+    address_space_init(&as, &root, "io");
+    memory_listener_register(&as, &rl.listener);
+    memory_region_add_subregion(&root, 0x1000, &doorbell);
+    memory_region_add_eventfd(&doorbell, 4, 2, true, 7, &notifier);
+    /* Listeners see the doorbell at its address in the address space. */
+    g_assert_cmpstr(rl.log->str, ==, "+1004/2 ");
+
+    /* The matching write signals instead of reaching the device. */
+    address_space_st(&as, 0x1004, 2, 7);
+    g_assert_true(event_notifier_test_and_clear(&notifier));
+    g_assert_cmpuint(dev.writes, ==, 0);
+    /* Other data, or another size, is an ordinary write. */
+    address_space_st(&as, 0x1004, 2, 8);
+    g_assert_false(event_notifier_test_and_clear(&notifier));
+    g_assert_cmpuint(dev.writes, ==, 2);
+
+    /* Moving the region moves the doorbell with it. */
+    g_string_truncate(rl.log, 0);
+    memory_region_set_address(&doorbell, 0x2000);
+    g_assert_cmpstr(rl.log->str, ==, "-1004/2 +2004/2 ");
+    g_string_truncate(rl.log, 0);
+    memory_region_del_eventfd(&doorbell, 4, 2, true, 7, &notifier);
+    g_assert_cmpstr(rl.log->str, ==, "-2004/2 ");
+
+    memory_listener_unregister(&as, &rl.listener);
+    g_string_free(rl.log, true);
+    event_notifier_cleanup(&notifier);
+    address_space_destroy(&as);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -254,5 +325,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/alias-nested", test_alias_and_nested_container);
     g_test_add_func("/memory/io-access-sizes", test_io_access_sizes);
     g_test_add_func("/memory/listener-diff", test_listener_diff);
+    g_test_add_func("/memory/ioeventfd", test_ioeventfd);
     return g_test_run();
 }
