@@ -100,6 +100,28 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
 #define QEMU64_1_ECX 0x80802001u  /* sse3, cx16, (popcnt off), hypervisor */
 #define QEMU64_81_EDX 0x20100800  /* syscall, nx, lm */
 #define QEMU64_81_ECX 0x00000001  /* lahf_lm */
+#define CPUID_EXT_X2APIC (1u << 21)
+
+/*
+ * KVM paravirtual features (leaf 0x40000001 EAX) the baseline models offer,
+ * as QEMU's defaults do: kvmclock (both MSR sets), no-op port 0x80 delay,
+ * async page faults (also as interrupts), steal time, PV EOI and the stable
+ * clocksource bit. PV IPIs, TLB flush, sched yield and spinlock unhalt are
+ * left to -cpu host, like QEMU.
+ */
+#define KVM_FEATURE_CLOCKSOURCE (1u << 0)
+#define KVM_FEATURE_NOP_IO_DELAY (1u << 1)
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_ASYNC_PF (1u << 4)
+#define KVM_FEATURE_STEAL_TIME (1u << 5)
+#define KVM_FEATURE_PV_EOI (1u << 6)
+#define KVM_FEATURE_ASYNC_PF_INT (1u << 14)
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
+#define BASELINE_KVM_FEATURES                                                  \
+    (KVM_FEATURE_CLOCKSOURCE | KVM_FEATURE_NOP_IO_DELAY |                      \
+     KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_ASYNC_PF |                         \
+     KVM_FEATURE_STEAL_TIME | KVM_FEATURE_PV_EOI | KVM_FEATURE_ASYNC_PF_INT |  \
+     KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)
 
 static const struct {
     const char *name;
@@ -224,7 +246,7 @@ static void cpuid_mask_baseline(CPUIDEntry *e)
         /* Family 15, model 107, stepping 1: QEMU's qemu64 signature. */
         e->eax = 0x00060fb1;
         e->edx &= QEMU64_1_EDX | (1u << 28);
-        e->ecx &= QEMU64_1_ECX;
+        e->ecx &= QEMU64_1_ECX | CPUID_EXT_X2APIC;
         e->ecx |= 1u << 31;
         break;
     case 7:
@@ -236,6 +258,10 @@ static void cpuid_mask_baseline(CPUIDEntry *e)
     case 0x80000001:
         e->edx &= QEMU64_81_EDX | QEMU64_1_EDX;
         e->ecx &= QEMU64_81_ECX;
+        break;
+    case 0x40000001:
+        e->eax &= BASELINE_KVM_FEATURES;
+        e->edx = 0; /* no hints (KVM_HINTS_REALTIME) */
         break;
     }
 }
