@@ -12,13 +12,23 @@ guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
        busybox-static"
 tests="qemu-system-x86 qemu-utils linux-image-amd64 seabios kmod"
 
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}
+
 missing=
 for p in $build $guest $tests; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
         || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "install-deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+    echo "install-deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Debian's 32-bit kernels for the nested tests: downloaded and unpacked
+# into the cache, not installed.
+if [ ! -x "$cache/debian-i386/bin/busybox" ]; then
+    "$here/tests/functional/fetch-debian-i386" >/dev/null
+fi
