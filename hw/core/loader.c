@@ -100,10 +100,42 @@ static bool in_file(const ElfImage *elf, uint64_t offset, uint64_t len)
     return offset <= elf->size && len <= elf->size - offset;
 }
 
+/* One program header, whatever the ELF class. */
+typedef struct ElfPhdr {
+    uint32_t type;
+    uint64_t offset, vaddr, paddr, filesz, memsz;
+} ElfPhdr;
+
+static unsigned elf_phdr_count(const ElfImage *elf)
+{
+    return elf->is64 ? ((const Elf64_Ehdr *)elf->data)->e_phnum
+                     : ((const Elf32_Ehdr *)elf->data)->e_phnum;
+}
+
+/* Reads header i; elf_parse() checked that all of them are in the file. */
+static ElfPhdr elf_phdr(const ElfImage *elf, unsigned i)
+{
+    if (elf->is64) {
+        const Elf64_Ehdr *eh = (const void *)elf->data;
+        const Elf64_Phdr *p =
+            (const void *)(elf->data + eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+
+        return (ElfPhdr){p->p_type, p->p_offset, p->p_vaddr, p->p_paddr,
+                         p->p_filesz, p->p_memsz};
+    } else {
+        const Elf32_Ehdr *eh = (const void *)elf->data;
+        const Elf32_Phdr *p =
+            (const void *)(elf->data + eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+
+        return (ElfPhdr){p->p_type, p->p_offset, p->p_vaddr, p->p_paddr,
+                         p->p_filesz, p->p_memsz};
+    }
+}
+
 bool elf_parse(ElfImage *elf, const uint8_t *data, size_t size, GError **errp)
 {
     uint64_t phoff;
-    unsigned phnum, phentsize;
+    unsigned phentsize, min_phentsize;
 
     memset(elf, 0, sizeof(*elf));
     elf->data = data;
@@ -115,58 +147,38 @@ bool elf_parse(ElfImage *elf, const uint8_t *data, size_t size, GError **errp)
         return error_setg(errp, "not a little-endian ELF file");
     }
     elf->is64 = data[EI_CLASS] == ELFCLASS64;
+    if (size < (elf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr))) {
+        return error_setg(errp, "truncated ELF header");
+    }
     if (elf->is64) {
         const Elf64_Ehdr *eh = (const void *)data;
 
-        if (size < sizeof(*eh)) {
-            return error_setg(errp, "truncated ELF header");
-        }
         elf->machine = eh->e_machine;
         elf->entry = eh->e_entry;
         phoff = eh->e_phoff;
-        phnum = eh->e_phnum;
         phentsize = eh->e_phentsize;
-        if (phentsize < sizeof(Elf64_Phdr)) {
-            return error_setg(errp, "bad ELF program header size");
-        }
+        min_phentsize = sizeof(Elf64_Phdr);
     } else {
         const Elf32_Ehdr *eh = (const void *)data;
 
-        if (size < sizeof(*eh)) {
-            return error_setg(errp, "truncated ELF header");
-        }
         elf->machine = eh->e_machine;
         elf->entry = eh->e_entry;
         phoff = eh->e_phoff;
-        phnum = eh->e_phnum;
         phentsize = eh->e_phentsize;
-        if (phentsize < sizeof(Elf32_Phdr)) {
-            return error_setg(errp, "bad ELF program header size");
-        }
+        min_phentsize = sizeof(Elf32_Phdr);
     }
-    if (!in_file(elf, phoff, (uint64_t)phnum * phentsize)) {
+    if (phentsize < min_phentsize) {
+        return error_setg(errp, "bad ELF program header size");
+    }
+    if (!in_file(elf, phoff, (uint64_t)elf_phdr_count(elf) * phentsize)) {
         return error_setg(errp, "ELF program headers outside the file");
     }
     elf->segments = g_array_new(false, false, sizeof(ElfSegment));
-    for (unsigned i = 0; i < phnum; i++) {
-        const uint8_t *ph = data + phoff + (uint64_t)i * phentsize;
-        ElfSegment seg;
-        uint32_t type;
+    for (unsigned i = 0; i < elf_phdr_count(elf); i++) {
+        ElfPhdr ph = elf_phdr(elf, i);
+        ElfSegment seg = {ph.paddr, ph.vaddr, ph.offset, ph.filesz, ph.memsz};
 
-        if (elf->is64) {
-            const Elf64_Phdr *p = (const void *)ph;
-
-            type = p->p_type;
-            seg = (ElfSegment){p->p_paddr, p->p_vaddr, p->p_offset,
-                               p->p_filesz, p->p_memsz};
-        } else {
-            const Elf32_Phdr *p = (const void *)ph;
-
-            type = p->p_type;
-            seg = (ElfSegment){p->p_paddr, p->p_vaddr, p->p_offset,
-                               p->p_filesz, p->p_memsz};
-        }
-        if (type != PT_LOAD) {
+        if (ph.type != PT_LOAD) {
             continue;
         }
         if (!in_file(elf, seg.file_offset, seg.file_size) ||
@@ -190,57 +202,30 @@ void elf_free(ElfImage *elf)
 const uint8_t *elf_find_note(ElfImage *elf, const char *owner, uint32_t type,
                              uint32_t *desc_size)
 {
-    const uint8_t *data = elf->data;
-    uint64_t phoff;
-    unsigned phnum, phentsize;
     size_t owner_len = strlen(owner) + 1;
 
-    if (elf->is64) {
-        const Elf64_Ehdr *eh = (const void *)data;
+    for (unsigned i = 0; i < elf_phdr_count(elf); i++) {
+        ElfPhdr ph = elf_phdr(elf, i);
+        const uint8_t *notes = elf->data + ph.offset;
 
-        phoff = eh->e_phoff, phnum = eh->e_phnum, phentsize = eh->e_phentsize;
-    } else {
-        const Elf32_Ehdr *eh = (const void *)data;
-
-        phoff = eh->e_phoff, phnum = eh->e_phnum, phentsize = eh->e_phentsize;
-    }
-    for (unsigned i = 0; i < phnum; i++) {
-        const uint8_t *ph = data + phoff + (uint64_t)i * phentsize;
-        uint64_t offset, len, pos;
-
-        if (elf->is64) {
-            const Elf64_Phdr *p = (const void *)ph;
-
-            if (p->p_type != PT_NOTE) {
-                continue;
-            }
-            offset = p->p_offset, len = p->p_filesz;
-        } else {
-            const Elf32_Phdr *p = (const void *)ph;
-
-            if (p->p_type != PT_NOTE) {
-                continue;
-            }
-            offset = p->p_offset, len = p->p_filesz;
-        }
-        if (!in_file(elf, offset, len)) {
+        if (ph.type != PT_NOTE || !in_file(elf, ph.offset, ph.filesz)) {
             continue;
         }
         /* Notes: namesz, descsz, type, name (4-aligned), desc (4-aligned). */
-        for (pos = 0; pos + 12 <= len;) {
-            const uint32_t *hdr = (const void *)(data + offset + pos);
+        for (uint64_t pos = 0; pos + 12 <= ph.filesz;) {
+            const uint32_t *hdr = (const void *)(notes + pos);
             uint64_t name_len = hdr[0], dlen = hdr[1];
             uint64_t name_off = pos + 12;
             uint64_t desc_off = name_off + ((name_len + 3) & ~3ull);
             uint64_t next = desc_off + ((dlen + 3) & ~3ull);
 
-            if (next > len) {
+            if (next > ph.filesz) {
                 break;
             }
             if (hdr[2] == type && name_len == owner_len &&
-                !memcmp(data + offset + name_off, owner, owner_len)) {
+                !memcmp(notes + name_off, owner, owner_len)) {
                 *desc_size = dlen;
-                return data + offset + desc_off;
+                return notes + desc_off;
             }
             pos = next;
         }

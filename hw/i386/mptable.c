@@ -8,6 +8,7 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "util/byteorder.h"
 
 #define MP_ENTRY_PROCESSOR 0
 #define MP_ENTRY_BUS 1
@@ -32,16 +33,6 @@ static uint8_t checksum(const uint8_t *data, size_t len)
         sum += data[i];
     }
     return -sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
 }
 
 static void add_io_interrupt(GByteArray *t, uint8_t type, uint8_t irq,
@@ -69,8 +60,8 @@ void mptable_build(PCMachineState *pcms)
         uint8_t e[20] = {MP_ENTRY_PROCESSOR, cpu->apic_id, LAPIC_VERSION,
                          MP_CPU_ENABLED | (i == 0 ? MP_CPU_BOOTSTRAP : 0)};
 
-        put32(e + 4, leaf1 ? leaf1->eax : 0x600);
-        put32(e + 8, leaf1 ? leaf1->edx : 0);
+        stl_le_p(e + 4, leaf1 ? leaf1->eax : 0x600);
+        stl_le_p(e + 8, leaf1 ? leaf1->edx : 0);
         g_byte_array_append(t, e, sizeof(e));
         entries++;
     }
@@ -78,7 +69,7 @@ void mptable_build(PCMachineState *pcms)
         uint8_t bus[8] = {MP_ENTRY_BUS, 0, 'I', 'S', 'A', ' ', ' ', ' '};
         uint8_t ioapic[8] = {MP_ENTRY_IOAPIC, ioapic_id, IOAPIC_VERSION, 1};
 
-        put32(ioapic + 4, IOAPIC_ADDRESS);
+        stl_le_p(ioapic + 4, IOAPIC_ADDRESS);
         g_byte_array_append(t, bus, sizeof(bus));
         g_byte_array_append(t, ioapic, sizeof(ioapic));
         entries += 2;
@@ -105,15 +96,15 @@ void mptable_build(PCMachineState *pcms)
     }
 
     table = t->data;
-    put16(table + 4, t->len);       /* base table length */
+    stw_le_p(table + 4, t->len);       /* base table length */
     table[6] = 4;                   /* spec revision 1.4 */
     memcpy(table + 8, "PCVM    ", 8);
     memcpy(table + 16, "PCVM PC     ", 12);
-    put16(table + 34, entries);
-    put32(table + 36, LAPIC_ADDRESS);
+    stw_le_p(table + 34, entries);
+    stl_le_p(table + 36, LAPIC_ADDRESS);
     table[7] = checksum(table, t->len);
 
-    put32(floating + 4, MPTABLE_ADDR + 16);
+    stl_le_p(floating + 4, MPTABLE_ADDR + 16);
     floating[8] = 1; /* length in 16-byte units */
     floating[9] = 4; /* revision */
     floating[10] = checksum(floating, sizeof(floating));

@@ -9,6 +9,7 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "util/byteorder.h"
 #include "util/error.h"
 
 #define MULTIBOOT_HEADER_MAGIC 0x1badb002
@@ -44,31 +45,13 @@
 #define MB_STRINGS_OFFSET 0x2000
 #define MB_MAX_MODULES 256
 
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
-
 static const uint8_t *multiboot_find_header(const uint8_t *kernel, size_t size)
 {
     for (size_t off = 0; off + 12 <= MIN(size, MULTIBOOT_SEARCH); off += 4) {
         const uint8_t *h = kernel + off;
 
-        if (get32(h) == MULTIBOOT_HEADER_MAGIC &&
-            (uint32_t)(get32(h) + get32(h + 4) + get32(h + 8)) == 0) {
+        if (ldl_le_p(h) == MULTIBOOT_HEADER_MAGIC &&
+            (uint32_t)(ldl_le_p(h) + ldl_le_p(h + 4) + ldl_le_p(h + 8)) == 0) {
             return h;
         }
     }
@@ -105,13 +88,13 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
                                  const uint8_t *header, uint32_t *entry,
                                  uint64_t *high, GError **errp)
 {
-    uint32_t flags = get32(header + 4);
+    uint32_t flags = ldl_le_p(header + 4);
 
     if (flags & MULTIBOOT_AOUT_KLUDGE) {
-        uint32_t header_addr = get32(header + 12);
-        uint32_t load_addr = get32(header + 16);
-        uint32_t load_end = get32(header + 20);
-        uint32_t bss_end = get32(header + 24);
+        uint32_t header_addr = ldl_le_p(header + 12);
+        uint32_t load_addr = ldl_le_p(header + 16);
+        uint32_t load_end = ldl_le_p(header + 20);
+        uint32_t bss_end = ldl_le_p(header + 24);
         uint64_t header_offset = header - kernel;
         uint64_t file_offset, load_size, mem_size;
         uint8_t *image;
@@ -134,7 +117,7 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
         image = g_malloc0(mem_size);
         memcpy(image, kernel + file_offset, load_size);
         rom_add_blob_take("multiboot-kernel", image, mem_size, load_addr);
-        *entry = get32(header + 28);
+        *entry = ldl_le_p(header + 28);
         *high = (uint64_t)load_addr + mem_size;
         return true;
     } else {
@@ -169,7 +152,7 @@ bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
 {
     MachineState *ms = pcms->machine;
     const uint8_t *header = multiboot_find_header(kernel, size);
-    uint32_t flags = get32(header + 4);
+    uint32_t flags = ldl_le_p(header + 4);
     uint32_t entry = 0;
     uint64_t high = 0, next;
     uint8_t *mbi;
@@ -233,9 +216,9 @@ bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
             }
             rom_add_blob_take("multiboot-module", data, len, next);
             memcpy(mbi + strings, spec, slen);
-            put32(m, next);
-            put32(m + 4, next + len);
-            put32(m + 8, MULTIBOOT_INFO_ADDR + strings);
+            stl_le_p(m, next);
+            stl_le_p(m + 4, next + len);
+            stl_le_p(m + 8, MULTIBOOT_INFO_ADDR + strings);
             strings += slen;
             next = (next + len + 0xfff) & ~0xfffull;
             mod_count++;
@@ -243,24 +226,24 @@ bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
     }
 
     memcpy(mbi + strings, "pcvm", 5);
-    put32(mbi + MBI_LOADER_NAME, MULTIBOOT_INFO_ADDR + strings);
-    put32(mbi + MBI_MEM_LOWER, 640);
-    put32(mbi + MBI_MEM_UPPER, (pcms->below_4g_mem_size - 0x100000) >> 10);
-    put32(mbi + MBI_CMDLINE, BOOT_CMDLINE_ADDR);
-    put32(mbi + MBI_MODS_COUNT, mod_count);
-    put32(mbi + MBI_MODS_ADDR, MULTIBOOT_INFO_ADDR + MB_MODS_OFFSET);
+    stl_le_p(mbi + MBI_LOADER_NAME, MULTIBOOT_INFO_ADDR + strings);
+    stl_le_p(mbi + MBI_MEM_LOWER, 640);
+    stl_le_p(mbi + MBI_MEM_UPPER, (pcms->below_4g_mem_size - 0x100000) >> 10);
+    stl_le_p(mbi + MBI_CMDLINE, BOOT_CMDLINE_ADDR);
+    stl_le_p(mbi + MBI_MODS_COUNT, mod_count);
+    stl_le_p(mbi + MBI_MODS_ADDR, MULTIBOOT_INFO_ADDR + MB_MODS_OFFSET);
     for (unsigned i = 0; i < pcms->e820->len; i++) {
         E820Entry *e = &g_array_index(pcms->e820, E820Entry, i);
         uint8_t *m = mbi + MB_MMAP_OFFSET + i * 24;
 
-        put32(m, 20); /* size of the entry after this field */
-        put64(m + 4, e->addr);
-        put64(m + 12, e->size);
-        put32(m + 20, e->type);
+        stl_le_p(m, 20); /* size of the entry after this field */
+        stq_le_p(m + 4, e->addr);
+        stq_le_p(m + 12, e->size);
+        stl_le_p(m + 20, e->type);
     }
-    put32(mbi + MBI_MMAP_LENGTH, pcms->e820->len * 24);
-    put32(mbi + MBI_MMAP_ADDR, MULTIBOOT_INFO_ADDR + MB_MMAP_OFFSET);
-    put32(mbi + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
+    stl_le_p(mbi + MBI_MMAP_LENGTH, pcms->e820->len * 24);
+    stl_le_p(mbi + MBI_MMAP_ADDR, MULTIBOOT_INFO_ADDR + MB_MMAP_OFFSET);
+    stl_le_p(mbi + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
                                MBI_FLAG_MMAP | MBI_FLAG_LOADER);
     rom_add_blob_take("multiboot-info", mbi, MB_AREA_SIZE, MULTIBOOT_INFO_ADDR);
     x86_boot_gdt_add();

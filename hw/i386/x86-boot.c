@@ -8,6 +8,7 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "util/byteorder.h"
 #include "util/error.h"
 
 /* Offsets in the bzImage setup header / boot_params (boot.rst). */
@@ -30,37 +31,6 @@
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define HVM_START_MAGIC 0x336ec578
-
-static uint16_t get16(const uint8_t *p)
-{
-    uint16_t v;
-
-    memcpy(&v, p, 2);
-    return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, 4);
-    return v;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
 
 void x86_boot_gdt_add(void)
 {
@@ -121,11 +91,11 @@ bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
                     GError **errp)
 {
     MachineState *ms = pcms->machine;
-    uint16_t version = get16(kernel + HDR_VERSION);
+    uint16_t version = lduw_le_p(kernel + HDR_VERSION);
     unsigned setup_sects = kernel[HDR_SETUP_SECTS] ? kernel[HDR_SETUP_SECTS] : 4;
     size_t setup_size = (setup_sects + 1) * 512;
     size_t header_end = HDR_JUMP + 2 + kernel[HDR_JUMP + 1];
-    uint32_t cmdline_size = version >= 0x206 ? get32(kernel + HDR_CMDLINE_SIZE)
+    uint32_t cmdline_size = version >= 0x206 ? ldl_le_p(kernel + HDR_CMDLINE_SIZE)
                                              : 255;
     uint8_t *bp;
 
@@ -144,15 +114,15 @@ bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
     memcpy(bp + HDR_SETUP_SECTS, kernel + HDR_SETUP_SECTS,
            MIN(header_end, setup_size) - HDR_SETUP_SECTS);
     bp[HDR_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
-    put16(bp + HDR_VID_MODE, 0xffff);
-    put32(bp + HDR_CMD_LINE_PTR, BOOT_CMDLINE_ADDR);
+    stw_le_p(bp + HDR_VID_MODE, 0xffff);
+    stl_le_p(bp + HDR_CMD_LINE_PTR, BOOT_CMDLINE_ADDR);
     if (!cmdline_add(pcms, ms->kernel_cmdline ? ms->kernel_cmdline : "",
                      MIN(cmdline_size + 1, BOOT_CMDLINE_MAX), errp)) {
         g_free(bp);
         return false;
     }
     if (ms->initrd_filename) {
-        uint32_t max = version >= 0x203 ? get32(kernel + HDR_INITRD_ADDR_MAX)
+        uint32_t max = version >= 0x203 ? ldl_le_p(kernel + HDR_INITRD_ADDR_MAX)
                                         : 0x37ffffff;
         uint64_t addr, len;
 
@@ -160,8 +130,8 @@ bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
             g_free(bp);
             return false;
         }
-        put32(bp + HDR_RAMDISK_IMAGE, addr);
-        put32(bp + HDR_RAMDISK_SIZE, len);
+        stl_le_p(bp + HDR_RAMDISK_IMAGE, addr);
+        stl_le_p(bp + HDR_RAMDISK_SIZE, len);
     }
     e820_copy_to_boot_params(pcms, bp);
     rom_add_blob_take("linux-boot-params", bp, BOOT_PARAMS_SIZE,
@@ -215,7 +185,7 @@ bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
         elf_free(&elf);
         return error_setg(errp, "ELF kernel has no PVH entry note");
     }
-    entry = get32(note);
+    entry = ldl_le_p(note);
     if (!elf_load_segments(&elf, "pvh-kernel", &low, &high, errp)) {
         elf_free(&elf);
         return false;
@@ -228,15 +198,15 @@ bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
     }
 
     info = g_malloc0(0x1000);
-    put32(info + 0, HVM_START_MAGIC);
-    put32(info + 4, 1); /* version 1: with the memory map */
-    put64(info + 16, 0);
+    stl_le_p(info + 0, HVM_START_MAGIC);
+    stl_le_p(info + 4, 1); /* version 1: with the memory map */
+    stq_le_p(info + 16, 0);
     if (!cmdline_add(pcms, ms->kernel_cmdline ? ms->kernel_cmdline : "",
                      BOOT_CMDLINE_MAX, errp)) {
         g_free(info);
         return false;
     }
-    put64(info + 24, BOOT_CMDLINE_ADDR);
+    stq_le_p(info + 24, BOOT_CMDLINE_ADDR);
     if (ms->initrd_filename) {
         uint64_t addr, len;
 
@@ -248,21 +218,21 @@ bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
             g_free(info);
             return error_setg(errp, "initrd does not fit above the kernel");
         }
-        put32(info + 12, 1);
-        put64(info + 16, PVH_START_INFO_ADDR + MODLIST_OFFSET);
-        put64(info + MODLIST_OFFSET, addr);
-        put64(info + MODLIST_OFFSET + 8, len);
+        stl_le_p(info + 12, 1);
+        stq_le_p(info + 16, PVH_START_INFO_ADDR + MODLIST_OFFSET);
+        stq_le_p(info + MODLIST_OFFSET, addr);
+        stq_le_p(info + MODLIST_OFFSET + 8, len);
     }
     for (unsigned i = 0; i < n_memmap; i++) {
         E820Entry *e = &g_array_index(pcms->e820, E820Entry, i);
         uint8_t *m = info + MEMMAP_OFFSET + i * MEMMAP_ENTRY_SIZE;
 
-        put64(m, e->addr);
-        put64(m + 8, e->size);
-        put32(m + 16, e->type);
+        stq_le_p(m, e->addr);
+        stq_le_p(m + 8, e->size);
+        stl_le_p(m + 16, e->type);
     }
-    put64(info + 40, PVH_START_INFO_ADDR + MEMMAP_OFFSET);
-    put32(info + 48, n_memmap);
+    stq_le_p(info + 40, PVH_START_INFO_ADDR + MEMMAP_OFFSET);
+    stl_le_p(info + 48, n_memmap);
     rom_add_blob_take("pvh-start-info", info, 0x1000, PVH_START_INFO_ADDR);
     x86_boot_gdt_add();
     pcms->boot = (X86BootEntry){
