@@ -8,7 +8,7 @@ SUDO=
 build="build-essential meson ninja-build pkg-config libglib2.0-dev
        libpixman-1-dev libsdl2-dev libaio-dev zlib1g-dev libslirp-dev
        libjson-glib-dev"
-guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils
+guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils lz4
        busybox-static"
 tests="qemu-system-x86 qemu-utils linux-image-amd64 seabios kmod"
 
