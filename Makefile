@@ -21,8 +21,13 @@ check: all
 check-unit check-qtest check-guest check-nested: all
 	@scripts/run-tests.sh $(BUILD_DIR) $(subst check-,,$@)
 
+# The default guest under pcvm and qemu-system-x86_64, booted the same way.
 bench: all guest
-	python3 tests/bench/boot-bench --pcvm $(PCVM)
+	python3 tests/bench/boot-bench --pcvm $(PCVM) \
+	    --kernel $(BUILD_DIR)/guest/vmlinux \
+	    --initrd $(BUILD_DIR)/guest/initramfs.cpio \
+	    --append "$$(cat pc-bios/guest/cmdline)" \
+	    --marker 'pcvm-guest: init reached'
 
 guest:
 	@$(GUEST_BUILD) $(BUILD_DIR)/guest
