@@ -107,6 +107,19 @@ TESTS = {
     },
     "multiboot": multiboot_test(),
     "multiboot-elf": multiboot_test(),
+    # 4 GiB of RAM: the PC splits it at 3 GiB (the PCI hole) and maps the
+    # last GiB above 4 GiB.
+    "multiboot-highmem": {
+        "options": lambda image: ["-m", "4G", "-kernel", image,
+                                  "-append", "hello multiboot"],
+        "code": 0x23,
+        "expect": [
+            # RAM from 1 MiB up to 3 GiB (firmware may keep a little at the top)
+            r"^multiboot: mmap base=0x0000000000100000 length=0x00000000bf[ef][0-9a-f]{5} type=1$",
+            r"^multiboot: mmap base=0x0000000100000000 length=0x0000000040000000 type=1$",
+            r"^multiboot: all checks passed$",
+        ],
+    },
     "smp": {
         "options": lambda image: ["-smp", "3", "-kernel", image, "-append", "cpus=3"],
         "code": 0x24,
