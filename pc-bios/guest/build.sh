@@ -16,78 +16,147 @@
 #
 # Environment: PCVM_LINUX_SOURCE (default /usr/src/linux-source-6.1.tar.xz),
 # PCVM_BUSYBOX (default /bin/busybox), PCVM_GUEST_KEEP_BUILD=1 keeps the
-# kernel build tree next to the cache entry for debugging.
+# kernel build tree (its path is printed) for debugging.
+#
+# Everything runs from main() at the end, so the shell has read the whole
+# file before it starts: editing or checking out this script during a
+# build is safe.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 src_tar=${PCVM_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 busybox=${PCVM_BUSYBOX:-/bin/busybox}
 cache_root=${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}
-outdir=${1:-}
 files="bzImage vmlinux initramfs.cpio initramfs.cpio.gz"
 
 say() { echo "pcvm-guest: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-[ -r "$src_tar" ] || die "$src_tar not found (apt-get install linux-source-6.1)"
-[ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
-for tool in make gcc flex bison bc xz gzip patch sha256sum objcopy; do
-    command -v "$tool" >/dev/null 2>&1 ||
-        die "$tool not found (run scripts/install-deps.sh)"
-done
+check_tools() {
+    [ -r "$src_tar" ] || die "$src_tar not found (apt-get install linux-source-6.1)"
+    [ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
+    for tool in make cc flex bison bc xz lz4 gzip patch sha256sum objcopy; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            die "$tool not found (run scripts/install-deps.sh)"
+    done
+    for f in x86_64.config init fstab; do
+        [ -r "$here/$f" ] || die "$here/$f missing"
+    done
+}
 
-# --- cache key ------------------------------------------------------------
-# The source tarball is identified by its package version when dpkg knows
-# it (cheap), otherwise by its contents.
-src_id=$(dpkg-query -S "$src_tar" 2>/dev/null | cut -d: -f1 | head -n1) || true
-if [ -n "$src_id" ]; then
-    src_id="$src_id $(dpkg-query -W -f='${Version}' "$src_id")"
-else
-    src_id=$(sha256sum < "$src_tar")
-fi
-key=$(
-    cd "$here" && {
+# Prints the cache key: a hash over every input of the build. The source
+# tarball is named by its package version when dpkg knows it (cheap),
+# otherwise hashed.
+cache_key() {
+    src_id=$(dpkg-query -S "$src_tar" 2>/dev/null | cut -d: -f1 | head -n1) || true
+    if [ -n "$src_id" ]; then
+        src_id="$src_id $(dpkg-query -W -f='${Version}' "$src_id")"
+    else
+        src_id=$(sha256sum < "$src_tar")
+    fi
+    (
+        cd "$here"
         echo "recipe 1"
         echo "source $src_id"
         echo "busybox $(sha256sum < "$busybox")"
         for f in build.sh x86_64.config init fstab patches/*.patch; do
             [ -e "$f" ] && echo "file $f $(sha256sum < "$f")"
         done
-    } | sha256sum | cut -c1-16
-)
-dest=$cache_root/guest-$key
+    ) | sha256sum | cut -c1-16
+}
+
+cache_complete() {
+    for f in $files; do
+        [ -s "$dest/$f" ] || return 1
+    done
+}
 
 publish() {
     if [ -n "$outdir" ]; then
         mkdir -p "$outdir"
         for f in $files; do
-            cmp -s "$dest/$f" "$outdir/$f" 2>/dev/null || cp -p "$dest/$f" "$outdir/$f"
+            cmp -s "$dest/$f" "$outdir/$f" 2>/dev/null ||
+                cp -p "$dest/$f" "$outdir/$f"
         done
     fi
     echo "$dest"
 }
 
-complete() {
-    for f in $files; do [ -s "$dest/$f" ] || return 1; done
+# Runs a build step with its output in the log; on failure shows the tail
+# and keeps the whole log next to the cache entries.
+step() {
+    if ! "$@" >> "$log" 2>&1; then
+        say "build step failed: $*"
+        tail -n 40 "$log" >&2
+        cp "$log" "$dest-failed.log" 2>/dev/null &&
+            say "full log: $dest-failed.log"
+        exit 1
+    fi
 }
 
-if complete; then
-    publish
-    exit 0
-fi
+kmake() {
+    make -C "$work/src" O="$work/obj" "$@"
+}
 
-mkdir -p "$cache_root"
-# One builder per key; a second caller waits and then finds the result.
-exec 9>"$dest.lock"
-if command -v flock >/dev/null 2>&1; then
-    flock 9
-    if complete; then
-        publish
-        exit 0
-    fi
-fi
+build_kernel() {
+    mkdir -p "$work/src" "$work/obj"
+    step tar -xJf "$src_tar" -C "$work/src" --strip-components=1
+    for p in "$here"/patches/*.patch; do
+        [ -e "$p" ] || continue
+        echo "applying $p" >> "$log"
+        step patch -d "$work/src" -p1 --forward --no-backup-if-mismatch -i "$p"
+    done
 
-work=$(mktemp -d "$cache_root/build-$key.XXXXXX")
+    # Reproducible version string: no builder name or clock in it.
+    export KBUILD_BUILD_USER=pcvm KBUILD_BUILD_HOST=pcvm
+    export KBUILD_BUILD_TIMESTAMP="2023-01-01 00:00:00 UTC"
+
+    cp "$here/x86_64.config" "$work/obj/.config"
+    step kmake olddefconfig
+    # Every option the config file sets must survive olddefconfig; a
+    # dropped one means the file and the kernel source disagree.
+    missing=$(
+        grep -E '^CONFIG_[A-Za-z0-9_]+=' "$here/x86_64.config" |
+            while read -r line; do
+                grep -qxF "$line" "$work/obj/.config" || echo "$line"
+            done
+    )
+    [ -z "$missing" ] ||
+        die "x86_64.config options dropped by olddefconfig:" "$missing"
+
+    jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+    step kmake -j"$jobs" bzImage
+    cp "$work/obj/arch/x86/boot/bzImage" "$work/out/bzImage"
+    # Stripping keeps the ELF notes (PT_NOTE), among them the PVH entry.
+    step objcopy --strip-all "$work/obj/vmlinux" "$work/out/vmlinux"
+    cp "$work/obj/.config" "$work/out/config"
+}
+
+# gen_init_cpio (from the kernel tree) writes the archive from a list, so
+# device nodes and root ownership need no root privileges. Only busybox
+# and /bin/sh go in: every entry costs the guest kernel ~10 ms to unpack
+# under emulation, and Debian's static busybox finds its applets without
+# links (see init).
+build_initramfs() {
+    step cc -O2 -o "$work/gen_init_cpio" "$work/src/usr/gen_init_cpio.c"
+    {
+        echo "dir /dev 0755 0 0"
+        echo "nod /dev/console 0600 0 0 c 5 1"
+        echo "nod /dev/null 0666 0 0 c 1 3"
+        for d in bin etc proc sys tmp root; do
+            echo "dir /$d 0755 0 0"
+        done
+        echo "file /bin/busybox $busybox 0755 0 0"
+        echo "slink /bin/sh busybox 0777 0 0"
+        echo "file /init $here/init 0755 0 0"
+        echo "file /etc/fstab $here/fstab 0644 0 0"
+    } > "$work/initramfs.list"
+    step sh -c '"$1" -t 0 "$2" > "$3"' sh "$work/gen_init_cpio" \
+        "$work/initramfs.list" "$work/out/initramfs.cpio"
+    step sh -c 'gzip -9 -n -c "$1" > "$2"' sh "$work/out/initramfs.cpio" \
+        "$work/out/initramfs.cpio.gz"
+}
+
 cleanup() {
     if [ "${PCVM_GUEST_KEEP_BUILD:-0}" = 1 ]; then
         say "build tree kept in $work"
@@ -95,79 +164,46 @@ cleanup() {
         rm -rf "$work"
     fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-log=$work/build.log
-: > "$log"
 
-# Runs a build step with its output in the log; on failure shows the tail.
-step() {
-    if ! "$@" >> "$log" 2>&1; then
-        say "build step failed: $*"
-        tail -n 40 "$log" >&2
-        cp "$log" "$cache_root/guest-$key-failed.log" 2>/dev/null &&
-            say "full log: $cache_root/guest-$key-failed.log"
-        exit 1
+main() {
+    outdir=${1:-}
+    check_tools
+    key=$(cache_key)
+    dest=$cache_root/guest-$key
+
+    if cache_complete; then
+        publish
+        return
     fi
+
+    mkdir -p "$cache_root"
+    # One builder per key; a second caller waits, then finds the result.
+    exec 9> "$dest.lock"
+    if command -v flock >/dev/null 2>&1; then
+        flock 9
+        if cache_complete; then
+            publish
+            return
+        fi
+    fi
+
+    work=$(mktemp -d "$cache_root/build-$key.XXXXXX")
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    log=$work/build.log
+    : > "$log"
+    mkdir -p "$work/out"
+
+    say "building guest $key (Linux kernel: a few minutes)"
+    say "log: $log"
+    start=$(date +%s)
+    build_kernel
+    build_initramfs
+
+    rm -rf "$dest" "$dest-failed.log"
+    mv "$work/out" "$dest"
+    say "built in $(($(date +%s) - start)) s: $dest"
+    publish
 }
 
-jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
-say "building guest $key in $work"
-say "(Linux kernel: a few minutes; log in $log)"
-start=$(date +%s)
-
-# --- kernel -----------------------------------------------------------------
-mkdir -p "$work/src" "$work/obj" "$work/out"
-step tar -xJf "$src_tar" -C "$work/src" --strip-components=1
-for p in "$here"/patches/*.patch; do
-    [ -e "$p" ] || continue
-    echo "applying $p" >> "$log"
-    step patch -d "$work/src" -p1 --forward --no-backup-if-mismatch -i "$p"
-done
-
-# Reproducible version string; no dependence on the builder's name/clock.
-export KBUILD_BUILD_USER=pcvm KBUILD_BUILD_HOST=pcvm
-export KBUILD_BUILD_TIMESTAMP="2023-01-01 00:00:00 UTC"
-kmake() { make -C "$work/src" O="$work/obj" "$@"; }
-
-cp "$here/x86_64.config" "$work/obj/.config"
-step kmake olddefconfig
-# Every option the config file sets must survive olddefconfig; a dropped
-# one means the file and the kernel source disagree.
-missing=$(
-    grep -E '^CONFIG_[A-Za-z0-9_]+=' "$here/x86_64.config" | while read -r line; do
-        grep -qxF "$line" "$work/obj/.config" || echo "$line"
-    done
-)
-[ -z "$missing" ] || die "x86_64.config options dropped by olddefconfig: $missing"
-
-step kmake -j"$jobs" bzImage
-cp "$work/obj/arch/x86/boot/bzImage" "$work/out/bzImage"
-# Stripping keeps the ELF notes (PT_NOTE), among them the PVH entry point.
-step objcopy --strip-all "$work/obj/vmlinux" "$work/out/vmlinux"
-
-# --- initramfs --------------------------------------------------------------
-# gen_init_cpio (from the kernel tree) writes the archive from a list, so
-# device nodes and root ownership need no root privileges.
-step cc -O2 -o "$work/gen_init_cpio" "$work/src/usr/gen_init_cpio.c"
-{
-    echo "dir /dev 0755 0 0"
-    echo "nod /dev/console 0600 0 0 c 5 1"
-    echo "nod /dev/null 0666 0 0 c 1 3"
-    for d in bin etc proc sys tmp root; do echo "dir /$d 0755 0 0"; done
-    echo "file /bin/busybox $busybox 0755 0 0"
-    echo "slink /bin/sh busybox 0777 0 0"
-    echo "file /init $here/init 0755 0 0"
-    echo "file /etc/fstab $here/fstab 0644 0 0"
-} > "$work/initramfs.list"
-step sh -c '"$1" -t 0 "$2" > "$3"' sh "$work/gen_init_cpio" \
-    "$work/initramfs.list" "$work/out/initramfs.cpio"
-step sh -c 'gzip -9 -n -c "$1" > "$2"' sh "$work/out/initramfs.cpio" \
-    "$work/out/initramfs.cpio.gz"
-cp "$work/obj/.config" "$work/out/config"
-
-# --- publish ----------------------------------------------------------------
-rm -rf "$dest"
-mv "$work/out" "$dest"
-say "built in $(($(date +%s) - start)) s"
-publish
+main "$@"
