@@ -9,24 +9,47 @@
 #include "hw/core/loader.h"
 #include "util/error.h"
 
+/*
+ * A blob is len bytes of data followed by zero_len zero bytes. The data
+ * either belongs to the blob or lies in a read-only mapping of the file it
+ * came from, so a kernel or initrd costs page cache, not a private copy.
+ */
 typedef struct Rom {
     char *name;
-    uint8_t *data;
+    const uint8_t *data;
     size_t len;
+    size_t zero_len;
     uint64_t addr;
+    uint8_t *owned;
+    GMappedFile *file;
 } Rom;
 
 static GArray *roms; /* Rom */
 
-void rom_add_blob_take(const char *name, void *data, size_t len,
-                       uint64_t addr)
+static void rom_add(Rom rom)
 {
-    Rom rom = {.name = g_strdup(name), .data = data, .len = len, .addr = addr};
-
     if (!roms) {
         roms = g_array_new(false, false, sizeof(Rom));
     }
     g_array_append_val(roms, rom);
+}
+
+void rom_add_blob_take(const char *name, void *data, size_t len,
+                       uint64_t addr)
+{
+    rom_add((Rom){.name = g_strdup(name), .data = data, .len = len,
+                  .addr = addr, .owned = data});
+}
+
+void rom_add_file_range(const char *name, GMappedFile *file, size_t offset,
+                        size_t len, size_t zero_len, uint64_t addr)
+{
+    const uint8_t *base = (const uint8_t *)g_mapped_file_get_contents(file);
+
+    g_assert(offset + len <= g_mapped_file_get_length(file));
+    rom_add((Rom){.name = g_strdup(name), .data = base + offset, .len = len,
+                  .zero_len = zero_len, .addr = addr,
+                  .file = g_mapped_file_ref(file)});
 }
 
 void rom_add_blob(const char *name, const void *data, size_t len,
@@ -43,12 +66,15 @@ bool rom_check_overlaps(GError **errp)
         for (unsigned j = i + 1; j < roms->len; j++) {
             Rom *b = &g_array_index(roms, Rom, j);
 
-            if (a->len && b->len && a->addr < b->addr + b->len &&
-                b->addr < a->addr + a->len) {
+            uint64_t a_end = a->addr + a->len + a->zero_len;
+            uint64_t b_end = b->addr + b->len + b->zero_len;
+
+            if (a_end > a->addr && b_end > b->addr && a->addr < b_end &&
+                b->addr < a_end) {
                 return error_setg(errp, "%s (0x%" PRIx64 "-0x%" PRIx64
                                   ") overlaps %s (0x%" PRIx64 "-0x%" PRIx64
-                                  ")", a->name, a->addr, a->addr + a->len - 1,
-                                  b->name, b->addr, b->addr + b->len - 1);
+                                  ")", a->name, a->addr, a_end - 1, b->name,
+                                  b->addr, b_end - 1);
             }
         }
     }
@@ -57,10 +83,20 @@ bool rom_check_overlaps(GError **errp)
 
 void rom_reset_all(AddressSpace *as)
 {
+    static const uint8_t zeros[4096];
+
     for (unsigned i = 0; roms && i < roms->len; i++) {
         Rom *rom = &g_array_index(roms, Rom, i);
+        uint64_t addr = rom->addr + rom->len;
 
         address_space_write_rom(as, rom->addr, rom->data, rom->len);
+        for (size_t left = rom->zero_len; left;) {
+            size_t chunk = MIN(left, sizeof(zeros));
+
+            address_space_write_rom(as, addr, zeros, chunk);
+            addr += chunk;
+            left -= chunk;
+        }
     }
 }
 
@@ -69,9 +105,22 @@ void rom_dump(GString *out)
     for (unsigned i = 0; roms && i < roms->len; i++) {
         Rom *rom = &g_array_index(roms, Rom, i);
 
-        g_string_append_printf(out, "addr=%016" PRIx64 " size=0x%06zx name=\"%s\"\n",
-                               rom->addr, rom->len, rom->name);
+        g_string_append_printf(out, "addr=%016" PRIx64 " size=0x%06zx "
+                               "name=\"%s\"\n", rom->addr,
+                               rom->len + rom->zero_len, rom->name);
     }
+}
+
+/* Says what went wrong the way strerror would, without GLib's wording. */
+static bool file_error(GError *err, GError **errp)
+{
+    int code = err->code;
+
+    g_error_free(err);
+    return error_setg(errp, "%s", g_strerror(
+        code == G_FILE_ERROR_NOENT ? ENOENT :
+        code == G_FILE_ERROR_ACCES ? EACCES :
+        code == G_FILE_ERROR_ISDIR ? EISDIR : EIO));
 }
 
 bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp)
@@ -80,17 +129,21 @@ bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp)
     gsize len;
 
     if (!g_file_get_contents(path, (gchar **)data, &len, &err)) {
-        int code = err->code;
-
-        g_error_free(err);
-        /* Say it the way strerror would, without GLib's wording. */
-        return error_setg(errp, "%s", g_strerror(
-            code == G_FILE_ERROR_NOENT ? ENOENT :
-            code == G_FILE_ERROR_ACCES ? EACCES :
-            code == G_FILE_ERROR_ISDIR ? EISDIR : EIO));
+        return file_error(err, errp);
     }
     *size = len;
     return true;
+}
+
+GMappedFile *load_file_mapped(const char *path, GError **errp)
+{
+    GError *err = NULL;
+    GMappedFile *file = g_mapped_file_new(path, false, &err);
+
+    if (!file) {
+        file_error(err, errp);
+    }
+    return file;
 }
 
 /* ---- ELF -------------------------------------------------------------- */
@@ -233,14 +286,14 @@ const uint8_t *elf_find_note(ElfImage *elf, const char *owner, uint32_t type,
     return NULL;
 }
 
-bool elf_load_segments(ElfImage *elf, const char *name, uint64_t *low,
-                       uint64_t *high, GError **errp)
+bool elf_load_segments(ElfImage *elf, GMappedFile *file, const char *name,
+                       uint64_t *low, uint64_t *high, GError **errp)
 {
+    g_assert((const void *)g_mapped_file_get_contents(file) == elf->data);
     *low = UINT64_MAX;
     *high = 0;
     for (unsigned i = 0; i < elf->segments->len; i++) {
         ElfSegment *seg = &g_array_index(elf->segments, ElfSegment, i);
-        uint8_t *buf;
 
         if (!seg->mem_size) {
             continue;
@@ -248,9 +301,8 @@ bool elf_load_segments(ElfImage *elf, const char *name, uint64_t *low,
         if (seg->mem_size > (1ull << 32)) {
             return error_setg(errp, "ELF segment %u is too large", i);
         }
-        buf = g_malloc0(seg->mem_size);
-        memcpy(buf, elf->data + seg->file_offset, seg->file_size);
-        rom_add_blob_take(name, buf, seg->mem_size, seg->paddr);
+        rom_add_file_range(name, file, seg->file_offset, seg->file_size,
+                           seg->mem_size - seg->file_size, seg->paddr);
         *low = MIN(*low, seg->paddr);
         *high = MAX(*high, seg->paddr + seg->mem_size);
     }

@@ -84,10 +84,12 @@ static GPtrArray *multiboot_split_modules(const char *list)
     return mods;
 }
 
-static bool multiboot_load_image(const uint8_t *kernel, size_t size,
-                                 const uint8_t *header, uint32_t *entry,
-                                 uint64_t *high, GError **errp)
+static bool multiboot_load_image(GMappedFile *file, const uint8_t *header,
+                                 uint32_t *entry, uint64_t *high,
+                                 GError **errp)
 {
+    const uint8_t *kernel = (const uint8_t *)g_mapped_file_get_contents(file);
+    size_t size = g_mapped_file_get_length(file);
     uint32_t flags = ldl_le_p(header + 4);
 
     if (flags & MULTIBOOT_AOUT_KLUDGE) {
@@ -97,7 +99,6 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
         uint32_t bss_end = ldl_le_p(header + 24);
         uint64_t header_offset = header - kernel;
         uint64_t file_offset, load_size, mem_size;
-        uint8_t *image;
 
         if (header_addr < load_addr ||
             header_addr - load_addr > header_offset) {
@@ -114,9 +115,8 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
         }
         mem_size = bss_end > load_addr + load_size ? bss_end - load_addr
                                                    : load_size;
-        image = g_malloc0(mem_size);
-        memcpy(image, kernel + file_offset, load_size);
-        rom_add_blob_take("multiboot-kernel", image, mem_size, load_addr);
+        rom_add_file_range("multiboot-kernel", file, file_offset, load_size,
+                           mem_size - load_size, load_addr);
         *entry = ldl_le_p(header + 28);
         *high = (uint64_t)load_addr + mem_size;
         return true;
@@ -128,7 +128,8 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
             error_prefix(errp, "multiboot kernel without a.out kludge");
             return false;
         }
-        if (!elf_load_segments(&elf, "multiboot-kernel", &low, high, errp)) {
+        if (!elf_load_segments(&elf, file, "multiboot-kernel", &low, high,
+                               errp)) {
             elf_free(&elf);
             return false;
         }
@@ -147,11 +148,12 @@ static bool multiboot_load_image(const uint8_t *kernel, size_t size,
     }
 }
 
-bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
-                        size_t size, GError **errp)
+bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
 {
     MachineState *ms = pcms->machine;
-    const uint8_t *header = multiboot_find_header(kernel, size);
+    const uint8_t *header = multiboot_find_header(
+        (const uint8_t *)g_mapped_file_get_contents(file),
+        g_mapped_file_get_length(file));
     uint32_t flags = ldl_le_p(header + 4);
     uint32_t entry = 0;
     uint64_t high = 0, next;
@@ -169,7 +171,7 @@ bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
         return error_setg(errp, "multiboot kernel requires a video mode, "
                           "which pcvm does not provide");
     }
-    if (!multiboot_load_image(kernel, size, header, &entry, &high, errp)) {
+    if (!multiboot_load_image(file, header, &entry, &high, errp)) {
         return false;
     }
     mbi = g_malloc0(MB_AREA_SIZE);
@@ -194,27 +196,30 @@ bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
             const char *spec = g_ptr_array_index(mods, i);
             g_autofree char *path = g_strdup(spec);
             char *space = strchr(path, ' ');
-            uint8_t *data;
+            GMappedFile *module;
             size_t len, slen = strlen(spec) + 1;
             uint8_t *m = mbi + MB_MODS_OFFSET + i * 16;
 
             if (space) {
                 *space = '\0';
             }
-            if (!load_file(path, &data, &len, errp)) {
+            module = load_file_mapped(path, errp);
+            if (!module) {
                 g_free(mbi);
                 error_prefix(errp, "could not load multiboot module '%s'",
                              path);
                 return false;
             }
+            len = g_mapped_file_get_length(module);
             if (next + len > pcms->below_4g_mem_size ||
                 strings + slen > MB_AREA_SIZE) {
-                g_free(data);
+                g_mapped_file_unref(module);
                 g_free(mbi);
                 return error_setg(errp, "multiboot module '%s' does not fit "
                                   "in RAM", path);
             }
-            rom_add_blob_take("multiboot-module", data, len, next);
+            rom_add_file_range("multiboot-module", module, 0, len, 0, next);
+            g_mapped_file_unref(module);
             memcpy(mbi + strings, spec, slen);
             stl_le_p(m, next);
             stl_le_p(m + 4, next + len);

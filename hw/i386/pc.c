@@ -166,25 +166,24 @@ static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
 static bool pc_kernel_load(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
-    g_autofree uint8_t *kernel = NULL;
+    g_autoptr(GMappedFile) file = load_file_mapped(ms->kernel_filename, errp);
+    const uint8_t *kernel;
     size_t size;
-    bool ok;
 
-    if (!load_file(ms->kernel_filename, &kernel, &size, errp)) {
+    if (!file) {
         return false;
     }
+    kernel = (const uint8_t *)g_mapped_file_get_contents(file);
+    size = g_mapped_file_get_length(file);
     /* The same order QEMU tries: Linux header, PVH note, multiboot. */
     if (size > 0x206 && !memcmp(kernel + 0x202, "HdrS", 4)) {
-        ok = x86_load_linux(pcms, kernel, size, errp);
+        return x86_load_linux(pcms, file, errp);
     } else if (elf_has_pvh_note(kernel, size)) {
-        ok = x86_load_pvh(pcms, kernel, size, errp);
+        return x86_load_pvh(pcms, file, errp);
     } else if (multiboot_header_present(kernel, size)) {
-        ok = x86_load_multiboot(pcms, kernel, size, errp);
-    } else {
-        return error_setg(errp, "not a Linux bzImage, PVH ELF or multiboot "
-                          "kernel");
+        return x86_load_multiboot(pcms, file, errp);
     }
-    return ok;
+    return error_setg(errp, "not a Linux bzImage, PVH ELF or multiboot kernel");
 }
 
 /* ---- devices ---------------------------------------------------------- */

@@ -59,23 +59,25 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
                      uint64_t *size, GError **errp)
 {
     const char *path = pcms->machine->initrd_filename;
-    uint8_t *data;
-    size_t len;
+    GMappedFile *file = load_file_mapped(path, errp);
     uint64_t top = MIN(max_addr + 1, pcms->below_4g_mem_size);
+    size_t len;
 
-    if (!load_file(path, &data, &len, errp)) {
+    if (!file) {
         error_prefix(errp, "could not load initrd '%s'", path);
         return false;
     }
+    len = g_mapped_file_get_length(file);
     if (len > top - KERNEL_LOAD_ADDR) {
-        g_free(data);
+        g_mapped_file_unref(file);
         return error_setg(errp, "initrd '%s' is too large (%zu bytes) for "
                           "%" PRIu64 " MiB of low memory", path, len,
                           pcms->below_4g_mem_size >> 20);
     }
     *addr = (top - len) & ~0xfffull;
     *size = len;
-    rom_add_blob_take("initrd", data, len, *addr);
+    rom_add_file_range("initrd", file, 0, len, 0, *addr);
+    g_mapped_file_unref(file);
     return true;
 }
 
@@ -87,10 +89,11 @@ static void e820_copy_to_boot_params(PCMachineState *pcms, uint8_t *bp)
     memcpy(bp + BP_E820_TABLE, pcms->e820->data, n * sizeof(E820Entry));
 }
 
-bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
-                    GError **errp)
+bool x86_load_linux(PCMachineState *pcms, GMappedFile *file, GError **errp)
 {
     MachineState *ms = pcms->machine;
+    const uint8_t *kernel = (const uint8_t *)g_mapped_file_get_contents(file);
+    size_t size = g_mapped_file_get_length(file);
     uint16_t version = lduw_le_p(kernel + HDR_VERSION);
     unsigned setup_sects = kernel[HDR_SETUP_SECTS] ? kernel[HDR_SETUP_SECTS] : 4;
     size_t setup_size = (setup_sects + 1) * 512;
@@ -136,8 +139,8 @@ bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
     e820_copy_to_boot_params(pcms, bp);
     rom_add_blob_take("linux-boot-params", bp, BOOT_PARAMS_SIZE,
                       BOOT_PARAMS_ADDR);
-    rom_add_blob("linux-kernel", kernel + setup_size, size - setup_size,
-                 KERNEL_LOAD_ADDR);
+    rom_add_file_range("linux-kernel", file, setup_size, size - setup_size, 0,
+                       KERNEL_LOAD_ADDR);
     x86_boot_gdt_add();
     pcms->boot = (X86BootEntry){
         .valid = true, .entry = KERNEL_LOAD_ADDR, .esi = BOOT_PARAMS_ADDR,
@@ -165,10 +168,11 @@ bool elf_has_pvh_note(const uint8_t *kernel, size_t size)
 #define MEMMAP_OFFSET 0x200
 #define MEMMAP_ENTRY_SIZE 24
 
-bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
-                  GError **errp)
+bool x86_load_pvh(PCMachineState *pcms, GMappedFile *file, GError **errp)
 {
     MachineState *ms = pcms->machine;
+    const uint8_t *kernel = (const uint8_t *)g_mapped_file_get_contents(file);
+    size_t size = g_mapped_file_get_length(file);
     ElfImage elf;
     const uint8_t *note;
     uint32_t note_size, entry;
@@ -186,7 +190,7 @@ bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
         return error_setg(errp, "ELF kernel has no PVH entry note");
     }
     entry = ldl_le_p(note);
-    if (!elf_load_segments(&elf, "pvh-kernel", &low, &high, errp)) {
+    if (!elf_load_segments(&elf, file, "pvh-kernel", &low, &high, errp)) {
         elf_free(&elf);
         return false;
     }

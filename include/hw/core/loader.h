@@ -18,6 +18,12 @@ void rom_add_blob(const char *name, const void *data, size_t len,
 /* Like rom_add_blob, but the blob takes ownership of data (g_free). */
 void rom_add_blob_take(const char *name, void *data, size_t len,
                        uint64_t addr);
+/*
+ * len bytes at offset of a mapped file, then zero_len zero bytes, at addr.
+ * The blob keeps a reference to the mapping instead of a copy.
+ */
+void rom_add_file_range(const char *name, GMappedFile *file, size_t offset,
+                        size_t len, size_t zero_len, uint64_t addr);
 /* Fails when two blobs overlap (a kernel too big for where it must go). */
 bool rom_check_overlaps(GError **errp);
 void rom_reset_all(AddressSpace *as);
@@ -26,6 +32,8 @@ void rom_dump(GString *out);
 
 /* A file read whole; the error names the file and the system's reason. */
 bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp);
+/* A file mapped read-only and private (g_mapped_file_unref when done). */
+GMappedFile *load_file_mapped(const char *path, GError **errp);
 
 typedef struct ElfSegment {
     uint64_t paddr, vaddr;
@@ -47,8 +55,11 @@ void elf_free(ElfImage *elf);
 /* Finds a note by owner name and type; returns its descriptor. */
 const uint8_t *elf_find_note(ElfImage *elf, const char *owner, uint32_t type,
                              uint32_t *desc_size);
-/* Adds every PT_LOAD segment (zero-filled past file_size) as a blob. */
-bool elf_load_segments(ElfImage *elf, const char *name, uint64_t *low,
-                       uint64_t *high, GError **errp);
+/*
+ * Adds every PT_LOAD segment (zero-filled past file_size) as a blob; elf
+ * must have been parsed from the contents of file.
+ */
+bool elf_load_segments(ElfImage *elf, GMappedFile *file, const char *name,
+                       uint64_t *low, uint64_t *high, GError **errp);
 
 #endif

@@ -58,12 +58,10 @@ void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
                     uint32_t type);
 
 /* Each returns false with an error (no "-kernel" prefix) if it can't boot. */
-bool x86_load_linux(PCMachineState *pcms, const uint8_t *kernel, size_t size,
-                    GError **errp);
-bool x86_load_pvh(PCMachineState *pcms, const uint8_t *kernel, size_t size,
-                  GError **errp);
-bool x86_load_multiboot(PCMachineState *pcms, const uint8_t *kernel,
-                        size_t size, GError **errp);
+bool x86_load_linux(PCMachineState *pcms, GMappedFile *kernel, GError **errp);
+bool x86_load_pvh(PCMachineState *pcms, GMappedFile *kernel, GError **errp);
+bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *kernel,
+                        GError **errp);
 /* True if the image is an ELF file with a Xen PVH entry note. */
 bool elf_has_pvh_note(const uint8_t *kernel, size_t size);
 /* True if the image carries a multiboot v1 header. */
