@@ -6,6 +6,9 @@
                                                the VMM with status 0
   run-reset-test.py VMM triplefault IMAGE      -no-reboot: status 0 and a
                                                report naming RIP and 0f 0b
+  run-reset-test.py VMM emulfail IMAGE         POPCNT runs (status 99), or
+                                               KVM refuses it: status 1 and
+                                               a report naming RIP, f3 0f b8
 """
 import os
 import re
@@ -47,6 +50,18 @@ def main():
             problems.append("the guest did not run")
         if "second boot" in out:
             problems.append("-no-reboot rebooted anyway")
+    elif mode == "emulfail":
+        if p.returncode == 99:
+            print("the instruction ran: no emulation failure on this host")
+        elif p.returncode != 1:
+            problems.append("exit status %d, expected 99 (ran) or 1 "
+                            "(reported failure)" % p.returncode)
+        elif not re.search(r"KVM internal error.*RIP=0x[0-9a-f]+.*"
+                           r"code: f3 0f b8", err):
+            problems.append("no internal-error report with RIP and the "
+                            "POPCNT bytes on stderr")
+        elif "RAX=" not in err:
+            problems.append("no register dump with the report")
     elif mode == "triplefault":
         if p.returncode != 0:
             problems.append("exit status %d, expected 0" % p.returncode)

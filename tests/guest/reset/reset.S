@@ -9,6 +9,11 @@
  *
  * triplefault: loads an empty IDT and executes UD2, which escalates to a
  * triple fault; the VMM must report it (RIP and the bytes 0f 0b).
+ *
+ * emulfail: executes POPCNT, then exits with 0x31. Hardware runs it; an
+ * instruction-emulating KVM (like the project's test machines) refuses it
+ * with an internal error, which the VMM must report with RIP and the bytes
+ * f3 0f b8, ending with status 1 rather than hanging.
  */
 #define MB_MAGIC 0x1badb002
 #define MB_FLAGS 0x00010002
@@ -32,6 +37,11 @@ entry:
     .globl fault_here
 fault_here:
     ud2
+#elif defined(EMULATION_FAILURE)
+    mov $msg_popcnt, %esi
+    call puts
+    popcnt %eax, %eax
+    mov $0x31, %al
 #else
     mov BOOT_COUNT, %eax
     cmp $1, %eax
@@ -73,3 +83,4 @@ msg_fault:    .asciz "triplefault: about to fault\n"
 msg_first:    .asciz "reset: first boot, resetting\n"
 msg_second:   .asciz "reset: second boot after reset\n"
 msg_noreset:  .asciz "FAIL: reset request ignored\n"
+msg_popcnt:   .asciz "emulfail: executing popcnt\n"
