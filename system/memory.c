@@ -105,14 +105,15 @@ void memory_region_destroy(MemoryRegion *mr)
 
 void *memory_region_get_ram_ptr(MemoryRegion *mr)
 {
+    uint64_t offset = 0;
+
+    /* An alias (of an alias...) of RAM points into the RAM it shows. */
     while (mr->kind == MR_ALIAS) {
-        g_assert(mr->alias->kind != MR_ALIAS || mr->alias_offset == 0);
-        if (mr->alias->kind != MR_ALIAS) {
-            return (uint8_t *)mr->alias->ram + mr->alias_offset;
-        }
+        offset += mr->alias_offset;
         mr = mr->alias;
     }
-    return mr->ram;
+    g_assert(mr->kind == MR_RAM || mr->kind == MR_ROM);
+    return (uint8_t *)mr->ram + offset;
 }
 
 /* ---- topology --------------------------------------------------------- */
