@@ -6,6 +6,8 @@
                                                the VMM with status 0
   run-reset-test.py VMM triplefault IMAGE      -no-reboot: status 0 and a
                                                report naming RIP and 0f 0b
+  run-reset-test.py VMM debugcon IMAGE         -debugcon file: receives the
+                                               guest's port 0xE9 line
   run-reset-test.py VMM emulfail IMAGE         POPCNT runs (status 99), or
                                                KVM refuses it: status 1 and
                                                a report naming RIP, f3 0f b8
@@ -14,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -25,6 +28,10 @@ def main():
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", image]
     if mode != "reset":
         cmd.append("-no-reboot")
+    debugcon = None
+    if mode == "debugcon":
+        debugcon = tempfile.NamedTemporaryFile(prefix="pcvm-debugcon-")
+        cmd += ["-debugcon", "file:" + debugcon.name]
     print("command:", " ".join(cmd))
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
@@ -50,6 +57,13 @@ def main():
             problems.append("the guest did not run")
         if "second boot" in out:
             problems.append("-no-reboot rebooted anyway")
+    elif mode == "debugcon":
+        got = open(debugcon.name, "rb").read().decode(errors="replace")
+        print("---- debugcon ----\n" + got)
+        if p.returncode != 99:
+            problems.append("exit status %d, expected 99" % p.returncode)
+        if got != "debugcon: hello on port 0xe9\n":
+            problems.append("debugcon file holds %r" % got)
     elif mode == "emulfail":
         if p.returncode == 99:
             print("the instruction ran: no emulation failure on this host")

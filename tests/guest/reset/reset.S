@@ -10,6 +10,9 @@
  * triplefault: loads an empty IDT and executes UD2, which escalates to a
  * triple fault; the VMM must report it (RIP and the bytes 0f 0b).
  *
+ * debugcon: writes a line to the Bochs debug port 0xE9 and exits with
+ * 0x31; the VMM's -debugcon backend must receive exactly that line.
+ *
  * emulfail: executes POPCNT, then exits with 0x31. Hardware runs it; an
  * instruction-emulating KVM (like the project's test machines) refuses it
  * with an internal error, which the VMM must report with RIP and the bytes
@@ -37,6 +40,15 @@ entry:
     .globl fault_here
 fault_here:
     ud2
+#elif defined(DEBUGCON)
+    mov $msg_debugcon, %esi
+1:  lodsb
+    test %al, %al
+    jz 2f
+    mov $0xe9, %dx
+    out %al, %dx
+    jmp 1b
+2:  mov $0x31, %al
 #elif defined(EMULATION_FAILURE)
     mov $msg_popcnt, %esi
     call puts
@@ -84,3 +96,4 @@ msg_first:    .asciz "reset: first boot, resetting\n"
 msg_second:   .asciz "reset: second boot after reset\n"
 msg_noreset:  .asciz "FAIL: reset request ignored\n"
 msg_popcnt:   .asciz "emulfail: executing popcnt\n"
+msg_debugcon: .asciz "debugcon: hello on port 0xe9\n"
