@@ -396,12 +396,7 @@ static bool opt_d(VMConfig *cfg, const char *arg, GError **errp)
         cfg->action = VM_ACTION_LOG_LIST;
         return true;
     }
-    if (!log_set_items(arg, errp)) {
-        return false;
-    }
-    log_mask = 0; /* applied in main, once the log file is open */
-    replace(&cfg->log_items, arg);
-    return true;
+    return log_parse_items(arg, &cfg->log_mask, errp);
 }
 
 static bool opt_version(VMConfig *cfg, const char *arg, GError **errp)
@@ -502,7 +497,6 @@ void vm_config_clear(VMConfig *cfg)
     g_free(cfg->bios);
     g_free(cfg->name);
     g_free(cfg->debugcon);
-    g_free(cfg->log_items);
     g_free(cfg->log_file);
     g_free(cfg->display);
     memset(cfg, 0, sizeof(*cfg));

@@ -291,9 +291,7 @@ int pcvm_main(int argc, char **argv)
         error_report_gerror(err);
         return 1;
     }
-    if (config.log_items) {
-        log_set_items(config.log_items, NULL);
-    }
+    log_mask = config.log_mask;
     no_reboot = config.no_reboot;
     no_shutdown = config.no_shutdown;
 

@@ -24,7 +24,7 @@ static const struct {
     {"kvm", LOG_KVM, "log accelerator events"},
 };
 
-bool log_set_items(const char *items, GError **errp)
+bool log_parse_items(const char *items, unsigned *out, GError **errp)
 {
     g_auto(GStrv) names = g_strsplit(items, ",", -1);
     unsigned mask = 0;
@@ -42,7 +42,7 @@ bool log_set_items(const char *items, GError **errp)
             return error_setg(errp, "unknown log item '%s' (try -d help)", *n);
         }
     }
-    log_mask = mask;
+    *out = mask;
     return true;
 }
 

@@ -45,7 +45,8 @@ typedef struct VMConfig {
     GPtrArray *chardevs;     /* -chardev option strings */
     GPtrArray *devices;      /* -device option strings */
     char *debugcon;
-    char *log_items, *log_file;
+    unsigned log_mask;       /* -d, parsed */
+    char *log_file;
     char *display;           /* "none" or NULL */
     bool nographic;
     bool no_defaults;

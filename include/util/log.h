@@ -20,7 +20,8 @@ enum {
 
 extern unsigned log_mask;
 
-bool log_set_items(const char *items, GError **errp);
+/* "guest_errors,unimp" (or "all") to a mask; fails on unknown names. */
+bool log_parse_items(const char *items, unsigned *mask, GError **errp);
 bool log_set_file(const char *path, GError **errp);
 /* Comma-separated list of the item names, for -d help. */
 void log_print_items(FILE *out);
