@@ -547,3 +547,56 @@ void bus_print_tree(BusState *bus, GString *out, int indent)
         }
     }
 }
+
+void device_init_gpio_in(DeviceState *dev, IRQHandler handler, int n)
+{
+    g_assert(!dev->gpio_in);
+    dev->gpio_in = irq_new_array(handler, dev, n);
+    dev->gpio_in_count = n;
+}
+
+IRQLine *device_get_gpio_in(DeviceState *dev, int n)
+{
+    g_assert(n >= 0 && n < dev->gpio_in_count);
+    return dev->gpio_in[n];
+}
+
+void device_init_gpio_out(DeviceState *dev, IRQLine **pins, int n)
+{
+    g_assert(!dev->gpio_out);
+    dev->gpio_out = pins;
+    dev->gpio_out_count = n;
+}
+
+void device_connect_gpio_out(DeviceState *dev, int n, IRQLine *line)
+{
+    g_assert(n >= 0 && n < dev->gpio_out_count);
+    dev->gpio_out[n] = line;
+}
+
+bool device_intercept_gpio_in(DeviceState *dev, IRQHandler handler,
+                              void *opaque)
+{
+    if (!dev->gpio_in_count || dev->gpio_in[0]->handler == handler) {
+        return false;
+    }
+    /* In place: whoever holds these lines now reaches the interceptor. */
+    for (int i = 0; i < dev->gpio_in_count; i++) {
+        dev->gpio_in[i]->handler = handler;
+        dev->gpio_in[i]->opaque = opaque;
+    }
+    return true;
+}
+
+bool device_intercept_gpio_out(DeviceState *dev, IRQHandler handler,
+                               void *opaque)
+{
+    if (!dev->gpio_out_count ||
+        (dev->gpio_out[0] && dev->gpio_out[0]->handler == handler)) {
+        return false;
+    }
+    for (int i = 0; i < dev->gpio_out_count; i++) {
+        dev->gpio_out[i] = irq_new(handler, opaque, i);
+    }
+    return true;
+}

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "hw/core/irq.h"
+
 typedef struct DeviceState DeviceState;
 typedef struct BusState BusState;
 typedef struct DeviceClass DeviceClass;
@@ -90,6 +92,15 @@ struct DeviceState {
     BusState *parent_bus;
     GPtrArray *child_buses;   /* BusState * */
     bool realized;
+    /*
+     * GPIO lines: inputs the device owns (an interrupt controller's pins)
+     * and outputs it drives (a pointer to the device's own IRQLine * array,
+     * filled by whoever connects them). qtest intercepts both by QOM path.
+     */
+    IRQLine **gpio_in;
+    int gpio_in_count;
+    IRQLine **gpio_out;
+    int gpio_out_count;
 };
 
 struct BusState {
@@ -129,6 +140,23 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp);
 /* Creates, configures from "key=value" pairs in opts and realizes. */
 DeviceState *device_create_from_options(const char *options, BusState *root,
                                         GError **errp);
+
+/* Allocates n input lines that call handler(dev, pin, level). */
+void device_init_gpio_in(DeviceState *dev, IRQHandler handler, int n);
+IRQLine *device_get_gpio_in(DeviceState *dev, int n);
+/* pins is the device's own array of n output lines (initially NULL). */
+void device_init_gpio_out(DeviceState *dev, IRQLine **pins, int n);
+void device_connect_gpio_out(DeviceState *dev, int n, IRQLine *line);
+/*
+ * Test hooks (qtest irq_intercept_in/out): every input line of dev now calls
+ * handler(opaque, pin, level) instead of the device; every output line of
+ * dev is replaced by one that calls handler. False if dev has no such lines
+ * or they were already intercepted.
+ */
+bool device_intercept_gpio_in(DeviceState *dev, IRQHandler handler,
+                              void *opaque);
+bool device_intercept_gpio_out(DeviceState *dev, IRQHandler handler,
+                               void *opaque);
 
 BusState *bus_new(DeviceState *parent, const char *type, const char *name);
 /* The first bus of the tree (depth first) with the given type or name. */
