@@ -1,7 +1,7 @@
 /*
  * The chardev core: the backend registry, creation from -chardev options and
  * from the legacy -serial/-monitor spellings, the list "info chardev" reads,
- * and the front-end calls devices make.
+ * the QOM objects under /chardevs, and the front-end calls devices make.
  *
  * Follows QEMU's documented -chardev behaviour: common options id=, mux=on
  * (the backend is created as "ID-base" with a mux named ID on top), logfile=
@@ -25,12 +25,16 @@ static GPtrArray *chardevs;        /* of Chardev *, in creation order */
 
 void chardev_class_register(const ChardevClass *klass)
 {
+    /* QEMU's QOM type name for the backend, as qom-list-types shows it. */
+    g_autofree char *type = g_strdup_printf("chardev-%s", klass->name);
+
     g_assert(klass->instance_size >= sizeof(Chardev));
     g_assert(!chardev_class_find(klass->name));
     if (!backend_classes) {
         backend_classes = g_ptr_array_new();
     }
     g_ptr_array_add(backend_classes, (gpointer)klass);
+    type_register_simple(type, "chardev", false);
 }
 
 const ChardevClass *chardev_class_find(const char *name)
@@ -103,6 +107,8 @@ static bool id_wellformed(const char *id)
 
 static void chardev_free(Chardev *chr)
 {
+    object_unparent(OBJECT(chr));
+    g_ptr_array_unref(OBJECT(chr)->properties);
     g_free(chr->id);
     g_free(chr->filename);
     g_free(chr);
@@ -128,7 +134,9 @@ Chardev *chardev_new_with_class(const ChardevClass *klass, const char *id,
 {
     static bool atexit_installed;
     Chardev *chr = g_malloc0(klass->instance_size);
+    g_autofree char *type = g_strdup_printf("chardev-%s", klass->name);
 
+    object_init(OBJECT(chr), type);
     chr->klass = klass;
     chr->id = g_strdup(id);
     chr->connected = true;
@@ -144,6 +152,13 @@ Chardev *chardev_new_with_class(const ChardevClass *klass, const char *id,
     }
     if (!chr->filename) {
         chr->filename = g_strdup(klass->name);
+    }
+    /* Callers check the id is free; this only guards against a slip. */
+    if (!object_try_add_child(object_container_get("/chardevs"), id,
+                              OBJECT(chr), errp)) {
+        chardev_close(chr);
+        chardev_free(chr);
+        return NULL;
     }
     g_ptr_array_add(chardev_list(), chr);
     if (!atexit_installed) {

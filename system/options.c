@@ -329,6 +329,86 @@ static bool opt_cpu(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+static void monitor_add(VMConfig *cfg, const char *chardev, bool is_spec,
+                        bool qmp, bool pretty)
+{
+    MonitorConfig *mon = g_new0(MonitorConfig, 1);
+
+    mon->chardev = g_strdup(chardev);
+    mon->is_spec = is_spec;
+    mon->qmp = qmp;
+    mon->pretty = pretty;
+    g_ptr_array_add(cfg->monitors, mon);
+    cfg->default_monitor = false;
+}
+
+static bool monitor_spec_add(VMConfig *cfg, const char *arg, bool qmp,
+                             bool pretty)
+{
+    if (strcmp(arg, "none")) {
+        monitor_add(cfg, arg, true, qmp, pretty);
+    }
+    cfg->default_monitor = false;
+    return true;
+}
+
+static bool opt_monitor(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return monitor_spec_add(cfg, arg, false, false);
+}
+
+static bool opt_qmp(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return monitor_spec_add(cfg, arg, true, false);
+}
+
+static bool opt_qmp_pretty(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return monitor_spec_add(cfg, arg, true, true);
+}
+
+static bool opt_mon(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "chardev", errp);
+    const char *chardev, *mode;
+    bool pretty, qmp;
+
+    if (!kv || !keyval_get_bool(kv, "pretty", false, &pretty, errp)) {
+        return false;
+    }
+    chardev = keyval_get(kv, "chardev");
+    mode = keyval_get(kv, "mode");
+    if (!chardev) {
+        return error_setg(errp, "Parameter 'chardev' is missing");
+    }
+    if (!mode || !strcmp(mode, "readline")) {
+        qmp = false;
+    } else if (!strcmp(mode, "control")) {
+        qmp = true;
+    } else {
+        return error_setg(errp, "Parameter 'mode' does not accept value '%s' "
+                          "(readline or control)", mode);
+    }
+    keyval_mark_used(kv, "id");
+    if (!keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    monitor_add(cfg, chardev, false, qmp, pretty);
+    return true;
+}
+
+static bool opt_qtest(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->qtest, arg);
+    return true;
+}
+
+static bool opt_qtest_log(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->qtest_log, arg);
+    return true;
+}
+
 static bool opt_nographic(VMConfig *cfg, const char *arg, GError **errp)
 {
     cfg->nographic = true;
@@ -368,6 +448,7 @@ static bool opt_S(VMConfig *cfg, const char *arg, GError **errp)
 static bool opt_nodefaults(VMConfig *cfg, const char *arg, GError **errp)
 {
     cfg->no_defaults = true;
+    cfg->default_monitor = false;
     return true;
 }
 
@@ -433,6 +514,13 @@ static const OptionDef options[] = {
     {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]", "create a character backend (-chardev help lists them)"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]", "add a device (-device help, -device DRIVER,help)"},
     {"debugcon", true, opt_debugcon, "DEV", "the 0xe9 debug console, same DEV forms as -serial"},
+    {"monitor", true, opt_monitor, "DEV", "the human monitor (HMP) on DEV, same forms as -serial"},
+    {"qmp", true, opt_qmp, "DEV", "a QMP monitor on DEV, same forms as -serial"},
+    {"qmp-pretty", true, opt_qmp_pretty, "DEV", "like -qmp, with indented JSON"},
+    {"mon", true, opt_mon, "[chardev=]ID[,mode=readline|control][,pretty=on|off]",
+     "a monitor on the -chardev ID"},
+    {"qtest", true, opt_qtest, "DEV", "serve the qtest protocol on DEV (with -accel qtest)"},
+    {"qtest-log", true, opt_qtest_log, "FILE", "log the qtest protocol to FILE"},
     {"nographic", false, opt_nographic, NULL, "no display; COM1 and the monitor on stdio"},
     {"display", true, opt_display, "none", "select the display"},
     {"nodefaults", false, opt_nodefaults, NULL, "create no default devices"},
@@ -466,6 +554,14 @@ void vm_config_print_usage(FILE *out)
                  "console escape keys.\n");
 }
 
+static void monitor_config_free(gpointer data)
+{
+    MonitorConfig *mon = data;
+
+    g_free(mon->chardev);
+    g_free(mon);
+}
+
 void vm_config_init(VMConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -477,6 +573,8 @@ void vm_config_init(VMConfig *cfg)
     cfg->serials = g_ptr_array_new_with_free_func(g_free);
     cfg->chardevs = g_ptr_array_new_with_free_func(g_free);
     cfg->devices = g_ptr_array_new_with_free_func(g_free);
+    cfg->monitors = g_ptr_array_new_with_free_func(monitor_config_free);
+    cfg->default_monitor = true;
     cfg->cpu_model = g_strdup("qemu64");
     cfg->machine_type = g_strdup("pc");
 }
@@ -488,6 +586,9 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->serials);
     g_ptr_array_unref(cfg->chardevs);
     g_ptr_array_unref(cfg->devices);
+    g_ptr_array_unref(cfg->monitors);
+    g_free(cfg->qtest);
+    g_free(cfg->qtest_log);
     g_free(cfg->help_target);
     g_free(cfg->machine_type);
     g_free(cfg->cpu_model);

@@ -12,6 +12,8 @@ bool no_shutdown;
 
 static RunState current_state = RUN_STATE_PRELAUNCH;
 static RunStateHooks hooks;
+/* main_loop_should_exit() said to exit: the last stop is silent. */
+static bool exiting;
 
 /* Requests, set from any thread. */
 static gint reset_requested;    /* ResetCause + 1 */
@@ -67,13 +69,33 @@ void runstate_add_notifier(RunStateNotifier *fn, void *opaque)
     g_array_append_val(notifiers, n);
 }
 
-static void notify(RunStateEvent event, bool guest)
+static void notify(RunStateEvent event, bool guest, ShutdownCause cause)
 {
     for (unsigned i = 0; notifiers && i < notifiers->len; i++) {
         Notifier *n = &g_array_index(notifiers, Notifier, i);
 
-        n->fn(event, guest, n->opaque);
+        n->fn(event, guest, cause, n->opaque);
     }
+}
+
+const char *shutdown_cause_name(ShutdownCause cause)
+{
+    static const char *const names[] = {
+        [SHUTDOWN_CAUSE_NONE] = "none",
+        [SHUTDOWN_CAUSE_HOST_SIGNAL] = "host-signal",
+        [SHUTDOWN_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+        [SHUTDOWN_CAUSE_HOST_UI] = "host-ui",
+        [SHUTDOWN_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown",
+        [SHUTDOWN_CAUSE_GUEST_RESET] = "guest-reset",
+        [SHUTDOWN_CAUSE_GUEST_PANIC] = "guest-panic",
+        [SHUTDOWN_CAUSE_HOST_ERROR] = "host-error",
+        [SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+    };
+
+    if ((unsigned)cause < G_N_ELEMENTS(names) && names[cause]) {
+        return names[cause];
+    }
+    return "none";
 }
 
 bool system_request_pending(void)
@@ -112,8 +134,11 @@ void vm_stop(RunState state)
         }
         vm_clock_virtual_stop();
         current_state = state;
-        notify(RUNSTATE_EVENT_STOP, false);
-    } else {
+        if (!exiting) {
+            notify(RUNSTATE_EVENT_STOP, false, SHUTDOWN_CAUSE_NONE);
+        }
+    } else if (current_state != RUN_STATE_PRELAUNCH ||
+               state != RUN_STATE_PAUSED) {
         current_state = state;
     }
 }
@@ -125,7 +150,7 @@ void vm_start(void)
     }
     current_state = RUN_STATE_RUNNING;
     vm_clock_virtual_start();
-    notify(RUNSTATE_EVENT_RESUME, false);
+    notify(RUNSTATE_EVENT_RESUME, false, SHUTDOWN_CAUSE_NONE);
     if (hooks.vcpus_resume) {
         hooks.vcpus_resume();
     }
@@ -146,16 +171,18 @@ bool main_loop_should_exit(int *status)
     if (shutdown) {
         bool guest = shutdown_cause_is_guest(shutdown);
 
-        notify(RUNSTATE_EVENT_SHUTDOWN, guest);
+        notify(RUNSTATE_EVENT_SHUTDOWN, guest, shutdown);
         if (no_shutdown && guest) {
             vm_stop(RUN_STATE_SHUTDOWN);
         } else {
             *status = shutdown == SHUTDOWN_CAUSE_HOST_ERROR ? 1 : 0;
+            exiting = true;
             return true;
         }
     }
     if (reset) {
         bool running = current_state == RUN_STATE_RUNNING;
+        bool guest = reset - 1 == RESET_CAUSE_GUEST;
 
         if (running && hooks.vcpus_pause) {
             hooks.vcpus_pause();
@@ -163,7 +190,9 @@ bool main_loop_should_exit(int *status)
         if (hooks.reset) {
             hooks.reset();
         }
-        notify(RUNSTATE_EVENT_RESET, reset - 1 == RESET_CAUSE_GUEST);
+        notify(RUNSTATE_EVENT_RESET, guest,
+               guest ? SHUTDOWN_CAUSE_GUEST_RESET
+                     : SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
         /* A reset from the shutdown state (after -no-shutdown) restarts. */
         if (current_state == RUN_STATE_SHUTDOWN) {
             current_state = RUN_STATE_PAUSED;
@@ -172,7 +201,7 @@ bool main_loop_should_exit(int *status)
         }
     }
     if (g_atomic_int_exchange(&powerdown_requested, 0)) {
-        notify(RUNSTATE_EVENT_POWERDOWN, false);
+        notify(RUNSTATE_EVENT_POWERDOWN, false, SHUTDOWN_CAUSE_NONE);
         if (hooks.powerdown) {
             hooks.powerdown();
         }

@@ -67,10 +67,10 @@ void vm_clock_virtual_start(void)
     }
 }
 
-void vm_clock_virtual_set_manual(bool manual)
+void vm_clock_virtual_set_manual(int64_t start_ns)
 {
-    virtual_manual_ns = vm_clock_get_ns(VM_CLOCK_VIRTUAL);
-    virtual_manual = manual;
+    virtual_manual_ns = start_ns;
+    virtual_manual = true;
 }
 
 void vm_clock_virtual_step_to(int64_t ns)
@@ -92,6 +92,13 @@ void vm_clock_virtual_step_to(int64_t ns)
     if (ns > virtual_manual_ns) {
         virtual_manual_ns = ns;
     }
+}
+
+int64_t vm_clock_virtual_deadline(void)
+{
+    GList *first = active[VM_CLOCK_VIRTUAL];
+
+    return first ? ((Timer *)first->data)->expire : -1;
 }
 
 Timer *timer_new_ns(VMClockType type, TimerCallback *cb, void *opaque)

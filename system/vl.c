@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accel/qtest.h"
 #include "chardev/char.h"
 #include "config-host.h"
 #include "hw/core/machine.h"
+#include "monitor/monitor.h"
 #include "system/accel.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
@@ -22,6 +24,11 @@
 
 static VMConfig config;
 static MachineState *current_machine;
+
+MachineState *current_machine_get(void)
+{
+    return current_machine;
+}
 
 char *system_find_firmware(const char *name)
 {
@@ -71,6 +78,12 @@ bool system_serial_ports_create(BusState *isa_bus, GError **errp)
         device_set_property_or_die(dev, "index", index);
         if (!device_set_property(dev, "chardev", chr->id, errp) ||
             !device_realize(dev, isa_bus, errp)) {
+            error_prefix(errp, "-serial %s", spec);
+            return false;
+        }
+        /* "mon:DEV" shares DEV between the port and a human monitor. */
+        if (g_str_has_prefix(spec, "mon:") && !monitor_new(chr, false, false,
+                                                           errp)) {
             error_prefix(errp, "-serial %s", spec);
             return false;
         }
@@ -137,7 +150,7 @@ static bool handle_action(VMConfig *cfg)
         chardev_print_backends(stdout);
         break;
     case VM_ACTION_ACCEL_LIST:
-        printf("Accelerators supported in pcvm:\nkvm\n");
+        printf("Accelerators supported in pcvm:\nkvm\nqtest\n");
         break;
     }
     return true;
@@ -146,14 +159,56 @@ static bool handle_action(VMConfig *cfg)
 /* The defaults QEMU applies when the command line leaves them out. */
 static void apply_defaults(VMConfig *cfg)
 {
+    bool default_serial = !cfg->serials->len && !cfg->no_defaults;
+
     if (!cfg->accels->len) {
-        g_ptr_array_add(cfg->accels, g_strdup("kvm"));
+        /* -qtest alone means the test drives the machine: no vCPUs. */
+        g_ptr_array_add(cfg->accels, g_strdup(cfg->qtest ? "qtest" : "kvm"));
     }
-    if (!cfg->serials->len && !cfg->no_defaults) {
-        /* -nographic puts COM1 and the monitor on the terminal. */
-        g_ptr_array_add(cfg->serials,
-                        g_strdup(cfg->nographic ? "mon:stdio" : "null"));
+    if (cfg->nographic && default_serial && cfg->default_monitor) {
+        /* COM1 and the monitor share the terminal (Ctrl-A c switches). */
+        g_ptr_array_add(cfg->serials, g_strdup("mon:stdio"));
+    } else if (cfg->nographic) {
+        if (default_serial) {
+            g_ptr_array_add(cfg->serials, g_strdup("stdio"));
+        }
+        if (cfg->default_monitor) {
+            MonitorConfig *mon = g_new0(MonitorConfig, 1);
+
+            mon->chardev = g_strdup("stdio");
+            mon->is_spec = true;
+            g_ptr_array_add(cfg->monitors, mon);
+        }
+    } else if (default_serial) {
+        /* QEMU would use a graphical console; pcvm has none yet. */
+        g_ptr_array_add(cfg->serials, g_strdup("null"));
     }
+}
+
+static bool monitors_create(GError **errp)
+{
+    for (unsigned i = 0; i < config.monitors->len; i++) {
+        MonitorConfig *mc = g_ptr_array_index(config.monitors, i);
+        const char *option = mc->is_spec ? (mc->qmp ? "-qmp" : "-monitor")
+                                         : "-mon";
+        Chardev *chr;
+
+        if (mc->is_spec) {
+            g_autofree char *id = g_strdup_printf("compat_monitor%u", i);
+
+            chr = chardev_new_from_legacy(mc->chardev, id, errp);
+        } else {
+            chr = chardev_find(mc->chardev);
+            if (!chr) {
+                error_setg(errp, "chardev '%s' not found", mc->chardev);
+            }
+        }
+        if (!chr || !monitor_new(chr, mc->qmp, mc->pretty, errp)) {
+            error_prefix(errp, "%s %s", option, mc->chardev);
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool accel_select(MachineState *ms, GError **errp)
@@ -201,6 +256,7 @@ static bool machine_create(GError **errp)
 
     current_machine = ms;
     ms->klass = machine_class_find(config.machine_type);
+    machine_object_init(ms);
     ms->ram_size = config.ram_size;
     ms->smp_cpus = config.smp_cpus;
     ms->topology = (X86CPUTopology){config.smp_sockets, config.smp_cores,
@@ -253,6 +309,8 @@ static bool machine_create(GError **errp)
 
 static gboolean on_terminate_signal(gpointer data)
 {
+    /* Like QEMU: say why, then shut down cleanly (SHUTDOWN event, status 0). */
+    error_report("terminating on signal %d", GPOINTER_TO_INT(data));
     system_shutdown_request(SHUTDOWN_CAUSE_HOST_SIGNAL);
     return G_SOURCE_CONTINUE;
 }
@@ -307,15 +365,20 @@ int pcvm_main(int argc, char **argv)
             return 1;
         }
     }
-    if (!machine_create(&err)) {
+    /* Monitors first, so QMP answers even if the machine is slow to build. */
+    if (!monitors_create(&err) ||
+        (config.qtest &&
+         !qtest_server_init(config.qtest, config.qtest_log, &err)) ||
+        !machine_create(&err)) {
         error_report_gerror(err);
+        monitor_cleanup();
         chardev_close_all();
         return 1;
     }
     runstate_set_hooks(&hooks);
-    g_unix_signal_add(SIGTERM, on_terminate_signal, NULL);
-    g_unix_signal_add(SIGINT, on_terminate_signal, NULL);
-    g_unix_signal_add(SIGHUP, on_terminate_signal, NULL);
+    g_unix_signal_add(SIGTERM, on_terminate_signal, GINT_TO_POINTER(SIGTERM));
+    g_unix_signal_add(SIGINT, on_terminate_signal, GINT_TO_POINTER(SIGINT));
+    g_unix_signal_add(SIGHUP, on_terminate_signal, GINT_TO_POINTER(SIGHUP));
 
     system_reset();
     if (config.start_paused) {
@@ -329,6 +392,7 @@ int pcvm_main(int argc, char **argv)
     if (runstate_is_running()) {
         vm_stop(RUN_STATE_SHUTDOWN);
     }
+    monitor_cleanup();
     chardev_close_all();
     return status;
 }

@@ -616,6 +616,7 @@ static gpointer vcpu_thread(gpointer opaque)
 
     bql_lock();
     vcpu->tid = pthread_self();
+    vcpu->thread_id = gettid();
     vcpu->created = true;
     for (;;) {
         vcpu_wait_runnable(vcpu);
@@ -767,9 +768,17 @@ static CPUIDEntry *kvm_supported_cpuid(unsigned *count)
 
 static void kvm_vcpu_sync_state(X86CPU *cpu)
 {
-    if (cpu->accel) {
+    /* A dirty env (reset, boot entry) is newer than what KVM holds. */
+    if (cpu->accel && !cpu->state_dirty) {
         kvm_arch_get_registers(cpu->accel);
     }
+}
+
+static int kvm_vcpu_thread_id(X86CPU *cpu)
+{
+    KVMVCPU *vcpu = cpu->accel;
+
+    return vcpu && vcpu->created ? vcpu->thread_id : -1;
 }
 
 static const AccelOps kvm_accel_ops = {
@@ -786,6 +795,7 @@ static const AccelOps kvm_accel_ops = {
     .msi_route_release = kvm_irqchip_release_route,
     .irqfd_set = kvm_irqfd_op,
     .vcpu_sync_state = kvm_vcpu_sync_state,
+    .vcpu_thread_id = kvm_vcpu_thread_id,
 };
 
 static void __attribute__((constructor)) kvm_register(void)

@@ -1,6 +1,8 @@
 /*
  * The device type registry, properties, and the machine -> bus -> device
- * tree.
+ * tree, with the QOM view of all three: device classes and bus kinds are
+ * QOM types, devices and buses are objects placed where QEMU puts them
+ * (include/qom/object.h), and the machine object is set up here too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "chardev/char.h"
 #include "hw/core/device.h"
+#include "hw/core/machine.h"
 #include "util/cutils.h"
 #include "util/error.h"
 #include "util/keyval.h"
@@ -16,11 +19,19 @@ static GHashTable *classes; /* name -> DeviceClass * */
 
 void device_class_register(DeviceClass *dc)
 {
+    /* The class lives as long as the process, so does its QOM type. */
+    TypeInfo *info = g_new0(TypeInfo, 1);
+
     if (!classes) {
         classes = g_hash_table_new(g_str_hash, g_str_equal);
     }
     g_assert(!g_hash_table_contains(classes, dc->name));
     g_hash_table_insert(classes, (gpointer)dc->name, dc);
+    info->name = dc->name;
+    info->parent = dc->parent ? dc->parent : "device";
+    info->abstract = dc->abstract;
+    info->interfaces = dc->interfaces;
+    type_register(info);
 }
 
 DeviceClass *device_class_find(const char *name)
@@ -103,7 +114,7 @@ void device_class_print_help(FILE *out)
     }
 }
 
-static const char *property_type_name(PropertyType type)
+const char *device_property_type_name(const Property *p)
 {
     static const char *const names[] = {
         [PROP_BOOL] = "bool", [PROP_UINT8] = "uint8", [PROP_UINT16] = "uint16",
@@ -111,10 +122,10 @@ static const char *property_type_name(PropertyType type)
         [PROP_INT32] = "int32", [PROP_SIZE] = "size", [PROP_STRING] = "str",
         [PROP_CHARDEV] = "str",
     };
-    return names[type];
+    return names[p->type];
 }
 
-static char *property_default_string(const Property *p)
+char *device_property_default_string(const Property *p)
 {
     switch (p->type) {
     case PROP_BOOL:
@@ -122,13 +133,40 @@ static char *property_default_string(const Property *p)
     case PROP_INT32:
         return g_strdup_printf("%d", (int32_t)p->default_value);
     case PROP_STRING:
-        return p->default_string ? g_strdup_printf("\"%s\"", p->default_string)
-                                 : NULL;
+        return g_strdup(p->default_string);
     case PROP_CHARDEV:
         return NULL;
     default:
         return g_strdup_printf("%" PRIu64, p->default_value);
     }
+}
+
+GVariant *device_property_default_value(const Property *p)
+{
+    switch (p->type) {
+    case PROP_BOOL:
+        return g_variant_new_boolean(p->default_value);
+    case PROP_INT32:
+        return g_variant_new_int32((int32_t)p->default_value);
+    case PROP_STRING:
+        return p->default_string ? g_variant_new_string(p->default_string)
+                                 : NULL;
+    case PROP_CHARDEV:
+        return NULL;
+    default:
+        return g_variant_new_uint64(p->default_value);
+    }
+}
+
+/* The -device NAME,help form: strings quoted. */
+static char *property_default_help(const Property *p)
+{
+    g_autofree char *def = device_property_default_string(p);
+
+    if (def && p->type == PROP_STRING) {
+        return g_strdup_printf("\"%s\"", def);
+    }
+    return g_steal_pointer(&def);
 }
 
 /* Every property of dc and of its parents. */
@@ -139,6 +177,14 @@ static void class_properties(DeviceClass *dc, GPtrArray *out)
             g_ptr_array_add(out, (gpointer)p);
         }
     }
+}
+
+GPtrArray *device_class_get_properties(DeviceClass *dc)
+{
+    GPtrArray *props = g_ptr_array_new();
+
+    class_properties(dc, props);
+    return props;
 }
 
 void device_class_print_properties(DeviceClass *dc, FILE *out)
@@ -153,9 +199,9 @@ void device_class_print_properties(DeviceClass *dc, FILE *out)
     fprintf(out, "%s options:\n", dc->name);
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
-        g_autofree char *def = property_default_string(p);
+        g_autofree char *def = property_default_help(p);
         g_autofree char *left =
-            g_strdup_printf("%s=<%s>", p->name, property_type_name(p->type));
+            g_strdup_printf("%s=<%s>", p->name, device_property_type_name(p));
 
         fprintf(out, "  %-24s", left);
         if (p->description || def) {
@@ -213,6 +259,73 @@ static void property_set_default(DeviceState *dev, const Property *p)
     }
 }
 
+/* A class property as qom-get reads it (kinds: include/qom/object.h). */
+static GVariant *device_property_get(Object *obj, void *opaque)
+{
+    const Property *p = opaque;
+    void *field = (uint8_t *)obj + p->offset;
+
+    switch (p->type) {
+    case PROP_BOOL:
+        return g_variant_new_boolean(*(bool *)field);
+    case PROP_UINT8:
+        return g_variant_new_uint64(*(uint8_t *)field);
+    case PROP_UINT16:
+        return g_variant_new_uint64(*(uint16_t *)field);
+    case PROP_UINT32:
+        return g_variant_new_uint64(*(uint32_t *)field);
+    case PROP_INT32:
+        return g_variant_new_int32(*(int32_t *)field);
+    case PROP_UINT64:
+    case PROP_SIZE:
+        return g_variant_new_uint64(*(uint64_t *)field);
+    case PROP_STRING: {
+        const char *value = *(char **)field;
+
+        return g_variant_new_string(value ? value : "");
+    }
+    case PROP_CHARDEV: {
+        CharFrontend *fe = field;
+
+        return g_variant_new_string(fe->chr ? fe->chr->id : "");
+    }
+    }
+    g_assert_not_reached();
+}
+
+static GVariant *device_get_realized(Object *obj, void *opaque)
+{
+    return g_variant_new_boolean(((DeviceState *)obj)->realized);
+}
+
+/* pcvm has no hotplug: QEMU's hotpluggable/hotplugged always read false. */
+static GVariant *device_get_false(Object *obj, void *opaque)
+{
+    return g_variant_new_boolean(false);
+}
+
+static void device_object_init(DeviceState *dev, GPtrArray *props)
+{
+    Object *obj = OBJECT(dev);
+
+    object_init(obj, dev->klass->name);
+    for (unsigned i = 0; i < props->len; i++) {
+        const Property *p = g_ptr_array_index(props, i);
+
+        /* A subclass property hides its parent's, as property_find does. */
+        if (!object_property_find(obj, p->name)) {
+            object_add_property(obj, p->name, device_property_type_name(p),
+                                device_property_get, (void *)p, p->description);
+        }
+    }
+    object_add_property(obj, "realized", "bool", device_get_realized, NULL,
+                        NULL);
+    object_add_property(obj, "hotpluggable", "bool", device_get_false, NULL,
+                        NULL);
+    object_add_property(obj, "hotplugged", "bool", device_get_false, NULL,
+                        NULL);
+}
+
 DeviceState *device_new(const char *type_name)
 {
     DeviceClass *dc = device_class_find(type_name);
@@ -227,6 +340,7 @@ DeviceState *device_new(const char *type_name)
     for (unsigned i = 0; i < props->len; i++) {
         property_set_default(dev, g_ptr_array_index(props, i));
     }
+    device_object_init(dev, props);
     return dev;
 }
 
@@ -360,16 +474,39 @@ char *device_get_property(DeviceState *dev, const char *name)
     return NULL;
 }
 
+static GVariant *bus_get_realized(Object *obj, void *opaque)
+{
+    BusState *bus = (BusState *)obj;
+
+    return g_variant_new_boolean(!bus->parent || bus->parent->realized);
+}
+
 BusState *bus_new(DeviceState *parent, const char *type, const char *name)
 {
     BusState *bus = g_new0(BusState, 1);
 
+    /* Bus kinds have no registry of their own: the first bus makes one. */
+    type_register_simple(type, "bus", false);
+    object_init(OBJECT(bus), type);
+    object_add_property(OBJECT(bus), "realized", "bool", bus_get_realized, NULL,
+                        NULL);
     bus->name = g_strdup(name);
     bus->type = type;
     bus->parent = parent;
     bus->children = g_ptr_array_new();
     if (parent) {
         g_ptr_array_add(parent->child_buses, bus);
+        object_add_child(OBJECT(parent), name, OBJECT(bus));
+    } else {
+        Object *unattached = object_container_get("/machine/unattached");
+
+        /*
+         * QEMU's name for the main system bus; any further root bus gets
+         * a number (only tests make those).
+         */
+        if (!object_try_add_child(unattached, "sysbus", OBJECT(bus), NULL)) {
+            object_add_child(unattached, "sysbus[*]", OBJECT(bus));
+        }
     }
     return bus;
 }
@@ -418,20 +555,37 @@ DeviceState *device_find_by_id(BusState *root, const char *id)
 bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
 {
     DeviceClass *dc = dev->klass;
+    Object *obj = OBJECT(dev);
+    g_autofree char *link = NULL;
+    bool placed = false;
 
     if (dc->bus_type && (!bus || strcmp(bus->type, dc->bus_type))) {
         return error_setg(errp, "Device '%s' needs a %s bus", dc->name,
                           dc->bus_type);
     }
+    /* Board code may have named it already (object_add_child). */
+    if (!obj->parent) {
+        object_add_child(object_container_get("/machine/unattached"),
+                         "device[*]", obj);
+        placed = true;
+    }
     dev->parent_bus = bus;
     if (bus) {
         g_ptr_array_add(bus->children, dev);
+        link = g_strdup_printf("child[%u]", bus->max_index++);
+        object_add_link(OBJECT(bus), link, obj->type, obj);
+        object_add_link(obj, "parent_bus", "bus", OBJECT(bus));
     }
     if (dc->realize && !dc->realize(dev, errp)) {
         if (bus) {
             g_ptr_array_remove(bus->children, dev);
+            object_property_del(OBJECT(bus), link);
+            object_property_del(obj, "parent_bus");
         }
         dev->parent_bus = NULL;
+        if (placed) {
+            object_unparent(obj);
+        }
         return false;
     }
     dev->realized = true;
@@ -441,11 +595,26 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
     return true;
 }
 
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.' or '_'. */
+static bool id_wellformed(const char *id)
+{
+    if (!g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id + 1; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 DeviceState *device_create_from_options(const char *options, BusState *root,
                                         GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(options, "driver", errp);
     const char *driver, *id, *bus_name;
+    Object *peripheral;
     DeviceClass *dc;
     DeviceState *dev;
     BusState *bus = NULL;
@@ -468,7 +637,15 @@ DeviceState *device_create_from_options(const char *options, BusState *root,
         return NULL;
     }
     id = keyval_get(kv, "id");
-    if (id && device_find_by_id(root, id)) {
+    /* The id becomes a QOM path component: QEMU's identifier rule. */
+    if (id && !id_wellformed(id)) {
+        error_setg(errp, "Parameter 'id' expects an identifier");
+        return NULL;
+    }
+    peripheral = object_container_get(id ? "/machine/peripheral"
+                                         : "/machine/peripheral-anon");
+    if (id &&
+        (device_find_by_id(root, id) || object_property_find(peripheral, id))) {
         error_setg(errp, "Duplicate device ID '%s'", id);
         return NULL;
     }
@@ -498,7 +675,9 @@ DeviceState *device_create_from_options(const char *options, BusState *root,
             return NULL; /* the process exits on this error */
         }
     }
+    object_add_child(peripheral, id ? id : "device[*]", OBJECT(dev));
     if (!device_realize(dev, bus, errp)) {
+        object_unparent(OBJECT(dev));
         return NULL;
     }
     return dev;
@@ -600,3 +779,70 @@ bool device_intercept_gpio_out(DeviceState *dev, IRQHandler handler,
     }
     return true;
 }
+
+/* ---- the machine object ------------------------------------------------ */
+
+/*
+ * QEMU's abstract machine types above every PC board. They sit here while
+ * pcvm has only the PC family; a second family would register its own.
+ */
+static const TypeInfo x86_machine_type = {
+    .name = "x86-machine",
+    .parent = "machine",
+    .abstract = true,
+};
+
+static const TypeInfo generic_pc_machine_type = {
+    .name = "generic-pc-machine",
+    .parent = "x86-machine",
+    .abstract = true,
+};
+
+void machine_class_register_type(const MachineClass *mc)
+{
+    g_autofree char *name = g_strdup_printf("%s-machine", mc->name);
+
+    type_register_simple(name, "generic-pc-machine", false);
+}
+
+static GVariant *machine_get_string(Object *obj, void *opaque)
+{
+    const char *value = *(const char **)((uint8_t *)obj + (size_t)opaque);
+
+    return g_variant_new_string(value ? value : "");
+}
+
+void machine_object_init(MachineState *ms)
+{
+    g_autofree char *type = g_strdup_printf("%s-machine", ms->klass->name);
+    Object *obj = OBJECT(ms);
+
+    /* Every board becomes a type, so qom-list-types lists them all. */
+    for (unsigned i = 0; i < machine_class_list()->len; i++) {
+        machine_class_register_type(g_ptr_array_index(machine_class_list(), i));
+    }
+    machine_class_register_type(ms->klass);
+    object_init(obj, type);
+    /* The -kernel/-initrd/-append values, as QEMU's machine shows them. */
+    object_add_property(obj, "kernel", "string", machine_get_string,
+                        (void *)offsetof(MachineState, kernel_filename),
+                        "Linux kernel image file");
+    object_add_property(obj, "initrd", "string", machine_get_string,
+                        (void *)offsetof(MachineState, initrd_filename),
+                        "Linux initial ramdisk file");
+    object_add_property(obj, "append", "string", machine_get_string,
+                        (void *)offsetof(MachineState, kernel_cmdline),
+                        "Linux kernel command line");
+    object_machine_container_set(obj);
+    /* The containers QEMU's /machine always lists. */
+    object_container_get("/machine/peripheral");
+    object_container_get("/machine/peripheral-anon");
+    object_container_get("/machine/unattached");
+}
+
+static void machine_types_register(void)
+{
+    type_register(&x86_machine_type);
+    type_register(&generic_pc_machine_type);
+}
+type_init(machine_types_register)

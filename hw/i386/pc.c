@@ -9,6 +9,9 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
+#include "qom/object.h"
 #include "system/accel.h"
 #include "system/system.h"
 #include "util/error.h"
@@ -55,6 +58,14 @@ const MachineClass *machine_class_default(void)
         }
     }
     return NULL;
+}
+
+GPtrArray *machine_class_list(void)
+{
+    if (!machine_classes) {
+        machine_classes = g_ptr_array_new();
+    }
+    return machine_classes;
 }
 
 void machine_print_list(FILE *out)
@@ -186,6 +197,73 @@ static bool pc_kernel_load(PCMachineState *pcms, GError **errp)
     return error_setg(errp, "not a Linux bzImage, PVH ELF or multiboot kernel");
 }
 
+/* ---- interrupt controllers (without an in-kernel irqchip) ------------- */
+
+/*
+ * Where each GSI goes: the 8259 input of the same number (ISA IRQs 0-15)
+ * and the IOAPIC pin of the same number, except ISA IRQ0 (the PIT), which
+ * the IOAPIC sees on pin 2 as the MP table and QEMU's pc say. The lines are
+ * the controllers' own GPIO inputs, so qtest interception sees every GSI.
+ */
+typedef struct PCGSIRouter {
+    IRQLine *i8259[ISA_NUM_IRQS];
+    IRQLine *ioapic[MACHINE_GSI_COUNT];
+} PCGSIRouter;
+
+static void pc_gsi_set(void *opaque, int n, int level)
+{
+    PCGSIRouter *router = opaque;
+
+    if (n < ISA_NUM_IRQS) {
+        irq_set_level(router->i8259[n], level);
+    }
+    irq_set_level(router->ioapic[n], level);
+}
+
+/* The GSI lines exist first: the ISA bus hands them out to its devices. */
+static PCGSIRouter *pc_gsi_router_new(MachineState *ms)
+{
+    PCGSIRouter *router = g_new0(PCGSIRouter, 1);
+
+    for (int i = 0; i < MACHINE_GSI_COUNT; i++) {
+        ms->gsi[i] = irq_new(pc_gsi_set, router, i);
+    }
+    return router;
+}
+
+/* Master and slave 8259 on the ISA bus, the IOAPIC at /machine/ioapic. */
+static bool pc_irqchip_create(PCMachineState *pcms, PCGSIRouter *router,
+                              GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    const AccelOps *accel = accel_current();
+    DeviceState *pic, *pic_slave, *ioapic;
+
+    pic = i8259_create_pair(pcms->isa->bus, &pic_slave, errp);
+    if (!pic) {
+        return false;
+    }
+    /* The master's INT stays unconnected (no CPU to interrupt yet). */
+    ioapic = device_new(TYPE_IOAPIC);
+    object_add_child(object_machine_container(), "ioapic", OBJECT(ioapic));
+    if (!device_realize(ioapic, ms->main_bus, errp)) {
+        return false;
+    }
+    memory_region_add_subregion(ms->system_memory, IOAPIC_DEFAULT_ADDRESS,
+                                ioapic_mmio(ioapic));
+    ioapic_set_delivery(ioapic, accel->send_msi);
+    for (int i = 0; i < ISA_NUM_IRQS; i++) {
+        router->i8259[i] =
+            i < I8259_NUM_IRQS
+                ? device_get_gpio_in(pic, i)
+                : device_get_gpio_in(pic_slave, i - I8259_NUM_IRQS);
+    }
+    for (int i = 0; i < MACHINE_GSI_COUNT; i++) {
+        router->ioapic[i] = device_get_gpio_in(ioapic, i == 0 ? 2 : i);
+    }
+    return true;
+}
+
 /* ---- devices ---------------------------------------------------------- */
 
 static DeviceClass isa_bridge_class = {
@@ -210,16 +288,24 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
     IRQLine *isa_irqs[ISA_NUM_IRQS];
+    PCGSIRouter *router = NULL;
 
     pcms->isa_bridge = device_new("isa-bridge");
     if (!device_realize(pcms->isa_bridge, ms->main_bus, errp)) {
         return false;
+    }
+    if (!accel_current()->irqchip_create) {
+        router = pc_gsi_router_new(ms);
     }
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
         isa_irqs[i] = ms->gsi[i];
     }
     pcms->isa = isa_bus_new(pcms->isa_bridge, ms->system_io,
                             ms->system_memory, isa_irqs);
+    /* The controllers come first: the devices below may raise lines. */
+    if (router && !pc_irqchip_create(pcms, router, errp)) {
+        return false;
+    }
     if (!pc_isa_device(pcms, "port92", errp) ||
         !pc_isa_device(pcms, "reset-control", errp) ||
         !pc_isa_device(pcms, "i8042", errp)) {
@@ -242,6 +328,10 @@ static bool pc_cpus_init(PCMachineState *pcms, GError **errp)
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         X86CPU *cpu = g_new0(X86CPU, 1);
 
+        /* First in /machine/unattached, as in QEMU: device[i] is CPU i. */
+        x86_cpu_object_init(cpu, ms->cpu_model);
+        object_add_child(object_container_get("/machine/unattached"),
+                         "device[*]", OBJECT(cpu));
         cpu->index = i;
         cpu->is_bsp = i == 0;
         cpu->apic_id = x86_apic_id_from_index(&ms->topology, i);
@@ -264,8 +354,9 @@ static bool pc_init(MachineState *ms, GError **errp)
     ms->board = pcms;
     pc_memory_init(pcms);
     pc_e820_init(pcms);
-    if (!accel->irqchip_create(ms, errp) || !pc_cpus_init(pcms, errp) ||
-        !pc_devices_init(pcms, errp)) {
+    /* Without an in-kernel irqchip, pc_devices_init builds them. */
+    if ((accel->irqchip_create && !accel->irqchip_create(ms, errp)) ||
+        !pc_cpus_init(pcms, errp) || !pc_devices_init(pcms, errp)) {
         return false;
     }
     if (ms->kernel_filename && !ms->firmware_boot) {

@@ -28,6 +28,7 @@ typedef struct KVMVCPU {
     struct kvm_run *run;
     GThread *thread;
     pthread_t tid;
+    int thread_id; /* the host's id of the thread (gettid), for info cpus */
     bool created;
     bool stop;     /* requested by the main loop */
     bool stopped;  /* acknowledged by the vCPU thread */

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "qom/object.h"
 #include "util/keyval.h"
 
 typedef struct Chardev Chardev;
@@ -63,7 +64,12 @@ typedef struct ChardevClass {
     int (*write_fd)(Chardev *chr);
 } ChardevClass;
 
+/*
+ * A chardev is the QOM object /chardevs/ID of type "chardev-BACKEND"
+ * (chardev_class_register registers the type).
+ */
 struct Chardev {
+    Object parent_obj;
     const ChardevClass *klass;
     char *id;
     char *filename; /* for "info chardev": "pty:/dev/pts/3", "stdio" */

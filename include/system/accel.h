@@ -35,12 +35,17 @@ typedef struct AccelOps {
                       GError **errp);
     /* Copies the vCPU registers out into cpu->env (for info registers). */
     void (*vcpu_sync_state)(X86CPU *cpu);
+    /* The host thread id (gettid()) running cpu (query-cpus-fast). */
+    int (*vcpu_thread_id)(X86CPU *cpu);
 } AccelOps;
 
+/* Also registers the QOM type "NAME-accel" (parent "accel"). */
 void accel_register(const AccelOps *ops);
 const AccelOps *accel_find(const char *name);
 /* The accelerator in use, once selected. */
 const AccelOps *accel_current(void);
 void accel_set_current(const AccelOps *ops);
+/* The host thread id of cpu's vCPU thread (the main thread's if none). */
+int accel_vcpu_thread_id(X86CPU *cpu);
 
 #endif

@@ -27,6 +27,14 @@ typedef enum {
     VM_ACTION_ACCEL_LIST,    /* -accel help */
 } VMAction;
 
+/* A monitor to start: -monitor/-qmp (a legacy chardev spec) or -mon (an id). */
+typedef struct MonitorConfig {
+    char *chardev;  /* the spec, or the id of a -chardev */
+    bool is_spec;
+    bool qmp;       /* control mode (QMP); otherwise readline (HMP) */
+    bool pretty;
+} MonitorConfig;
+
 typedef struct VMConfig {
     VMAction action;
     char *help_target;       /* the device of -device NAME,help */
@@ -45,6 +53,10 @@ typedef struct VMConfig {
     GPtrArray *chardevs;     /* -chardev option strings */
     GPtrArray *devices;      /* -device option strings */
     char *debugcon;
+    GPtrArray *monitors;     /* MonitorConfig * */
+    bool default_monitor;    /* no -monitor/-qmp/-mon/-nodefaults given */
+    char *qtest;             /* -qtest: legacy chardev spec */
+    char *qtest_log;         /* -qtest-log FILE */
     unsigned log_mask;       /* -d, parsed */
     char *log_file;
     char *display;           /* "none" or NULL */

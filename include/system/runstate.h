@@ -26,7 +26,15 @@ typedef enum {
     SHUTDOWN_CAUSE_GUEST_RESET,   /* reset with -no-reboot */
     SHUTDOWN_CAUSE_GUEST_PANIC,
     SHUTDOWN_CAUSE_HOST_ERROR,
+    /*
+     * Only in RUNSTATE_EVENT_RESET notifications: the monitor's
+     * system_reset (RESET_CAUSE_HOST).
+     */
+    SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET,
 } ShutdownCause;
+
+/* QEMU's spelling for events: "host-qmp-quit", "guest-reset", ... */
+const char *shutdown_cause_name(ShutdownCause cause);
 
 typedef enum {
     RESET_CAUSE_HOST,  /* monitor system_reset */
@@ -51,7 +59,10 @@ bool system_request_pending(void);
 extern bool no_reboot;   /* -no-reboot: a guest reset ends pcvm */
 extern bool no_shutdown; /* -no-shutdown: a guest shutdown pauses pcvm */
 
-/* Stops the vCPUs and the virtual clock (monitor "stop"). */
+/*
+ * Stops the vCPUs and the virtual clock (monitor "stop"). Stopping before
+ * the first start (-S) keeps the "prelaunch" state, as in QEMU.
+ */
 void vm_stop(RunState state);
 /* Starts the vCPUs (monitor "cont", or after start-up without -S). */
 void vm_start(void);
@@ -71,7 +82,13 @@ typedef struct RunStateHooks {
 } RunStateHooks;
 void runstate_set_hooks(const RunStateHooks *hooks);
 
-/* Notified of state changes and requests (the monitor emits events). */
+/*
+ * Notified of state changes and requests (the monitor emits events), on the
+ * main loop thread. guest: the guest caused it. cause: why (SHUTDOWN: the
+ * shutdown request's cause; RESET: SHUTDOWN_CAUSE_GUEST_RESET or
+ * SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET; otherwise SHUTDOWN_CAUSE_NONE).
+ * No STOP is notified for the final stop while pcvm exits, as in QEMU.
+ */
 typedef enum {
     RUNSTATE_EVENT_STOP,
     RUNSTATE_EVENT_RESUME,
@@ -79,7 +96,8 @@ typedef enum {
     RUNSTATE_EVENT_SHUTDOWN,
     RUNSTATE_EVENT_POWERDOWN,
 } RunStateEvent;
-typedef void RunStateNotifier(RunStateEvent event, bool guest, void *opaque);
+typedef void RunStateNotifier(RunStateEvent event, bool guest,
+                              ShutdownCause cause, void *opaque);
 void runstate_add_notifier(RunStateNotifier *fn, void *opaque);
 
 #endif

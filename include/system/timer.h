@@ -28,11 +28,13 @@ int64_t vm_clock_get_ns(VMClockType type);
 void vm_clock_virtual_stop(void);
 void vm_clock_virtual_start(void);
 /*
- * Makes the virtual clock manual: it then moves only through
- * vm_clock_virtual_step(), which also runs the timers that expire.
+ * Makes the virtual clock manual, reading start_ns: it then moves only
+ * through vm_clock_virtual_step_to(), which also runs the timers that expire.
  */
-void vm_clock_virtual_set_manual(bool manual);
+void vm_clock_virtual_set_manual(int64_t start_ns);
 void vm_clock_virtual_step_to(int64_t ns);
+/* When the earliest virtual-clock timer expires (absolute ns), or -1. */
+int64_t vm_clock_virtual_deadline(void);
 
 Timer *timer_new_ns(VMClockType type, TimerCallback *cb, void *opaque);
 void timer_free(Timer *t);

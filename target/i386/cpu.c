@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "system/memory.h"
 #include "target/i386/cpu.h"
 #include "util/error.h"
 
@@ -93,7 +94,7 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
     cpu->state_dirty = true;
 }
 
-/* ---- CPUID ----------------------------------------------------------- */
+/* ---- CPUID --------------------------------------------------------------- */
 
 /* Leaf 1 EDX/ECX and 0x80000001 EDX/ECX bits of the qemu64 baseline. */
 #define QEMU64_1_EDX 0x0783fbff   /* fpu..pse36, clflush, mmx, fxsr, sse, sse2 */
@@ -142,6 +143,43 @@ bool x86_cpu_model_exists(const char *model)
         }
     }
     return false;
+}
+
+static GVariant *x86_cpu_get_index(Object *obj, void *opaque)
+{
+    return g_variant_new_int32(((X86CPU *)obj)->index);
+}
+
+static GVariant *x86_cpu_get_apic_id(Object *obj, void *opaque)
+{
+    return g_variant_new_uint64(((X86CPU *)obj)->apic_id);
+}
+
+/*
+ * QEMU's type names, so qom-path and qom-list-types read the same. A vCPU
+ * is not a DeviceState here, so "cpu" is not a "device" subtype.
+ */
+void x86_cpu_object_init(X86CPU *cpu, const char *model)
+{
+    g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", model);
+
+    object_init(OBJECT(cpu), type);
+    object_add_property(OBJECT(cpu), "cpu-index", "int32", x86_cpu_get_index,
+                        NULL, "the vCPU's index");
+    object_add_property(OBJECT(cpu), "apic-id", "uint32", x86_cpu_get_apic_id,
+                        NULL, "the vCPU's APIC id");
+}
+
+static void __attribute__((constructor)) x86_cpu_register_types(void)
+{
+    type_register_simple("cpu", "object", true);
+    type_register_simple("x86_64-cpu", "cpu", true);
+    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
+        g_autofree char *type =
+            g_strdup_printf("%s-x86_64-cpu", cpu_models[i].name);
+
+        type_register_simple(type, "x86_64-cpu", false);
+    }
 }
 
 void x86_cpu_print_models(FILE *out)
@@ -300,4 +338,217 @@ bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
         g_array_append_val(cpu->cpuid, e);
     }
     return true;
+}
+
+/* ---- register dump ("info registers", error reports) --------------------- */
+
+#define EFLAGS_CF (1u << 0)
+#define EFLAGS_PF (1u << 2)
+#define EFLAGS_AF (1u << 4)
+#define EFLAGS_ZF (1u << 6)
+#define EFLAGS_SF (1u << 7)
+#define EFLAGS_DF (1u << 10)
+#define EFLAGS_OF (1u << 11)
+#define EFLAGS_VM (1u << 17)
+
+/* The attribute bits of a descriptor's high dword (SDM vol. 3, 3.4.5). */
+static uint32_t segment_attributes(const SegmentCache *s)
+{
+    bool present = s->present && !s->unusable;
+
+    return (uint32_t)(s->type & 0xf) << 8 | (uint32_t)(s->s & 1) << 12 |
+           (uint32_t)(s->dpl & 3) << 13 | (uint32_t)present << 15 |
+           (uint32_t)(s->avl & 1) << 20 | (uint32_t)(s->l & 1) << 21 |
+           (uint32_t)(s->db & 1) << 22 | (uint32_t)(s->g & 1) << 23;
+}
+
+static void dump_segment(const CPUX86State *env, GString *out,
+                         const char *name, const SegmentCache *s, bool wide)
+{
+    static const char *const system_types[2][16] = {
+        {"Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16",
+         "TaskGate", "IntGate16", "TrapGate16", "Reserved", "TSS32-avl",
+         "Reserved", "TSS32-busy", "CallGate32", "Reserved", "IntGate32",
+         "TrapGate32"},
+        {"<hiword>", "Reserved", "LDT", "Reserved", "Reserved", "Reserved",
+         "Reserved", "Reserved", "Reserved", "TSS64-avl", "Reserved",
+         "TSS64-busy", "CallGate64", "Reserved", "IntGate64", "TrapGate64"},
+    };
+    bool long_mode = env->efer & EFER_LMA;
+    uint32_t attributes = segment_attributes(s);
+
+    if (wide) {
+        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x",
+                               name, s->selector, s->base, s->limit,
+                               attributes);
+    } else {
+        g_string_append_printf(out, "%-3s=%04x %08x %08x %08x", name,
+                               s->selector, (uint32_t)s->base, s->limit,
+                               attributes);
+    }
+    if ((env->cr0 & CR0_PE) && (attributes & (1u << 15))) {
+        g_string_append_printf(out, " DPL=%d ", s->dpl & 3);
+        if (!s->s) {
+            g_string_append(out, system_types[long_mode][s->type & 0xf]);
+        } else if (s->type & 8) { /* code */
+            g_string_append_printf(out, "%s [%c%c%c]",
+                                   s->l ? "CS64" : s->db ? "CS32" : "CS16",
+                                   s->type & 4 ? 'C' : '-',
+                                   s->type & 2 ? 'R' : '-',
+                                   s->type & 1 ? 'A' : '-');
+        } else {
+            g_string_append_printf(out, "%s [%c%c%c]",
+                                   s->db || long_mode ? "DS  " : "DS16",
+                                   s->type & 4 ? 'E' : '-',
+                                   s->type & 2 ? 'W' : '-',
+                                   s->type & 1 ? 'A' : '-');
+        }
+    }
+    g_string_append_c(out, '\n');
+}
+
+void x86_cpu_dump_state(X86CPU *cpu, GString *out)
+{
+    static const char *const seg_names[X86_SEG_COUNT] = {"ES", "CS", "SS",
+                                                         "DS", "FS", "GS"};
+    const CPUX86State *env = &cpu->env;
+    bool long_mode = env->efer & EFER_LMA;
+    bool code64 = long_mode && env->segs[R_CS].l;
+    uint32_t fl = env->rflags;
+    int cpl = !(env->cr0 & CR0_PE) ? 0
+              : (fl & EFLAGS_VM) ? 3
+                                 : env->segs[R_SS].dpl & 3;
+    char flags[8] = {
+        fl & EFLAGS_DF ? 'D' : '-', fl & EFLAGS_OF ? 'O' : '-',
+        fl & EFLAGS_SF ? 'S' : '-', fl & EFLAGS_ZF ? 'Z' : '-',
+        fl & EFLAGS_AF ? 'A' : '-', fl & EFLAGS_PF ? 'P' : '-',
+        fl & EFLAGS_CF ? 'C' : '-', '\0',
+    };
+
+    if (code64) {
+        static const char *const names[16] = {
+            "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
+            "R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15"};
+        static const int order[16] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI,
+                                      R_EDI, R_EBP, R_ESP, 8, 9, 10, 11,
+                                      12, 13, 14, 15};
+
+        for (int i = 0; i < 16; i++) {
+            g_string_append_printf(out, "%s=%016" PRIx64 "%c", names[i],
+                                   env->regs[order[i]], i % 4 == 3 ? '\n'
+                                                                   : ' ');
+        }
+        g_string_append_printf(out, "RIP=%016" PRIx64 " RFL=%08x [%s] CPL=%d\n",
+                               env->rip, fl, flags, cpl);
+    } else {
+        g_string_append_printf(out,
+            "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n"
+            "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n"
+            "EIP=%08x EFL=%08x [%s] CPL=%d\n",
+            (uint32_t)env->regs[R_EAX], (uint32_t)env->regs[R_EBX],
+            (uint32_t)env->regs[R_ECX], (uint32_t)env->regs[R_EDX],
+            (uint32_t)env->regs[R_ESI], (uint32_t)env->regs[R_EDI],
+            (uint32_t)env->regs[R_EBP], (uint32_t)env->regs[R_ESP],
+            (uint32_t)env->rip, fl, flags, cpl);
+    }
+    for (int i = 0; i < X86_SEG_COUNT; i++) {
+        dump_segment(env, out, seg_names[i], &env->segs[i], code64);
+    }
+    dump_segment(env, out, "LDT", &env->ldt, code64);
+    dump_segment(env, out, "TR", &env->tr, code64);
+    if (long_mode) {
+        g_string_append_printf(out,
+            "GDT=     %016" PRIx64 " %08x\n"
+            "IDT=     %016" PRIx64 " %08x\n"
+            "CR0=%08x CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08x\n",
+            env->gdt.base, env->gdt.limit, env->idt.base, env->idt.limit,
+            (uint32_t)env->cr0, env->cr2, env->cr3, (uint32_t)env->cr4);
+    } else {
+        g_string_append_printf(out,
+            "GDT=     %08x %08x\n"
+            "IDT=     %08x %08x\n"
+            "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n",
+            (uint32_t)env->gdt.base, env->gdt.limit, (uint32_t)env->idt.base,
+            env->idt.limit, (uint32_t)env->cr0, (uint32_t)env->cr2,
+            (uint32_t)env->cr3, (uint32_t)env->cr4);
+    }
+    g_string_append_printf(out, "EFER=%016" PRIx64 "\n", env->efer);
+}
+
+/* ---- page walk (monitor "x", "gva2gpa", "memsave") ----------------------- */
+
+#define CR4_PSE (1u << 4)
+#define CR4_LA57 (1u << 12)
+#define PTE_PRESENT (1u << 0)
+#define PTE_PS (1u << 7)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+static bool page_entry_read(AddressSpace *as, uint64_t addr, unsigned size,
+                            uint64_t *entry)
+{
+    return address_space_ld(as, addr, size, entry) == MEMTX_OK &&
+           (*entry & PTE_PRESENT);
+}
+
+bool x86_cpu_translate(X86CPU *cpu, AddressSpace *as, uint64_t linear,
+                       uint64_t *physical)
+{
+    const CPUX86State *env = &cpu->env;
+    uint64_t entry, table;
+    int level;
+
+    if (!(env->cr0 & CR0_PG)) {
+        *physical = linear;
+        return true;
+    }
+    if (!(env->cr4 & CR4_PAE)) {
+        /* 32-bit paging: 4 KiB pages, or 4 MiB ones with PSE (PSE-36). */
+        linear &= 0xffffffff;
+        if (!page_entry_read(as, (env->cr3 & 0xfffff000) +
+                                     (linear >> 22) * 4, 4, &entry)) {
+            return false;
+        }
+        if ((entry & PTE_PS) && (env->cr4 & CR4_PSE)) {
+            *physical = (entry & 0xffc00000) | (entry & 0x1fe000ull) << 19 |
+                        (linear & 0x3fffff);
+            return true;
+        }
+        if (!page_entry_read(as, (entry & 0xfffff000) +
+                                     ((linear >> 12) & 0x3ff) * 4, 4, &entry)) {
+            return false;
+        }
+        *physical = (entry & 0xfffff000) | (linear & 0xfff);
+        return true;
+    }
+    if (env->efer & EFER_LMA) {
+        level = env->cr4 & CR4_LA57 ? 5 : 4;
+        table = env->cr3 & PTE_ADDR_MASK;
+    } else {
+        /* PAE: four PDPTEs select the page directory. */
+        linear &= 0xffffffff;
+        if (!page_entry_read(as, (env->cr3 & 0xffffffe0) + (linear >> 30) * 8,
+                             8, &entry)) {
+            return false;
+        }
+        level = 2;
+        table = entry & PTE_ADDR_MASK;
+    }
+    for (; level > 0; level--) {
+        unsigned shift = 12 + 9 * (level - 1);
+
+        if (!page_entry_read(as, table + ((linear >> shift) & 0x1ff) * 8, 8,
+                             &entry)) {
+            return false;
+        }
+        /* A large page: 2 MiB at level 2, 1 GiB at level 3. */
+        if (level == 1 || ((level == 2 || level == 3) && (entry & PTE_PS))) {
+            uint64_t offset_mask = (1ull << shift) - 1;
+
+            *physical = (entry & PTE_ADDR_MASK & ~offset_mask) |
+                        (linear & offset_mask);
+            return true;
+        }
+        table = entry & PTE_ADDR_MASK;
+    }
+    return false;
 }

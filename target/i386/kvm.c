@@ -342,33 +342,11 @@ int kvm_arch_get_registers(KVMVCPU *vcpu)
 
 void kvm_arch_dump_state(KVMVCPU *vcpu, GString *out)
 {
-    CPUX86State *env = &vcpu->cpu->env;
-    static const char *const seg_names[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
-
     if (kvm_arch_get_registers(vcpu) < 0) {
         g_string_append(out, "  (registers unavailable)\n");
         return;
     }
-    g_string_append_printf(out,
-        "RAX=%016" PRIx64 " RBX=%016" PRIx64 " RCX=%016" PRIx64
-        " RDX=%016" PRIx64 "\nRSI=%016" PRIx64 " RDI=%016" PRIx64
-        " RBP=%016" PRIx64 " RSP=%016" PRIx64 "\nRIP=%016" PRIx64
-        " RFL=%08" PRIx64 " CR0=%08" PRIx64 " CR3=%016" PRIx64 " CR4=%08"
-        PRIx64 " EFER=%08" PRIx64 "\n",
-        env->regs[R_EAX], env->regs[R_EBX], env->regs[R_ECX],
-        env->regs[R_EDX], env->regs[R_ESI], env->regs[R_EDI],
-        env->regs[R_EBP], env->regs[R_ESP], env->rip, env->rflags, env->cr0,
-        env->cr3, env->cr4, env->efer);
-    for (int i = 0; i < X86_SEG_COUNT; i++) {
-        SegmentCache *s = &env->segs[i];
-
-        g_string_append_printf(out, "%s =%04x %016" PRIx64 " %08x type %x%s",
-                               seg_names[i], s->selector, s->base, s->limit,
-                               s->type, i % 2 ? "\n" : "  ");
-    }
-    g_string_append_printf(out, "GDT=%016" PRIx64 " %04x  IDT=%016" PRIx64
-                           " %04x\n", env->gdt.base, env->gdt.limit,
-                           env->idt.base, env->idt.limit);
+    x86_cpu_dump_state(vcpu->cpu, out);
 }
 
 int64_t kvm_arch_rip_physical(KVMVCPU *vcpu, uint64_t *rip)

@@ -74,7 +74,7 @@ def main():
                            r"code: f3 0f b8", err):
             problems.append("no internal-error report with RIP and the "
                             "POPCNT bytes on stderr")
-        elif "RAX=" not in err:
+        elif not re.search(r"^[ER]AX=", err, re.M):
             problems.append("no register dump with the report")
     elif mode == "triplefault":
         if p.returncode != 0:

@@ -187,6 +187,52 @@ static void test_keyval(void)
     g_assert_false(parse_size("1.5", 1, &size, NULL));
 }
 
+static void test_monitors(void)
+{
+    VMConfig cfg;
+    MonitorConfig *mon;
+    g_autofree char *e = parse(&cfg, "-qmp unix:/tmp/q,server=on -monitor none "
+                                     "-mon chardev=c0,mode=control,pretty=on "
+                                     "-mon c1 -qtest unix:/tmp/t "
+                                     "-qtest-log /dev/null");
+
+    g_assert_null(e);
+    g_assert_false(cfg.default_monitor);
+    g_assert_cmpuint(cfg.monitors->len, ==, 3); /* "none" adds nothing */
+    mon = g_ptr_array_index(cfg.monitors, 0);
+    g_assert_cmpstr(mon->chardev, ==, "unix:/tmp/q,server=on");
+    g_assert_true(mon->is_spec && mon->qmp && !mon->pretty);
+    mon = g_ptr_array_index(cfg.monitors, 1);
+    g_assert_cmpstr(mon->chardev, ==, "c0");
+    g_assert_true(!mon->is_spec && mon->qmp && mon->pretty);
+    mon = g_ptr_array_index(cfg.monitors, 2);
+    g_assert_cmpstr(mon->chardev, ==, "c1");
+    g_assert_true(!mon->is_spec && !mon->qmp);
+    g_assert_cmpstr(cfg.qtest, ==, "unix:/tmp/t");
+    g_assert_cmpstr(cfg.qtest_log, ==, "/dev/null");
+    vm_config_clear(&cfg);
+
+    {
+        g_autofree char *e2 = parse(&cfg, "-nographic");
+
+        g_assert_null(e2);
+        g_assert_true(cfg.default_monitor);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e3 = parse(&cfg, "-nodefaults");
+
+        g_assert_null(e3);
+        g_assert_false(cfg.default_monitor);
+        vm_config_clear(&cfg);
+    }
+    assert_error("-mon mode=control",
+                 "-mon mode=control: Parameter 'chardev' is missing");
+    assert_error("-mon c0,mode=fancy",
+                 "-mon c0,mode=fancy: Parameter 'mode' does not accept value "
+                 "'fancy' (readline or control)");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -195,5 +241,6 @@ int main(int argc, char **argv)
     g_test_add_func("/options/errors", test_errors);
     g_test_add_func("/options/values", test_values_and_actions);
     g_test_add_func("/options/keyval", test_keyval);
+    g_test_add_func("/options/monitors", test_monitors);
     return g_test_run();
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "hw/core/irq.h"
+#include "qom/object.h"
 
 typedef struct DeviceState DeviceState;
 typedef struct BusState BusState;
@@ -73,6 +74,7 @@ typedef enum {
 struct DeviceClass {
     const char *name;
     const char *parent; /* abstract parent type name, or NULL */
+    const char *const *interfaces; /* QOM interfaces (NULL-terminated) */
     const char *description;
     const char *bus_type; /* the kind of bus it plugs into, NULL for none */
     DeviceCategory category;
@@ -86,7 +88,16 @@ struct DeviceClass {
     void (*print_info)(DeviceState *dev, GString *out, int indent);
 };
 
+/*
+ * The QOM side: a device type is also a QOM type (parent "device" when the
+ * class names none), and every device is an Object with a "type" property,
+ * its class properties, "realized", "hotpluggable", "hotplugged" and, on a
+ * bus, "parent_bus". Realize puts a device that has no parent yet at
+ * /machine/unattached/device[N]; -device puts it at /machine/peripheral/ID
+ * or /machine/peripheral-anon/device[N].
+ */
 struct DeviceState {
+    Object parent_obj; /* first: OBJECT(dev) works for every device */
     DeviceClass *klass;
     char *id;                 /* user-given id=, or NULL */
     BusState *parent_bus;
@@ -103,12 +114,19 @@ struct DeviceState {
     int gpio_out_count;
 };
 
+/*
+ * A bus is a QOM object of its kind ("System", "ISA"), the child of its
+ * parent device under its name, or /machine/unattached/sysbus when it has
+ * no parent device; the devices on it are its "child[N]" links.
+ */
 struct BusState {
+    Object parent_obj;
     char *name;      /* "isa.0", "main-system-bus" */
     const char *type;/* matches DeviceClass.bus_type */
     DeviceState *parent;
     GPtrArray *children; /* DeviceState *, in creation order */
     void *opaque;        /* the bus kind's own data (ISABus, ...) */
+    unsigned max_index;  /* next "child[N]" number, never reused */
 };
 
 #define type_init(fn)                                                          \
@@ -125,6 +143,17 @@ bool device_class_is(DeviceClass *dc, const char *type_name);
 GPtrArray *device_class_list(void);
 void device_class_print_help(FILE *out);
 void device_class_print_properties(DeviceClass *dc, FILE *out);
+/*
+ * For device-list-properties: dc's properties then its parents'
+ * (const Property *; g_ptr_array_unref), each property's type in QEMU's
+ * spelling ("bool", "uint32", "size", "str"), and its default: as text
+ * ("true", "16", "ttyS0"; NULL when it has none, like a chardev) or as a
+ * floating GVariant of the kind qom-get returns (NULL when none).
+ */
+GPtrArray *device_class_get_properties(DeviceClass *dc);
+const char *device_property_type_name(const Property *p);
+char *device_property_default_string(const Property *p);
+GVariant *device_property_default_value(const Property *p);
 
 /* Allocates a device with its properties at their defaults. */
 DeviceState *device_new(const char *type_name);

@@ -31,7 +31,12 @@ typedef struct MachineClass {
     void (*reset)(MachineState *ms);
 } MachineClass;
 
+/*
+ * The machine is the QOM object at /machine, of type "<class name>-machine"
+ * (QEMU's spelling, e.g. "pc-i440fx-7.2-machine").
+ */
 struct MachineState {
+    Object parent_obj;
     const MachineClass *klass;
     uint64_t ram_size;
     unsigned smp_cpus;
@@ -54,9 +59,21 @@ struct MachineState {
 extern AddressSpace address_space_memory;
 extern AddressSpace address_space_io;
 
+/* The machine being run (NULL before it is created). */
+MachineState *current_machine_get(void);
+
 void machine_class_register(const MachineClass *mc);
+/*
+ * Registers the QOM type "<name>-machine" (parent "generic-pc-machine");
+ * idempotent, so the machine registry may call it for every class.
+ */
+void machine_class_register_type(const MachineClass *mc);
+/* Makes ms the /machine object; call first, right after allocating it. */
+void machine_object_init(MachineState *ms);
 const MachineClass *machine_class_find(const char *name);
 const MachineClass *machine_class_default(void);
 void machine_print_list(FILE *out);
+/* Every registered machine class (const MachineClass *), in order. */
+GPtrArray *machine_class_list(void);
 
 #endif

@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <stdbool.h>
 
+#include "qom/object.h"
+
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, X86_SEG_COUNT };
 
@@ -55,6 +57,7 @@ typedef struct X86CPUTopology {
 } X86CPUTopology;
 
 typedef struct X86CPU {
+    Object parent_obj;     /* "<model>-x86_64-cpu" at /machine/unattached */
     int index;
     uint32_t apic_id;
     bool is_bsp;
@@ -83,9 +86,28 @@ bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
                          GError **errp);
 const CPUIDEntry *x86_cpu_cpuid_find(X86CPU *cpu, uint32_t function,
                                      uint32_t index);
+/*
+ * Appends the registers in cpu->env as QEMU's "info registers" lays them
+ * out: the 64-bit form when CS is a long-mode code segment, the 32-bit form
+ * otherwise. Only state pcvm keeps is shown (no FPU, debug registers,
+ * interrupt shadow or halt state).
+ */
+void x86_cpu_dump_state(X86CPU *cpu, GString *out);
+
+/*
+ * Translates a linear address through the page tables cpu->env describes
+ * (no paging, 32-bit, PAE, 4- and 5-level), reading them from as. False
+ * when a level is not present. Access rights are not checked.
+ */
+struct AddressSpace;
+bool x86_cpu_translate(X86CPU *cpu, struct AddressSpace *as, uint64_t linear,
+                       uint64_t *physical);
+
 /* The list for "-cpu help". */
 void x86_cpu_print_models(FILE *out);
 bool x86_cpu_model_exists(const char *model);
+/* Makes cpu an object of its model's type ("qemu64-x86_64-cpu"). */
+void x86_cpu_object_init(X86CPU *cpu, const char *model);
 /* The APIC id of CPU number index for a topology (threads, cores packed). */
 uint32_t x86_apic_id_from_index(const X86CPUTopology *topo, unsigned index);
 
