@@ -1,6 +1,7 @@
 /* Flattening, priorities, aliases, listeners and dispatch of the memory API. */
 #include <string.h>
 
+#include "system/dma.h"
 #include "system/memory.h"
 
 typedef struct {
@@ -317,6 +318,47 @@ static void test_ioeventfd(void)
     address_space_destroy(&as);
 }
 
+/* Guest-supplied DMA ranges: wrapping or oversized ones touch nothing. */
+static void test_dma_checks(void)
+{
+    MemoryRegion root, ram;
+    AddressSpace as;
+    uint8_t buf[8];
+    uint64_t v;
+
+    memory_region_init_container(&root, "root", UINT64_MAX);
+    memory_region_init_ram(&ram, "ram", 0x1000);
+    memory_region_add_subregion(&root, 0, &ram);
+    address_space_init(&as, &root, "dma");
+
+    g_assert_cmpint(dma_memory_write(&as, 0x10, "abcdefgh", 8), ==, MEMTX_OK);
+    g_assert_cmpint(dma_memory_read(&as, 0x10, buf, 8), ==, MEMTX_OK);
+    g_assert(!memcmp(buf, "abcdefgh", 8));
+    g_assert_cmpint(dma_load(&as, 0x10, 4, &v), ==, MEMTX_OK);
+    g_assert_cmphex(v, ==, 0x64636261);
+    g_assert_cmpint(dma_store(&as, 0x14, 2, 0x7a79), ==, MEMTX_OK);
+    g_assert_cmpint(dma_memory_set(&as, 0x16, 'q', 2), ==, MEMTX_OK);
+    g_assert_cmpint(dma_memory_read(&as, 0x10, buf, 8), ==, MEMTX_OK);
+    g_assert(!memcmp(buf, "abcdyzqq", 8));
+
+    /* Wraps around the top of the address space: refused, RAM untouched. */
+    g_assert(!dma_range_valid(UINT64_MAX - 3, 8));
+    g_assert_cmpint(dma_memory_write(&as, UINT64_MAX - 3, "XXXXXXXX", 8), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmpint(dma_memory_set(&as, 0x10, 0, DMA_MAX_TRANSFER + 1), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmpint(dma_memory_read(&as, 0x10, buf, 8), ==, MEMTX_OK);
+    g_assert(!memcmp(buf, "abcdyzqq", 8));
+    /* Past the end of RAM: unmapped bytes read as all ones. */
+    g_assert_cmpint(dma_memory_read(&as, 0xffc, buf, 8), ==,
+                    MEMTX_DECODE_ERROR);
+    g_assert_cmphex(buf[7], ==, 0xff);
+
+    address_space_destroy(&as);
+    memory_region_del_subregion(&root, &ram);
+    memory_region_destroy(&ram);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -326,5 +368,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/io-access-sizes", test_io_access_sizes);
     g_test_add_func("/memory/listener-diff", test_listener_diff);
     g_test_add_func("/memory/ioeventfd", test_ioeventfd);
+    g_test_add_func("/memory/dma-checks", test_dma_checks);
     return g_test_run();
 }
