@@ -480,6 +480,154 @@ static bool opt_d(VMConfig *cfg, const char *arg, GError **errp)
     return log_parse_items(arg, &cfg->log_mask, errp);
 }
 
+/*
+ * Drive letters the pc machine boots from: floppy (a), hard disk (c),
+ * CD-ROM (d) and network (n); at most three, each once.
+ */
+static bool boot_devices_check(const char *devices, GError **errp)
+{
+    if (strlen(devices) > 3) {
+        return error_setg(errp, "Too many boot devices for PC");
+    }
+    for (const char *c = devices; *c; c++) {
+        if (!strchr("acdn", *c)) {
+            return error_setg(errp, "Invalid boot device for PC: '%c'", *c);
+        }
+        if (strchr(c + 1, *c)) {
+            return error_setg(errp, "Boot device '%c' was given twice", *c);
+        }
+    }
+    return true;
+}
+
+static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "order", errp);
+    const char *order, *once;
+    uint64_t splash, reboot;
+
+    if (!kv || !keyval_get_bool(kv, "menu", cfg->boot_menu, &cfg->boot_menu,
+                                errp) ||
+        !keyval_get_bool(kv, "strict", cfg->boot_strict, &cfg->boot_strict,
+                         errp) ||
+        !keyval_get_uint(kv, "splash-time", 0, &splash, errp) ||
+        !keyval_get_uint(kv, "reboot-timeout", 0, &reboot, errp)) {
+        return false;
+    }
+    order = keyval_get(kv, "order");
+    once = keyval_get(kv, "once");
+    if ((order && !boot_devices_check(order, errp)) ||
+        (once && !boot_devices_check(once, errp))) {
+        return false;
+    }
+    if (keyval_has(kv, "splash-time")) {
+        if (splash > 0xffff) {
+            return error_setg(errp, "splash-time %" PRIu64 " is too large "
+                              "(at most 65535 ms)", splash);
+        }
+        cfg->boot_splash_time = splash;
+    }
+    if (keyval_has(kv, "reboot-timeout")) {
+        if (reboot > 0xffff) {
+            return error_setg(errp, "reboot timeout is larger than 65535, "
+                              "would be ignored");
+        }
+        cfg->boot_reboot_timeout = reboot;
+    }
+    /* A splash image needs a display; its name is accepted and unused. */
+    keyval_mark_used(kv, "splash");
+    if (order) {
+        replace(&cfg->boot_order, order);
+    }
+    if (once) {
+        replace(&cfg->boot_once, once);
+    }
+    return keyval_check_unused(kv, errp);
+}
+
+bool vm_config_parse_rtc_date(const char *date, int64_t *seconds)
+{
+    g_autoptr(GDateTime) dt = NULL;
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
+    size_t len = strlen(date);
+
+    if (sscanf(date, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 ||
+        (used != (int)len &&
+         (sscanf(date + used, "T%2d:%2d:%2d", &hour, &minute, &second) != 3 ||
+          len != (size_t)used + 9))) {
+        return false;
+    }
+    dt = g_date_time_new(utc, year, month, day, hour, minute, second);
+    if (!dt) {
+        return false;
+    }
+    *seconds = g_date_time_to_unix(dt);
+    return true;
+}
+
+static bool opt_rtc(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
+    const char *base, *clock, *driftfix;
+    int64_t seconds;
+
+    if (!kv) {
+        return false;
+    }
+    base = keyval_get(kv, "base");
+    clock = keyval_get(kv, "clock");
+    driftfix = keyval_get(kv, "driftfix");
+    if (base && strcmp(base, "utc") && strcmp(base, "localtime") &&
+        !vm_config_parse_rtc_date(base, &seconds)) {
+        return error_setg(errp, "invalid datetime format: '%s' (valid "
+                          "formats: '2006-06-17T16:01:21' or '2006-06-17')",
+                          base);
+    }
+    if (clock && strcmp(clock, "host") && strcmp(clock, "rt") &&
+        strcmp(clock, "vm")) {
+        return error_setg(errp, "invalid option value '%s' for clock "
+                          "(host, rt or vm)", clock);
+    }
+    if (driftfix && strcmp(driftfix, "none") && strcmp(driftfix, "slew")) {
+        return error_setg(errp, "invalid option value '%s' for driftfix "
+                          "(none or slew)", driftfix);
+    }
+    if (base) {
+        replace(&cfg->rtc_base, base);
+    }
+    if (clock) {
+        replace(&cfg->rtc_clock, clock);
+    }
+    return keyval_check_unused(kv, errp);
+}
+
+static bool opt_uuid(VMConfig *cfg, const char *arg, GError **errp)
+{
+    static const int dashes[] = {8, 13, 18, 23};
+    size_t n = 0;
+
+    if (strlen(arg) != 36) {
+        return error_setg(errp, "Fail to parse UUID string");
+    }
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == dashes[0] || i == dashes[1] || i == dashes[2] ||
+                    i == dashes[3];
+
+        if (dash ? arg[i] != '-' : !g_ascii_isxdigit(arg[i])) {
+            return error_setg(errp, "Fail to parse UUID string");
+        }
+        if (!dash) {
+            int digit = g_ascii_xdigit_value(arg[i]);
+
+            cfg->uuid[n / 2] = n % 2 ? cfg->uuid[n / 2] | digit : digit << 4;
+            n++;
+        }
+    }
+    cfg->uuid_set = true;
+    return true;
+}
+
 static bool opt_version(VMConfig *cfg, const char *arg, GError **errp)
 {
     cfg->action = VM_ACTION_VERSION;
@@ -510,6 +658,11 @@ static const OptionDef options[] = {
     {"append", true, opt_append, "CMDLINE", "kernel command line"},
     {"bios", true, opt_bios, "FILE", "firmware image (default bios-256k.bin)"},
     {"L", true, opt_L, "DIR", "add DIR to the firmware search path"},
+    {"boot", true, opt_boot, "[order=]DRIVES[,once=DRIVES][,menu=on|off][,splash-time=MS][,reboot-timeout=MS][,strict=on|off]",
+     "boot order: a floppy, c hard disk, d CD-ROM, n network"},
+    {"rtc", true, opt_rtc, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]",
+     "the real-time clock's start time and source"},
+    {"uuid", true, opt_uuid, "UUID", "the machine's UUID (SMBIOS and fw_cfg)"},
     {"serial", true, opt_serial, "DEV", "a COM port: stdio, null, none, file:F, pty, unix:P, tcp:H:P, mon:DEV, chardev:ID"},
     {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]", "create a character backend (-chardev help lists them)"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]", "add a device (-device help, -device DRIVER,help)"},
@@ -577,6 +730,8 @@ void vm_config_init(VMConfig *cfg)
     cfg->default_monitor = true;
     cfg->cpu_model = g_strdup("qemu64");
     cfg->machine_type = g_strdup("pc");
+    cfg->boot_splash_time = -1;
+    cfg->boot_reboot_timeout = -1;
 }
 
 void vm_config_clear(VMConfig *cfg)
@@ -600,6 +755,10 @@ void vm_config_clear(VMConfig *cfg)
     g_free(cfg->debugcon);
     g_free(cfg->log_file);
     g_free(cfg->display);
+    g_free(cfg->boot_order);
+    g_free(cfg->boot_once);
+    g_free(cfg->rtc_base);
+    g_free(cfg->rtc_clock);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -266,6 +266,16 @@ static bool machine_create(GError **errp)
     ms->initrd_filename = config.initrd;
     ms->kernel_cmdline = config.append;
     ms->firmware_boot = config.firmware_boot;
+    ms->boot_order = config.boot_order;
+    ms->boot_once = config.boot_once;
+    ms->boot_menu = config.boot_menu;
+    ms->boot_strict = config.boot_strict;
+    ms->boot_splash_time = config.boot_splash_time;
+    ms->boot_reboot_timeout = config.boot_reboot_timeout;
+    ms->rtc_base = config.rtc_base;
+    ms->rtc_clock = config.rtc_clock;
+    ms->uuid_set = config.uuid_set;
+    memcpy(ms->uuid, config.uuid, sizeof(ms->uuid));
     if (!config.kernel || config.firmware_boot) {
         const char *name = config.bios ? config.bios : "bios-256k.bin";
 

@@ -64,6 +64,19 @@ typedef struct VMConfig {
     bool no_defaults;
     bool no_reboot, no_shutdown;
     bool start_paused;
+    /* -boot */
+    char *boot_order;        /* drive letters, NULL: the board's default */
+    char *boot_once;         /* used for the first boot only, or NULL */
+    bool boot_menu;
+    int boot_splash_time;    /* ms the menu waits, -1: firmware default */
+    int boot_reboot_timeout; /* ms before retrying a failed boot, -1: never */
+    bool boot_strict;        /* boot only from the listed devices */
+    /* -rtc */
+    char *rtc_base;          /* "utc", "localtime" or a date */
+    char *rtc_clock;         /* "host", "rt" or "vm" */
+    /* -uuid */
+    bool uuid_set;
+    uint8_t uuid[16];
 } VMConfig;
 
 void vm_config_init(VMConfig *cfg);
@@ -76,5 +89,10 @@ bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp);
 /* The -smp value, on its own (exposed for tests). */
 bool vm_config_parse_smp(VMConfig *cfg, const char *value, GError **errp);
 void vm_config_print_usage(FILE *out);
+/*
+ * A -rtc base= date, "2006-06-17T16:01:21" or "2006-06-17", as seconds since
+ * the epoch (UTC). False if it is not such a date.
+ */
+bool vm_config_parse_rtc_date(const char *date, int64_t *seconds);
 
 #endif

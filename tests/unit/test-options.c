@@ -233,6 +233,68 @@ static void test_monitors(void)
                  "'fancy' (readline or control)");
 }
 
+/* -boot, -rtc and -uuid: QEMU's forms and its errors for the pc machine. */
+static void test_boot_rtc_uuid(void)
+{
+    VMConfig cfg;
+    g_autofree char *err = NULL;
+    int64_t seconds;
+
+    err = parse(&cfg, "-boot d");
+    g_assert_null(err);
+    g_assert_cmpstr(cfg.boot_order, ==, "d");
+    g_assert_false(cfg.boot_menu);
+    g_assert_cmpint(cfg.boot_splash_time, ==, -1);
+    vm_config_clear(&cfg);
+
+    err = parse(&cfg, "-boot order=cd,once=n,menu=on,strict=on,"
+                      "splash-time=2500,reboot-timeout=1000");
+    g_assert_null(err);
+    g_assert_cmpstr(cfg.boot_order, ==, "cd");
+    g_assert_cmpstr(cfg.boot_once, ==, "n");
+    g_assert_true(cfg.boot_menu && cfg.boot_strict);
+    g_assert_cmpint(cfg.boot_splash_time, ==, 2500);
+    g_assert_cmpint(cfg.boot_reboot_timeout, ==, 1000);
+    vm_config_clear(&cfg);
+
+    assert_error("-boot order=x", "-boot order=x: Invalid boot device for "
+                                  "PC: 'x'");
+    assert_error("-boot cdnc", "-boot cdnc: Too many boot devices for PC");
+    assert_error("-boot cc", "-boot cc: Boot device 'c' was given twice");
+    assert_error("-boot menu=maybe", "-boot menu=maybe: menu: 'maybe' is not "
+                                     "on/off");
+
+    err = parse(&cfg, "-rtc base=2006-06-17T16:01:21,clock=vm");
+    g_assert_null(err);
+    g_assert_cmpstr(cfg.rtc_base, ==, "2006-06-17T16:01:21");
+    g_assert_cmpstr(cfg.rtc_clock, ==, "vm");
+    vm_config_clear(&cfg);
+    g_assert_true(vm_config_parse_rtc_date("2006-06-17T16:01:21", &seconds));
+    g_assert_cmpint(seconds, ==, 1150560081);
+    g_assert_true(vm_config_parse_rtc_date("1970-01-02", &seconds));
+    g_assert_cmpint(seconds, ==, 86400);
+    g_assert_false(vm_config_parse_rtc_date("2006-13-01", &seconds));
+    g_assert_false(vm_config_parse_rtc_date("2006-06-17T16:01", &seconds));
+    assert_error("-rtc base=yesterday",
+                 "-rtc base=yesterday: invalid datetime format: 'yesterday' "
+                 "(valid formats: '2006-06-17T16:01:21' or '2006-06-17')");
+    assert_error("-rtc clock=sundial", "-rtc clock=sundial: invalid option "
+                                       "value 'sundial' for clock (host, rt "
+                                       "or vm)");
+
+    err = parse(&cfg, "-uuid 12345678-9abc-DEF0-1234-56789abcdef0");
+    g_assert_null(err);
+    g_assert_true(cfg.uuid_set);
+    g_assert_cmphex(cfg.uuid[0], ==, 0x12);
+    g_assert_cmphex(cfg.uuid[6], ==, 0xde);
+    g_assert_cmphex(cfg.uuid[15], ==, 0xf0);
+    vm_config_clear(&cfg);
+    assert_error("-uuid 1234", "-uuid 1234: Fail to parse UUID string");
+    assert_error("-uuid 12345678-9abc-def0-1234-56789abcdefg",
+                 "-uuid 12345678-9abc-def0-1234-56789abcdefg: Fail to parse "
+                 "UUID string");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -242,5 +304,6 @@ int main(int argc, char **argv)
     g_test_add_func("/options/values", test_values_and_actions);
     g_test_add_func("/options/keyval", test_keyval);
     g_test_add_func("/options/monitors", test_monitors);
+    g_test_add_func("/options/boot-rtc-uuid", test_boot_rtc_uuid);
     return g_test_run();
 }

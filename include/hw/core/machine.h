@@ -47,6 +47,15 @@ struct MachineState {
     const char *kernel_cmdline;
     const char *firmware;    /* -bios, resolved to a path */
     bool firmware_boot;      /* run firmware even with -kernel */
+    /* -boot: see VMConfig; boot_order NULL means the board's default. */
+    const char *boot_order, *boot_once;
+    bool boot_menu, boot_strict;
+    int boot_splash_time, boot_reboot_timeout;
+    /* -rtc base= and clock= (NULL: utc, host) */
+    const char *rtc_base, *rtc_clock;
+    /* -uuid */
+    bool uuid_set;
+    uint8_t uuid[16];
 
     MemoryRegion *system_memory;
     MemoryRegion *system_io;
