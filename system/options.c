@@ -628,6 +628,212 @@ static bool opt_uuid(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+/* ---- drives ------------------------------------------------------------ */
+
+static DriveConfig *drive_at(VMConfig *cfg, BlockInterfaceType iface, int bus,
+                             int unit)
+{
+    for (unsigned i = 0; i < cfg->drives->len; i++) {
+        DriveConfig *d = g_ptr_array_index(cfg->drives, i);
+
+        if (d->iface == iface && d->bus == bus && d->unit == unit) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static bool drive_id_used(VMConfig *cfg, const char *id)
+{
+    for (unsigned i = 0; i < cfg->drives->len; i++) {
+        DriveConfig *d = g_ptr_array_index(cfg->drives, i);
+
+        if (!strcmp(d->id, id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Places a drive as QEMU does: index= is bus * units + unit; without it
+ * the first free unit from bus= (or bus 0) on. Takes ownership of drive.
+ */
+static bool drive_config_add(VMConfig *cfg, DriveConfig *drive, int index,
+                             bool has_bus, bool has_unit, GError **errp)
+{
+    int units = drive->iface == IF_IDE ? IDE_UNITS_PER_BUS : 0;
+
+    if (index >= 0) {
+        if (has_bus || has_unit) {
+            drive_config_free(drive);
+            return error_setg(errp, "index cannot be used with bus and unit");
+        }
+        drive->bus = units ? index / units : 0;
+        drive->unit = units ? index % units : index;
+    } else if (!has_unit) {
+        drive->unit = 0;
+        while (drive_at(cfg, drive->iface, drive->bus, drive->unit)) {
+            if (units && ++drive->unit >= units) {
+                drive->unit = 0;
+                drive->bus++;
+            } else if (!units) {
+                drive->unit++;
+            }
+        }
+    }
+    if (units && drive->unit >= units) {
+        int unit = drive->unit;
+
+        drive_config_free(drive);
+        return error_setg(errp, "unit %d too big (max is %d)", unit,
+                          units - 1);
+    }
+    if (drive->iface == IF_IDE && drive->bus >= IDE_BUSES_MAX) {
+        int bus = drive->bus, unit = drive->unit;
+
+        drive_config_free(drive);
+        return error_setg(errp, "machine type does not support "
+                          "if=ide,bus=%d,unit=%d", bus, unit);
+    }
+    if (drive_at(cfg, drive->iface, drive->bus, drive->unit)) {
+        int bus = drive->bus, unit = drive->unit;
+
+        drive_config_free(drive);
+        return error_setg(errp, "drive with bus=%d, unit=%d (index=%d) exists",
+                          bus, unit, units ? bus * units + unit : unit);
+    }
+    if (!drive->id) {
+        if (drive->iface == IF_IDE) {
+            drive->id = g_strdup_printf(
+                "ide%d-%s%d", drive->bus,
+                drive->media == MEDIA_CDROM ? "cd" : "hd", drive->unit);
+        } else {
+            drive->id = g_strdup_printf("none%d", drive->unit);
+        }
+    } else if (drive_id_used(cfg, drive->id)) {
+        g_autofree char *id = g_strdup(drive->id);
+
+        drive_config_free(drive);
+        return error_setg(errp, "Duplicate ID '%s' for drive", id);
+    }
+    if (drive->media == MEDIA_CDROM) {
+        drive->read_only = true;
+    }
+    g_ptr_array_add(cfg->drives, drive);
+    return true;
+}
+
+static bool drive_int(KeyValList *kv, const char *key, int *out, GError **errp)
+{
+    uint64_t v;
+
+    if (!keyval_get_uint(kv, key, 0, &v, errp)) {
+        return false;
+    }
+    if (v > 255) {
+        return error_setg(errp, "Parameter '%s' expects a number up to 255",
+                          key);
+    }
+    *out = v;
+    return true;
+}
+
+static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
+    DriveConfig *drive;
+    const char *iface, *media, *cache, *file, *format;
+    int index = -1, bus = 0, unit = 0;
+    bool read_only = false, snapshot = false;
+
+    if (!kv || !keyval_get_bool(kv, "readonly", false, &read_only, errp) ||
+        !keyval_get_bool(kv, "snapshot", false, &snapshot, errp) ||
+        (keyval_has(kv, "index") && !drive_int(kv, "index", &index, errp)) ||
+        (keyval_has(kv, "bus") && !drive_int(kv, "bus", &bus, errp)) ||
+        (keyval_has(kv, "unit") && !drive_int(kv, "unit", &unit, errp))) {
+        return false;
+    }
+    iface = keyval_get(kv, "if");
+    if (iface && strcmp(iface, "ide") && strcmp(iface, "none")) {
+        return error_setg(errp, "unsupported bus type '%s'", iface);
+    }
+    media = keyval_get(kv, "media");
+    if (media && strcmp(media, "disk") && strcmp(media, "cdrom")) {
+        return error_setg(errp, "'%s' invalid media", media);
+    }
+    cache = keyval_get(kv, "cache");
+    if (cache && strcmp(cache, "none") && strcmp(cache, "writeback") &&
+        strcmp(cache, "writethrough") && strcmp(cache, "directsync") &&
+        strcmp(cache, "unsafe")) {
+        return error_setg(errp, "invalid cache option");
+    }
+    if (snapshot) {
+        return error_setg(errp, "snapshot=on is not supported yet");
+    }
+    format = keyval_get(kv, "format");
+    if (format && strcmp(format, "raw")) {
+        return error_setg(errp, "'%s' invalid format", format);
+    }
+    file = keyval_get(kv, "file");
+    keyval_get(kv, "id");
+    if (!keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    drive = g_new0(DriveConfig, 1);
+    drive->spec = g_strdup_printf("-drive %s", arg);
+    drive->file = file && *file ? g_strdup(file) : NULL;
+    drive->iface = iface && !strcmp(iface, "none") ? IF_NONE : IF_IDE;
+    drive->bus = bus;
+    drive->unit = unit;
+    drive->media = media && !strcmp(media, "cdrom") ? MEDIA_CDROM : MEDIA_DISK;
+    drive->read_only = read_only;
+    drive->format = g_strdup(format);
+    drive->id = g_strdup(keyval_get(kv, "id"));
+    return drive_config_add(cfg, drive, index, keyval_has(kv, "bus"),
+                            keyval_has(kv, "unit"), errp);
+}
+
+/* -hda..-hdd and -cdrom: an IDE drive at a fixed index. */
+static bool drive_add_legacy(VMConfig *cfg, const char *option,
+                             const char *file, int index, DriveMediaType media,
+                             GError **errp)
+{
+    DriveConfig *drive = g_new0(DriveConfig, 1);
+
+    drive->spec = option ? g_strdup_printf("-%s %s", option, file)
+                         : g_strdup(file);
+    drive->file = *file ? g_strdup(file) : NULL;
+    drive->iface = IF_IDE;
+    drive->media = media;
+    return drive_config_add(cfg, drive, index, false, false, errp);
+}
+
+static bool opt_hda(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add_legacy(cfg, "hda", arg, 0, MEDIA_DISK, errp);
+}
+
+static bool opt_hdb(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add_legacy(cfg, "hdb", arg, 1, MEDIA_DISK, errp);
+}
+
+static bool opt_hdc(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add_legacy(cfg, "hdc", arg, 2, MEDIA_DISK, errp);
+}
+
+static bool opt_hdd(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add_legacy(cfg, "hdd", arg, 3, MEDIA_DISK, errp);
+}
+
+static bool opt_cdrom(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add_legacy(cfg, "cdrom", arg, 2, MEDIA_CDROM, errp);
+}
+
 static bool opt_version(VMConfig *cfg, const char *arg, GError **errp)
 {
     cfg->action = VM_ACTION_VERSION;
@@ -663,6 +869,13 @@ static const OptionDef options[] = {
     {"rtc", true, opt_rtc, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]",
      "the real-time clock's start time and source"},
     {"uuid", true, opt_uuid, "UUID", "the machine's UUID (SMBIOS and fw_cfg)"},
+    {"drive", true, opt_drive, "[file=F][,if=ide|none][,index=N][,bus=B,unit=U][,media=disk|cdrom][,format=raw][,readonly=on|off][,id=ID]",
+     "a disk or CD-ROM drive"},
+    {"hda", true, opt_hda, "FILE", "IDE hard disk 0 (also the bare image argument)"},
+    {"hdb", true, opt_hdb, "FILE", "IDE hard disk 1"},
+    {"hdc", true, opt_hdc, "FILE", "IDE hard disk 2"},
+    {"hdd", true, opt_hdd, "FILE", "IDE hard disk 3"},
+    {"cdrom", true, opt_cdrom, "FILE", "IDE CD-ROM (index 2)"},
     {"serial", true, opt_serial, "DEV", "a COM port: stdio, null, none, file:F, pty, unix:P, tcp:H:P, mon:DEV, chardev:ID"},
     {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]", "create a character backend (-chardev help lists them)"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]", "add a device (-device help, -device DRIVER,help)"},
@@ -727,6 +940,8 @@ void vm_config_init(VMConfig *cfg)
     cfg->chardevs = g_ptr_array_new_with_free_func(g_free);
     cfg->devices = g_ptr_array_new_with_free_func(g_free);
     cfg->monitors = g_ptr_array_new_with_free_func(monitor_config_free);
+    cfg->drives =
+        g_ptr_array_new_with_free_func((GDestroyNotify)drive_config_free);
     cfg->default_monitor = true;
     cfg->cpu_model = g_strdup("qemu64");
     cfg->machine_type = g_strdup("pc");
@@ -742,6 +957,7 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->chardevs);
     g_ptr_array_unref(cfg->devices);
     g_ptr_array_unref(cfg->monitors);
+    g_ptr_array_unref(cfg->drives);
     g_free(cfg->qtest);
     g_free(cfg->qtest_log);
     g_free(cfg->help_target);
@@ -801,6 +1017,14 @@ static bool vm_config_check(VMConfig *cfg, GError **errp)
     if (cfg->bios && strchr(cfg->bios, '/') && access(cfg->bios, R_OK) < 0) {
         return error_setg(errp, "-bios %s: %s", cfg->bios, g_strerror(errno));
     }
+    for (unsigned i = 0; i < cfg->drives->len; i++) {
+        DriveConfig *d = g_ptr_array_index(cfg->drives, i);
+
+        if (d->file && access(d->file, d->read_only ? R_OK : R_OK | W_OK)) {
+            return error_setg(errp, "%s: Could not open '%s': %s", d->spec,
+                              d->file, g_strerror(errno));
+        }
+    }
     return true;
 }
 
@@ -813,8 +1037,11 @@ bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp)
 
         if (arg[0] != '-' || !arg[1]) {
             /* QEMU's positional argument is the first hard disk image. */
-            return error_setg(errp, "%s: disk images are not supported yet",
-                              arg);
+            if (!drive_add_legacy(cfg, NULL, arg, 0, MEDIA_DISK, errp)) {
+                error_prefix(errp, "%s", arg);
+                return false;
+            }
+            continue;
         }
         name = arg + 1 + (arg[1] == '-');
         o = option_find(name);

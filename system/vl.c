@@ -276,6 +276,15 @@ static bool machine_create(GError **errp)
     ms->rtc_clock = config.rtc_clock;
     ms->uuid_set = config.uuid_set;
     memcpy(ms->uuid, config.uuid, sizeof(ms->uuid));
+    ms->drives = config.drives;
+    for (unsigned i = 0; i < config.drives->len; i++) {
+        DriveConfig *drive = g_ptr_array_index(config.drives, i);
+
+        if (!drive_open(drive, errp)) {
+            error_prefix(errp, "%s", drive->spec);
+            return false;
+        }
+    }
     if (!config.kernel || config.firmware_boot) {
         const char *name = config.bios ? config.bios : "bios-256k.bin";
 
@@ -404,5 +413,6 @@ int pcvm_main(int argc, char **argv)
     }
     monitor_cleanup();
     chardev_close_all();
+    drive_close_all();
     return status;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "block/drive.h"
+
 #define MAX_SERIAL_PORTS 4
 #define DEFAULT_RAM_SIZE (128ull << 20)
 
@@ -52,6 +54,7 @@ typedef struct VMConfig {
     GPtrArray *serials;      /* legacy specs, one per COM port */
     GPtrArray *chardevs;     /* -chardev option strings */
     GPtrArray *devices;      /* -device option strings */
+    GPtrArray *drives;       /* DriveConfig *: -drive, -hda.., -cdrom */
     char *debugcon;
     GPtrArray *monitors;     /* MonitorConfig * */
     bool default_monitor;    /* no -monitor/-qmp/-mon/-nodefaults given */

@@ -56,6 +56,8 @@ struct MachineState {
     /* -uuid */
     bool uuid_set;
     uint8_t uuid[16];
+    /* -drive, -hda.., -cdrom: DriveConfig *, opened before the board */
+    GPtrArray *drives;
 
     MemoryRegion *system_memory;
     MemoryRegion *system_io;

@@ -1,0 +1,51 @@
+/*
+ * Drives: what -drive (and -hda/-cdrom/a positional image) describe, and
+ * the registry of opened drives that boards and devices look up by
+ * interface, bus and unit (if=ide) or by id (if=none).
+ */
+#ifndef BLOCK_DRIVE_H
+#define BLOCK_DRIVE_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "block/block.h"
+
+typedef enum {
+    IF_NONE,
+    IF_IDE,
+} BlockInterfaceType;
+
+typedef enum {
+    MEDIA_DISK,
+    MEDIA_CDROM,
+} DriveMediaType;
+
+/* Devices per bus and buses of an interface (the pc's two IDE channels). */
+#define IDE_UNITS_PER_BUS 2
+#define IDE_BUSES_MAX 2
+
+typedef struct DriveConfig {
+    char *spec; /* the option as given, for error messages */
+    char *file; /* NULL: no medium */
+    BlockInterfaceType iface;
+    int bus, unit;
+    DriveMediaType media;
+    bool read_only;
+    char *format; /* NULL: raw */
+    char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
+    BlockBackend *blk; /* set by drive_open() */
+} DriveConfig;
+
+void drive_config_free(DriveConfig *drive);
+const char *drive_interface_name(BlockInterfaceType iface);
+
+/* Opens the drive's backend and adds it to the registry. */
+bool drive_open(DriveConfig *drive, GError **errp);
+/* The opened drive at (iface, bus, unit), or NULL. */
+DriveConfig *drive_get(BlockInterfaceType iface, int bus, int unit);
+DriveConfig *drive_find_by_id(const char *id);
+/* Closes every opened drive (end of pcvm, unit tests). */
+void drive_close_all(void);
+
+#endif
