@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/drive.h"
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
 #include "hw/intc/i8259.h"
@@ -284,6 +285,37 @@ static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
     return dev;
 }
 
+/*
+ * The two legacy IDE channels with the -drive if=ide drives, as "isa-ide"
+ * devices until the PIIX3 IDE function takes them over.
+ */
+static bool pc_ide_init(PCMachineState *pcms, GError **errp)
+{
+    static const char *const iobase[] = {"0x1f0", "0x170"};
+    static const char *const iobase2[] = {"0x3f6", "0x376"};
+    static const char *const irq[] = {"14", "15"};
+
+    for (int bus = 0; bus < IDE_BUSES_MAX; bus++) {
+        DeviceState *dev = device_new("isa-ide");
+
+        device_set_property_or_die(dev, "iobase", iobase[bus]);
+        device_set_property_or_die(dev, "iobase2", iobase2[bus]);
+        device_set_property_or_die(dev, "irq", irq[bus]);
+        for (int unit = 0; unit < IDE_UNITS_PER_BUS; unit++) {
+            DriveConfig *drive = drive_get(IF_IDE, bus, unit);
+
+            if (drive) {
+                device_set_property_or_die(dev, unit ? "drive1" : "drive",
+                                           drive->id);
+            }
+        }
+        if (!device_realize(dev, pcms->isa->bus, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool pc_devices_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
@@ -312,7 +344,8 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
         return false;
     }
     return system_serial_ports_create(pcms->isa->bus, errp) &&
-           system_debugcon_create(pcms->isa->bus, errp);
+           system_debugcon_create(pcms->isa->bus, errp) &&
+           pc_ide_init(pcms, errp);
 }
 
 static bool pc_cpus_init(PCMachineState *pcms, GError **errp)

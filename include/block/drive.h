@@ -35,6 +35,7 @@ typedef struct DriveConfig {
     char *format; /* NULL: raw */
     char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
     BlockBackend *blk; /* set by drive_open() */
+    bool attached;     /* a device uses it */
 } DriveConfig;
 
 void drive_config_free(DriveConfig *drive);

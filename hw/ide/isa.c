@@ -1,0 +1,119 @@
+/*
+ * "isa-ide": one legacy IDE channel on the ISA bus, QEMU's device of that
+ * name: the command block at iobase (8 ports), the control block at
+ * iobase2 (1 port) and an ISA IRQ. Its master and slave come from -drive
+ * (by id, the "drive" and "drive1" properties); a CD-ROM drive
+ * (media=cdrom) becomes an ATAPI device.
+ *
+ * pcvm addition: with bmdma-iobase set, the channel also gets a PIIX-style
+ * bus-master DMA engine (its 16 bytes of registers, channel 0's half used)
+ * at that port, so DMA can be tested before the PCI IDE function exists.
+ */
+#include "block/drive.h"
+#include "hw/ide/bmdma.h"
+#include "hw/core/machine.h"
+#include "hw/ide/ide.h"
+#include "hw/isa/isa.h"
+#include "util/error.h"
+
+typedef struct ISAIDEState {
+    DeviceState parent_obj;
+    /* properties */
+    uint32_t iobase, iobase2, irq;
+    char *drive[2];
+    uint32_t bmdma_iobase;
+
+    IDEBus bus;
+    BMDMAState bmdma;
+} ISAIDEState;
+
+static void isa_ide_reset(DeviceState *dev)
+{
+    ISAIDEState *s = (ISAIDEState *)dev;
+
+    ide_bus_reset(&s->bus);
+    if (s->bmdma_iobase) {
+        bmdma_reset(&s->bmdma);
+    }
+}
+
+static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
+{
+    const char *prop = unit ? "drive1" : "drive";
+    DriveConfig *drive;
+
+    if (!s->drive[unit]) {
+        return true;
+    }
+    drive = drive_find_by_id(s->drive[unit]);
+    if (!drive) {
+        return error_setg(errp, "Property 'isa-ide.%s' can't find value '%s'",
+                          prop, s->drive[unit]);
+    }
+    if (drive->attached) {
+        return error_setg(errp,
+                          "Drive '%s' is already in use by another "
+                          "device",
+                          drive->id);
+    }
+    if (!ide_bus_attach(&s->bus, unit, drive->blk,
+                        drive->media == MEDIA_CDROM ? IDE_CD : IDE_HD, errp)) {
+        error_prefix(errp, "%s", drive->spec);
+        return false;
+    }
+    drive->attached = true;
+    return true;
+}
+
+static bool isa_ide_realize(DeviceState *dev, GError **errp)
+{
+    ISAIDEState *s = (ISAIDEState *)dev;
+    g_autofree char *name = g_strdup_printf("ide@0x%x", s->iobase);
+
+    if (s->irq >= ISA_NUM_IRQS) {
+        return error_setg(errp, "isa-ide: irq %u out of range (0-15)", s->irq);
+    }
+    ide_bus_init(&s->bus, name);
+    if (!isa_ide_attach(s, 0, errp) || !isa_ide_attach(s, 1, errp)) {
+        return false;
+    }
+    ide_bus_init_ioports(&s->bus);
+    ide_bus_set_irq(&s->bus, isa_get_irq(dev, s->irq));
+    isa_register_ioport(dev, &s->bus.cmd_io, s->iobase);
+    isa_register_ioport(dev, &s->bus.ctl_io, s->iobase2);
+    if (s->bmdma_iobase) {
+        bmdma_init(&s->bmdma, "isa-ide-bmdma", &s->bus, NULL,
+                   &address_space_memory);
+        isa_register_ioport(dev, bmdma_io_region(&s->bmdma), s->bmdma_iobase);
+    }
+    return true;
+}
+
+static const Property isa_ide_properties[] = {
+    DEFINE_PROP_UINT32("iobase", ISAIDEState, iobase, 0x1f0),
+    DEFINE_PROP_UINT32("iobase2", ISAIDEState, iobase2, 0x3f6),
+    DEFINE_PROP_UINT32("irq", ISAIDEState, irq, 14),
+    DEFINE_PROP_STRING("drive", ISAIDEState, drive[0]),
+    DEFINE_PROP_STRING("drive1", ISAIDEState, drive[1]),
+    DEFINE_PROP_UINT32("bmdma-iobase", ISAIDEState, bmdma_iobase, 0),
+    DEFINE_PROP_END,
+};
+
+static DeviceClass isa_ide_class = {
+    .name = "isa-ide",
+    .parent = TYPE_ISA_DEVICE,
+    .bus_type = ISA_BUS_TYPE,
+    .description = "ISA IDE channel",
+    .category = DEVICE_CATEGORY_STORAGE,
+    .instance_size = sizeof(ISAIDEState),
+    .props = isa_ide_properties,
+    .user_creatable = true,
+    .realize = isa_ide_realize,
+    .reset = isa_ide_reset,
+};
+
+static void isa_ide_register(void)
+{
+    device_class_register(&isa_ide_class);
+}
+type_init(isa_ide_register)

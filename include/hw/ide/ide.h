@@ -1,0 +1,137 @@
+/*
+ * The IDE (ATA/ATAPI) bus: one channel with a master and a slave device
+ * behind the task-file registers, as a controller maps them.
+ *
+ * A controller (isa-ide, the PIIX3 IDE function) owns IDEBus structs and
+ * maps, per channel, the command block (8 ports: data, error/features,
+ * sector count, LBA low/mid/high, device/head, status/command) and the
+ * control block (1 port: alternate status/device control) with the
+ * MemoryRegionOps below, wires the channel's interrupt line, and may attach
+ * a DMA engine (hw/ide/bmdma.h) that moves the data of DMA commands.
+ */
+#ifndef HW_IDE_IDE_H
+#define HW_IDE_IDE_H
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdbool.h>
+
+#include "block/block.h"
+#include "hw/core/irq.h"
+#include "system/memory.h"
+
+#define IDE_IO_BUFFER_SIZE (64 * 1024)
+#define ATAPI_PACKET_SIZE 12
+
+typedef enum {
+    IDE_NONE,
+    IDE_HD,
+    IDE_CD,
+} IDEDriveKind;
+
+typedef struct IDEBus IDEBus;
+typedef struct IDEState IDEState;
+typedef void IDEEndTransferFunc(IDEState *s);
+
+/* One device (master or slave). */
+struct IDEState {
+    IDEBus *bus;
+    int unit;
+    IDEDriveKind kind;
+    BlockBackend *blk;
+    uint64_t nb_sectors; /* 512-byte sectors (disks) */
+    unsigned cylinders, heads, sectors;
+    char serial[21];
+    uint8_t identify[512];
+
+    /* task file; hob_* hold the previous write (48-bit commands) */
+    uint8_t feature, error, nsector, sector, lcyl, hcyl;
+    uint8_t hob_feature, hob_nsector, hob_sector, hob_lcyl, hob_hcyl;
+    uint8_t select, status;
+    bool lba48; /* the command in progress uses 48-bit addressing */
+
+    unsigned mult_sectors; /* SET MULTIPLE MODE, 0: off */
+    bool write_cache;
+    uint8_t xfer_mode; /* SET FEATURES transfer mode value */
+
+    /* PIO data phase: the guest reads/writes io_buffer[data_pos..data_end) */
+    uint8_t *io_buffer;
+    uint32_t data_pos, data_end;
+    IDEEndTransferFunc *end_transfer;
+    uint64_t pio_lba;
+    uint32_t pio_remaining; /* sectors still to transfer */
+    uint32_t pio_block;     /* sectors in the current DRQ block */
+    bool pio_write;
+
+    /* DMA: a transfer waiting for the DMA engine, or being written back */
+    unsigned generation; /* bumped by reset: late completions are dropped */
+    bool dma_ready, dma_to_memory;
+    uint8_t *dma_buf;
+    uint32_t dma_len;
+    uint64_t dma_offset; /* byte offset in the medium (writes) */
+    uint64_t dma_lba;    /* last sector, for the task file (disks) */
+
+    /* ATAPI */
+    uint8_t packet[ATAPI_PACKET_SIZE];
+    uint8_t sense_key, asc, ascq;
+    bool atapi_dma;
+    uint32_t atapi_byte_limit;
+    uint64_t atapi_total; /* reply bytes not yet sent */
+    uint32_t atapi_buf_pos, atapi_buf_len;
+    uint64_t atapi_lba; /* next 2048-byte sector to read */
+    uint32_t atapi_sectors_left;
+    bool tray_locked;
+    bool media_event_pending;
+};
+
+/*
+ * The controller's view of a DMA engine: ready() when a device has a DMA
+ * transfer waiting (ide_bus_dma_pending() returns it), irq() whenever the
+ * channel asserts its interrupt (the engine's "interrupt" status bit).
+ */
+typedef struct IDEDMAOps {
+    void (*ready)(void *opaque);
+    void (*irq)(void *opaque);
+} IDEDMAOps;
+
+struct IDEBus {
+    char *name;
+    IDEState ifs[2];
+    uint8_t unit;   /* selected device (device/head register bit 4) */
+    uint8_t devctl; /* device control: nIEN, SRST, HOB */
+    bool irq_pending;
+    IRQLine *irq;
+    IDEState *dma_dev; /* device whose DMA transfer is in progress */
+    const IDEDMAOps *dma_ops;
+    void *dma_opaque;
+    MemoryRegion cmd_io, ctl_io;
+};
+
+/* Command block (8 ports) and control block (1 port) ops; opaque: IDEBus. */
+extern const MemoryRegionOps ide_cmd_ops;
+extern const MemoryRegionOps ide_ctl_ops;
+
+void ide_bus_init(IDEBus *bus, const char *name);
+/*
+ * Puts a medium behind unit 0 (master) or 1 (slave): a disk (IDE_HD, needs
+ * a medium, read-write) or a CD-ROM (IDE_CD, may be empty).
+ */
+bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
+                    GError **errp);
+/* Initialises bus->cmd_io (8 ports) and bus->ctl_io (1 port) for mapping. */
+void ide_bus_init_ioports(IDEBus *bus);
+void ide_bus_set_irq(IDEBus *bus, IRQLine *irq);
+void ide_bus_set_dma(IDEBus *bus, const IDEDMAOps *ops, void *opaque);
+/* Power-on/hardware reset of both devices; drops any DMA in progress. */
+void ide_bus_reset(IDEBus *bus);
+
+/*
+ * For the DMA engine: the waiting transfer (buf holds len bytes for
+ * to_memory, or receives len bytes otherwise). False if none.
+ */
+bool ide_bus_dma_pending(IDEBus *bus, uint8_t **buf, uint32_t *len,
+                         bool *to_memory);
+/* The engine moved the whole transfer (ok) or could not (short PRDs...). */
+void ide_bus_dma_done(IDEBus *bus, bool ok);
+
+#endif
