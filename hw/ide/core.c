@@ -306,7 +306,10 @@ static uint64_t ide_get_sector(IDEState *s)
     }
 }
 
-/* Leaves the address of the last sector transferred in the task file. */
+/*
+ * Leaves an address in the task file: like QEMU, the sector after the last
+ * one transferred (ATA leaves it unspecified on success).
+ */
 static void ide_set_sector(IDEState *s, uint64_t lba)
 {
     if (s->select & ATA_DEV_LBA) {
@@ -377,7 +380,7 @@ static void ide_pio_read_next(IDEState *s)
         ide_command_error(s, ATA_ERROR_UNC | ATA_ERROR_ABRT);
         return;
     }
-    ide_set_sector(s, s->pio_lba + n - 1);
+    ide_set_sector(s, s->pio_lba + n);
     s->pio_lba += n;
     s->pio_remaining -= n;
     s->status = ATA_STATUS_DRDY | ATA_STATUS_DSC;
@@ -401,7 +404,7 @@ static void ide_pio_write_block_done(IDEState *s)
     if (!s->write_cache) {
         blk_flush(s->blk);
     }
-    ide_set_sector(s, s->pio_lba + n - 1);
+    ide_set_sector(s, s->pio_lba + n);
     s->pio_lba += n;
     s->pio_remaining -= n;
     if (!s->pio_remaining) {
@@ -574,7 +577,7 @@ static void ide_dma_command(IDEState *s, bool write)
     if (!ide_get_range(s, &lba, &count)) {
         return;
     }
-    s->dma_lba = lba + count - 1;
+    s->dma_lba = lba + count;
     ide_dma_start(s, !write, lba * BDRV_SECTOR_SIZE, count * BDRV_SECTOR_SIZE,
                   NULL);
 }
@@ -759,7 +762,7 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
         uint32_t count;
 
         if (ide_get_range(s, &lba, &count)) {
-            ide_set_sector(s, lba + count - 1);
+            ide_set_sector(s, lba + count);
             ide_command_done(s);
         }
         return;

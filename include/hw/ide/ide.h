@@ -69,7 +69,7 @@ struct IDEState {
     uint8_t *dma_buf;
     uint32_t dma_len;
     uint64_t dma_offset; /* byte offset in the medium (writes) */
-    uint64_t dma_lba;    /* last sector, for the task file (disks) */
+    uint64_t dma_lba;    /* sector after the transfer, for the task file */
 
     /* ATAPI */
     uint8_t packet[ATAPI_PACKET_SIZE];
