@@ -295,6 +295,104 @@ static void test_boot_rtc_uuid(void)
                  "UUID string");
 }
 
+static DriveConfig *drive_n(VMConfig *cfg, unsigned i)
+{
+    g_assert_cmpuint(i, <, cfg->drives->len);
+    return g_ptr_array_index(cfg->drives, i);
+}
+
+static void test_drives(void)
+{
+    VMConfig cfg;
+    g_autofree char *img = NULL;
+    g_autofree char *line = NULL;
+    char *err;
+    int fd = g_file_open_tmp("pcvm-opt-XXXXXX.img", &img, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+
+    /* -hda.., -cdrom and the bare image are IDE indexes 0-3. */
+    line = g_strdup_printf("%s -hdb %s -cdrom %s -hdd %s", img, img, img, img);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    g_assert_cmpuint(cfg.drives->len, ==, 4);
+    g_assert_cmpstr(drive_n(&cfg, 0)->file, ==, img);
+    g_assert_cmpint(drive_n(&cfg, 0)->iface, ==, IF_IDE);
+    g_assert_cmpint(drive_n(&cfg, 0)->bus, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 0)->unit, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 0)->media, ==, MEDIA_DISK);
+    g_assert_cmpstr(drive_n(&cfg, 0)->id, ==, "ide0-hd0");
+    g_assert_cmpint(drive_n(&cfg, 1)->unit, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 2)->bus, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 2)->unit, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 2)->media, ==, MEDIA_CDROM);
+    g_assert_true(drive_n(&cfg, 2)->read_only);
+    g_assert_cmpstr(drive_n(&cfg, 2)->id, ==, "ide1-cd0");
+    g_assert_cmpint(drive_n(&cfg, 3)->bus, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 3)->unit, ==, 1);
+    vm_config_clear(&cfg);
+    g_clear_pointer(&line, g_free);
+
+    /* -drive: every key, then the first free unit without index/bus/unit. */
+    line = g_strdup_printf("-drive file=%s,if=ide,bus=1,unit=1,media=disk,"
+                           "format=raw,readonly=off,id=d1,cache=writeback,"
+                           "snapshot=off -drive file=%s -drive file=%s "
+                           "-drive if=none,id=spare -drive if=ide,media=cdrom",
+                           img, img, img);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    g_assert_cmpuint(cfg.drives->len, ==, 5);
+    g_assert_cmpint(drive_n(&cfg, 0)->bus, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 0)->unit, ==, 1);
+    g_assert_cmpstr(drive_n(&cfg, 0)->id, ==, "d1");
+    g_assert_cmpstr(drive_n(&cfg, 0)->format, ==, "raw");
+    g_assert_false(drive_n(&cfg, 0)->read_only);
+    g_assert_cmpint(drive_n(&cfg, 1)->bus, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 1)->unit, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 2)->bus, ==, 0);
+    g_assert_cmpint(drive_n(&cfg, 2)->unit, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 3)->iface, ==, IF_NONE);
+    g_assert_null(drive_n(&cfg, 3)->file);
+    g_assert_cmpstr(drive_n(&cfg, 3)->id, ==, "spare");
+    /* An empty CD-ROM drive, placed at the next free unit (bus 1, 0). */
+    g_assert_null(drive_n(&cfg, 4)->file);
+    g_assert_cmpint(drive_n(&cfg, 4)->bus, ==, 1);
+    g_assert_cmpint(drive_n(&cfg, 4)->unit, ==, 0);
+    g_assert_cmpstr(drive_n(&cfg, 4)->spec, ==, "-drive if=ide,media=cdrom");
+    vm_config_clear(&cfg);
+    g_clear_pointer(&line, g_free);
+
+    /* QEMU's errors */
+    assert_error("-drive file=/nonexistent.img",
+                 "-drive file=/nonexistent.img: Could not open "
+                 "'/nonexistent.img': No such file or directory");
+    assert_error("-hda /nonexistent.img", "-hda /nonexistent.img: Could not "
+                 "open '/nonexistent.img': No such file or directory");
+    assert_error("/nonexistent.img", "/nonexistent.img: Could not open "
+                 "'/nonexistent.img': No such file or directory");
+    assert_error("-drive if=virtio", "-drive if=virtio: unsupported bus type "
+                                     "'virtio'");
+    assert_error("-drive media=tape", "-drive media=tape: 'tape' invalid "
+                                      "media");
+    assert_error("-drive format=qcow2", "-drive format=qcow2: 'qcow2' invalid "
+                                        "format");
+    assert_error("-drive cache=maybe", "-drive cache=maybe: invalid cache "
+                                       "option");
+    assert_error("-drive index=1,unit=1", "-drive index=1,unit=1: index "
+                 "cannot be used with bus and unit");
+    assert_error("-drive unit=2", "-drive unit=2: unit 2 too big (max is 1)");
+    assert_error("-drive index=4", "-drive index=4: machine type does not "
+                 "support if=ide,bus=2,unit=0");
+    assert_error("-drive if=ide,index=2,media=cdrom -cdrom x",
+                 "-cdrom x: drive with bus=1, unit=0 (index=2) exists");
+    assert_error("-drive if=none,id=a -drive if=none,id=a",
+                 "-drive if=none,id=a: Duplicate ID 'a' for drive");
+    assert_error("-drive if=none,speed=9", "-drive if=none,speed=9: Invalid "
+                                           "parameter 'speed'");
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -305,5 +403,6 @@ int main(int argc, char **argv)
     g_test_add_func("/options/keyval", test_keyval);
     g_test_add_func("/options/monitors", test_monitors);
     g_test_add_func("/options/boot-rtc-uuid", test_boot_rtc_uuid);
+    g_test_add_func("/options/drives", test_drives);
     return g_test_run();
 }
