@@ -55,6 +55,9 @@
 #define MMC_PROFILE_CD_ROM 0x0008
 #define MMC_PROFILE_DVD_ROM 0x0010
 
+/* One DMA command moves at most this much (64 MiB, a bounce buffer). */
+#define ATAPI_DMA_MAX_SECTORS 32768
+
 /* The largest CD (80 minutes of 75 2048-byte frames a second). */
 #define CD_MAX_SECTORS (80 * 60 * 75)
 
@@ -267,6 +270,15 @@ static void atapi_read_sectors(IDEState *s, uint64_t lba, uint32_t count)
         return;
     }
     if (s->atapi_dma) {
+        if (count > ATAPI_DMA_MAX_SECTORS) {
+            log_mask_printf(LOG_GUEST_ERROR,
+                            "%s: ATAPI DMA read of %u "
+                            "sectors is too large\n",
+                            s->bus->name, count);
+            atapi_check_condition(s, SENSE_ILLEGAL_REQUEST,
+                                  ASC_INVALID_FIELD_IN_CDB);
+            return;
+        }
         s->atapi_total = (uint64_t)count * ATAPI_SECTOR_SIZE;
         ide_dma_start(s, true, lba * ATAPI_SECTOR_SIZE,
                       count * ATAPI_SECTOR_SIZE, NULL);

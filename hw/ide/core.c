@@ -585,6 +585,9 @@ static void ide_dma_command(IDEState *s, bool write)
 /* Drops any transfer in progress (reset): late completions are ignored. */
 static void ide_cancel(IDEState *s)
 {
+    if (s->bus->dma_dev == s) {
+        s->bus->dma_dev = NULL;
+    }
     s->generation++;
     s->dma_ready = false;
     g_clear_pointer(&s->dma_buf, g_free);
@@ -680,7 +683,8 @@ static void ide_exec_cmd(IDEBus *bus, uint8_t cmd)
         return;
     }
     ide_clear_irq(bus);
-    ide_transfer_stop(s);
+    /* A new command abandons a DMA transfer the engine never ran. */
+    ide_cancel(s);
     s->error = 0;
     s->lba48 = false;
     if (s->kind == IDE_CD && !ide_command_allowed_on_cd(cmd)) {
@@ -1083,6 +1087,8 @@ bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
     s->kind = kind;
     s->blk = blk;
     snprintf(s->serial, sizeof(s->serial), "QM%05u", ++ide_drive_serial);
+    /* A medium present at power-on is reported once as new media. */
+    s->media_event_pending = kind == IDE_CD && blk_is_inserted(blk);
     if (kind == IDE_HD) {
         s->nb_sectors = blk_getlength(blk) / BDRV_SECTOR_SIZE;
         ide_geometry_guess(s);

@@ -669,6 +669,60 @@ static void test_atapi_read(void)
     unlink(iso);
 }
 
+static void test_atapi_mmc(void)
+{
+    g_autofree char *iso = cd_create();
+    QTestState *s = qtest_initf("-cdrom %s", iso);
+    static const uint8_t config[12] = {0x46, 0, 0, 0, 0, 0, 0, 0, 64};
+    static const uint8_t mode_caps[12] = {0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 64};
+    static const uint8_t mode_bad[12] = {0x5a, 0, 0x13, 0, 0, 0, 0, 0, 64};
+    static const uint8_t toc[12] = {0x43, 0, 0, 0, 0, 0, 0, 0, 64};
+    static const uint8_t disc_info[12] = {0x51, 0, 0, 0, 0, 0, 0, 0, 34};
+    static const uint8_t events[12] = {0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8};
+    static const uint8_t lock[12] = {0x1e, 0, 0, 0, 1};
+    static const uint8_t unknown[12] = {0xff};
+    uint8_t buf[64], key = 0;
+    int n;
+
+    /* Current profile: CD-ROM (a CD-sized medium). */
+    n = atapi_command(s, IDE1, config, buf, 64, &key);
+    g_assert_cmpint(n, >=, 8);
+    g_assert_cmphex((buf[6] << 8) | buf[7], ==, 0x0008);
+
+    n = atapi_command(s, IDE1, mode_caps, buf, 64, &key);
+    g_assert_cmpint(n, >=, 8 + 2);
+    g_assert_cmphex(buf[8] & 0x3f, ==, 0x2a);
+    g_assert_cmpint((buf[0] << 8) | buf[1], ==, 8 - 2 + 2 + buf[9]);
+    g_assert_cmpint(atapi_command(s, IDE1, mode_bad, buf, 64, &key), ==, -1);
+    g_assert_cmphex(key, ==, 5);
+
+    /* TOC: track 1 at LBA 0, lead-out at the medium's end. */
+    n = atapi_command(s, IDE1, toc, buf, 64, &key);
+    g_assert_cmpint(n, ==, 20);
+    g_assert_cmpint(buf[2], ==, 1);
+    g_assert_cmpint(buf[3], ==, 1);
+    g_assert_cmphex(buf[4 + 2], ==, 1);
+    g_assert_cmphex(buf[12 + 2], ==, 0xaa);
+    g_assert_cmpuint((buf[16] << 24) | (buf[17] << 16) | (buf[18] << 8) |
+                         buf[19],
+                     ==, CD_SECTORS);
+
+    n = atapi_command(s, IDE1, disc_info, buf, 34, &key);
+    g_assert_cmpint(n, ==, 34);
+    g_assert_cmphex(buf[2] & 0x03, ==, 0x02); /* complete disc */
+
+    n = atapi_command(s, IDE1, events, buf, 8, &key);
+    g_assert_cmpint(n, ==, 8);
+    g_assert_cmphex(buf[2] & 0x07, ==, 4);    /* media class */
+    g_assert_cmphex(buf[5] & 0x02, ==, 0x02); /* medium present */
+
+    g_assert_cmpint(atapi_command(s, IDE1, lock, buf, 0, &key), ==, 0);
+    g_assert_cmpint(atapi_command(s, IDE1, unknown, buf, 64, &key), ==, -1);
+    g_assert_cmphex(key, ==, 5); /* ILLEGAL REQUEST */
+    qtest_quit(s);
+    unlink(iso);
+}
+
 static void test_atapi_no_medium(void)
 {
     QTestState *s = qtest_init("-drive if=ide,index=2,media=cdrom");
@@ -806,6 +860,47 @@ static void test_dma(void)
     unlink(img);
 }
 
+static void test_atapi_dma(void)
+{
+    g_autofree char *iso = NULL;
+    QTestState *s;
+    static const uint8_t read2[12] = {0x28, 0, 0, 0, 0, 16, 0, 0, 2};
+    uint8_t buf[4096], status;
+
+    if (!vmm_is_pcvm()) {
+        g_test_skip("bmdma-iobase is a pcvm property");
+        return;
+    }
+    iso = cd_create();
+    s = qtest_initf("-drive file=%s,if=none,id=cd,media=cdrom -device "
+                    "isa-ide,iobase=0x%x,iobase2=0x%x,irq=11,drive=cd,"
+                    "bmdma-iobase=0x%x",
+                    iso, DMA_IDE, DMA_IDE_CTL, BMDMA);
+    qtest_writel(s, 0x1000, 0x40000);
+    qtest_writel(s, 0x1004, PRD_EOT | 4096);
+    qtest_outl(s, BMDMA + BM_PRDT, 0x1000);
+    /* PACKET with the DMA bit: the data goes through the bus master. */
+    qtest_outb(s, DMA_IDE + REG_DEVICE, 0xa0);
+    qtest_outb(s, DMA_IDE + REG_FEATURE, 1);
+    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_PACKET);
+    g_assert_cmphex(wait_not_busy(s, DMA_IDE) & STATUS_DRQ, ==, STATUS_DRQ);
+    write_words(s, DMA_IDE, read2, 12);
+    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    g_assert_cmphex(dma_wait(s) & BM_STATUS_ERROR, ==, 0);
+    qtest_outb(s, BMDMA + BM_CMD, 0);
+    status = wait_not_busy(s, DMA_IDE);
+    g_assert_cmphex(status & (STATUS_ERR | STATUS_DRQ), ==, 0);
+    g_assert_cmphex(qtest_inb(s, DMA_IDE + REG_NSECTOR) & 3, ==, 3);
+    qtest_memread(s, 0x40000, buf, sizeof(buf));
+    g_assert_cmpmem(buf, 6,
+                    "\x01"
+                    "CD001",
+                    6);
+    g_assert_cmphex(buf[2048 + 5], ==, (uint8_t)(17 + 5));
+    qtest_quit(s);
+    unlink(iso);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -818,6 +913,8 @@ int main(int argc, char **argv)
     g_test_add_func("/ide/atapi/identify", test_atapi_identify);
     g_test_add_func("/ide/atapi/read", test_atapi_read);
     g_test_add_func("/ide/atapi/no-medium", test_atapi_no_medium);
+    g_test_add_func("/ide/atapi/mmc", test_atapi_mmc);
+    g_test_add_func("/ide/atapi/dma", test_atapi_dma);
     g_test_add_func("/ide/dma", test_dma);
     return g_test_run();
 }
