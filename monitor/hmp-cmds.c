@@ -19,6 +19,7 @@
 #include "chardev/char.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "hw/pci/pci.h"
 #include "monitor/hmp.h"
 #include "qom/object.h"
 #include "system/accel.h"
@@ -512,9 +513,64 @@ static void hmp_info_mtree(Monitor *mon, const HMPArgs *args)
     }
 }
 
+/* QEMU's layout, one block per function. */
 static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
 {
-    /* No PCI host bridge yet: like QEMU on a PCI-less machine, no output. */
+    PCIBus *bus = pci_root_bus();
+
+    for (int devfn = 0; bus && devfn < 256; devfn++) {
+        PCIDevice *dev = bus->devices[devfn];
+        const uint8_t *c;
+        const char *desc;
+
+        if (!dev) {
+            continue;
+        }
+        c = dev->config;
+        desc = pci_class_description(pci_get_word(c + PCI_CLASS_DEVICE));
+        monitor_printf(mon, "  Bus %2d, device %3d, function %d:\n", 0,
+                       PCI_SLOT(devfn), PCI_FUNC(devfn));
+        if (desc) {
+            monitor_printf(mon, "    %s", desc);
+        } else {
+            monitor_printf(mon, "    Class %04x",
+                           pci_get_word(c + PCI_CLASS_DEVICE));
+        }
+        monitor_printf(mon, ": PCI device %04x:%04x\n",
+                       pci_get_word(c + PCI_VENDOR_ID),
+                       pci_get_word(c + PCI_DEVICE_ID));
+        monitor_printf(mon, "      PCI subsystem %04x:%04x\n",
+                       pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID),
+                       pci_get_word(c + PCI_SUBSYSTEM_ID));
+        if (c[PCI_INTERRUPT_PIN]) {
+            monitor_printf(mon, "      IRQ %d, pin %c\n",
+                           c[PCI_INTERRUPT_LINE],
+                           'A' + c[PCI_INTERRUPT_PIN] - 1);
+        }
+        for (int n = 0; n < PCI_NUM_REGIONS; n++) {
+            PCIIORegion *r = &dev->io_regions[n];
+            uint64_t last = r->addr + r->size - 1;
+
+            if (!r->size) {
+                continue;
+            }
+            if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
+                monitor_printf(mon, "      BAR%d: I/O at 0x%04" PRIx64
+                               " [0x%04" PRIx64 "].\n", n, r->addr, last);
+            } else {
+                monitor_printf(mon, "      BAR%d: %d bit%s memory at 0x%08"
+                               PRIx64 " [0x%08" PRIx64 "].\n", n,
+                               r->type & PCI_BASE_ADDRESS_MEM_TYPE_64 ? 64
+                                                                      : 32,
+                               r->type & PCI_BASE_ADDRESS_MEM_PREFETCH
+                                   ? " prefetchable"
+                                   : "",
+                               r->addr, last);
+            }
+        }
+        monitor_printf(mon, "      id \"%s\"\n",
+                       DEVICE(dev)->id ? DEVICE(dev)->id : "");
+    }
 }
 
 static void hmp_info_chardev(Monitor *mon, const HMPArgs *args)

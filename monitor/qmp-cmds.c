@@ -15,6 +15,7 @@
 #include "config-host.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "hw/pci/pci.h"
 #include "monitor/monitor-internal.h"
 #include "qom/object.h"
 #include "system/accel.h"
@@ -101,6 +102,35 @@ static const QmpMember cpu_info_fast_members[] = {
     {"cpu-index", "int"},       {"qom-path", "str"},
     {"thread-id", "int"},       {"props", "CpuInstanceProperties", true},
     {"target", "SysEmuTarget"}, {NULL}};
+static const QmpMember pci_info_members[] = {
+    {"bus", "int"}, {"devices", "[PciDeviceInfo]"}, {NULL}};
+static const QmpMember pci_device_info_members[] = {
+    {"bus", "int"},
+    {"slot", "int"},
+    {"function", "int"},
+    {"class_info", "PciDeviceClass"},
+    {"id", "PciDeviceId"},
+    {"irq", "int", true},
+    {"irq_pin", "int"},
+    {"qdev_id", "str"},
+    {"regions", "[PciMemoryRegion]"},
+    {NULL}};
+static const QmpMember pci_device_class_members[] = {
+    {"desc", "str", true}, {"class", "int"}, {NULL}};
+static const QmpMember pci_device_id_members[] = {
+    {"device", "int"},
+    {"vendor", "int"},
+    {"subsystem", "int", true},
+    {"subsystem-vendor", "int", true},
+    {NULL}};
+static const QmpMember pci_memory_region_members[] = {
+    {"bar", "int"},
+    {"type", "str"},
+    {"address", "int"},
+    {"size", "int"},
+    {"prefetch", "bool", true},
+    {"mem_type_64", "bool", true},
+    {NULL}};
 static const QmpMember object_property_info_members[] = {
     {"name", "str"},
     {"type", "str"},
@@ -180,6 +210,11 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("CpuInstanceProperties", cpu_instance_properties_members),
     ENUM_TYPE("SysEmuTarget", sys_emu_target_values),
     OBJECT_TYPE("CpuInfoFast", cpu_info_fast_members),
+    OBJECT_TYPE("PciInfo", pci_info_members),
+    OBJECT_TYPE("PciDeviceInfo", pci_device_info_members),
+    OBJECT_TYPE("PciDeviceClass", pci_device_class_members),
+    OBJECT_TYPE("PciDeviceId", pci_device_id_members),
+    OBJECT_TYPE("PciMemoryRegion", pci_memory_region_members),
     OBJECT_TYPE("ObjectPropertyInfo", object_property_info_members),
     OBJECT_TYPE("ObjectTypeInfo", object_type_info_members),
     ENUM_TYPE("ShutdownCause", shutdown_cause_values),
@@ -551,6 +586,87 @@ static JsonNode *qmp_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
                                    accel && !strcmp(accel->name, "kvm"));
     json_object_set_boolean_member(info, "present", fd >= 0);
     return object_node(info);
+}
+
+static JsonObject *pci_device_info(PCIDevice *dev)
+{
+    JsonObject *info = json_object_new();
+    JsonObject *klass = json_object_new();
+    JsonObject *id = json_object_new();
+    JsonArray *regions = json_array_new();
+    const uint8_t *c = dev->config;
+    uint16_t class_id = pci_get_word(c + PCI_CLASS_DEVICE);
+    const char *desc = pci_class_description(class_id);
+
+    json_object_set_int_member(info, "bus", 0);
+    json_object_set_int_member(info, "slot", PCI_SLOT(dev->devfn));
+    json_object_set_int_member(info, "function", PCI_FUNC(dev->devfn));
+    if (desc) {
+        json_object_set_string_member(klass, "desc", desc);
+    }
+    json_object_set_int_member(klass, "class", class_id);
+    json_object_set_object_member(info, "class_info", klass);
+    json_object_set_int_member(id, "device", pci_get_word(c + PCI_DEVICE_ID));
+    json_object_set_int_member(id, "vendor", pci_get_word(c + PCI_VENDOR_ID));
+    json_object_set_int_member(id, "subsystem",
+                               pci_get_word(c + PCI_SUBSYSTEM_ID));
+    json_object_set_int_member(id, "subsystem-vendor",
+                               pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID));
+    json_object_set_object_member(info, "id", id);
+    if (c[PCI_INTERRUPT_PIN]) {
+        json_object_set_int_member(info, "irq", c[PCI_INTERRUPT_LINE]);
+    }
+    json_object_set_int_member(info, "irq_pin", c[PCI_INTERRUPT_PIN]);
+    json_object_set_string_member(info, "qdev_id",
+                                  DEVICE(dev)->id ? DEVICE(dev)->id : "");
+    for (int n = 0; n < PCI_NUM_REGIONS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        JsonObject *region;
+
+        if (!r->size) {
+            continue;
+        }
+        region = json_object_new();
+        json_object_set_int_member(region, "bar", n);
+        if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
+            json_object_set_string_member(region, "type", "io");
+        } else {
+            json_object_set_string_member(region, "type", "memory");
+            json_object_set_boolean_member(
+                region, "prefetch", r->type & PCI_BASE_ADDRESS_MEM_PREFETCH);
+            json_object_set_boolean_member(
+                region, "mem_type_64", r->type & PCI_BASE_ADDRESS_MEM_TYPE_64);
+        }
+        json_object_set_int_member(region, "address", (gint64)r->addr);
+        json_object_set_int_member(region, "size", (gint64)r->size);
+        json_array_add_object_element(regions, region);
+    }
+    json_object_set_array_member(info, "regions", regions);
+    return info;
+}
+
+static JsonNode *qmp_query_pci(Monitor *mon, JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_array_new();
+    PCIBus *bus = pci_root_bus();
+    JsonObject *info;
+    JsonArray *devices;
+
+    if (!bus) {
+        return array_node(list);
+    }
+    info = json_object_new();
+    devices = json_array_new();
+    for (int devfn = 0; devfn < 256; devfn++) {
+        if (bus->devices[devfn]) {
+            json_array_add_object_element(
+                devices, pci_device_info(bus->devices[devfn]));
+        }
+    }
+    json_object_set_int_member(info, "bus", 0);
+    json_object_set_array_member(info, "devices", devices);
+    json_array_add_object_element(list, info);
+    return array_node(list);
 }
 
 static JsonNode *qmp_query_cpus_fast(Monitor *mon, JsonObject *args,
@@ -1081,6 +1197,7 @@ const QmpCommand qmp_command_table[] = {
     {"query-machines", qmp_query_machines, NULL, "[MachineInfo]"},
     {"query-kvm", qmp_query_kvm, NULL, "KvmInfo"},
     {"query-cpus-fast", qmp_query_cpus_fast, NULL, "[CpuInfoFast]"},
+    {"query-pci", qmp_query_pci, NULL, "[PciInfo]"},
     {"human-monitor-command", qmp_human_monitor_command,
      human_monitor_command_args, "str"},
     {"query-qmp-schema", qmp_query_qmp_schema, NULL, "[SchemaInfo]"},

@@ -7,6 +7,7 @@
 
 #include "hw/core/machine.h"
 #include "hw/isa/isa.h"
+#include "hw/pci/pci.h"
 
 #define E820_RAM 1
 #define E820_RESERVED 2
@@ -47,11 +48,13 @@ typedef struct PCMachineState {
     MemoryRegion ram;
     MemoryRegion ram_below_4g, ram_above_4g;
     MemoryRegion bios, isa_bios;
+    MemoryRegion pci_memory; /* the PCI memory space, below RAM */
     uint64_t below_4g_mem_size, above_4g_mem_size;
     GArray *e820; /* E820Entry, sorted */
     X86BootEntry boot;
     ISABus *isa;
-    DeviceState *isa_bridge;
+    PCIBus *pci_bus;
+    PCIDevice *i440fx, *piix3;
 } PCMachineState;
 
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
