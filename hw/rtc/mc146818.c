@@ -285,7 +285,23 @@ static bool rtc_alarm_byte_matches(uint8_t alarm, uint8_t value)
 static int64_t rtc_next_alarm(MC146818State *s, int64_t secs)
 {
     int64_t t = secs + 1;
+    bool hours_possible = false, minutes_possible = false;
+    bool seconds_possible = false;
 
+    /* A field no value can match (0x60 seconds, say) means never. */
+    for (int v = 0; v < 60; v++) {
+        hours_possible |=
+            v < 24 && rtc_alarm_byte_matches(s->cmos[RTC_HOURS_ALARM],
+                                             rtc_encode_hours(s, v));
+        minutes_possible |= rtc_alarm_byte_matches(s->cmos[RTC_MINUTES_ALARM],
+                                                   rtc_encode(s, v));
+        seconds_possible |= rtc_alarm_byte_matches(s->cmos[RTC_SECONDS_ALARM],
+                                                   rtc_encode(s, v));
+    }
+    if (!hours_possible || !minutes_possible || !seconds_possible) {
+        return INT64_MAX;
+    }
+    /* Whole hours and minutes are skipped, so this takes ~150 rounds. */
     while (t <= secs + SECONDS_PER_DAY) {
         int64_t time_of_day = floor_mod(t, SECONDS_PER_DAY);
 

@@ -459,6 +459,12 @@ static void test_alarm(void)
     g_assert_true(qtest_get_irq(s, RTC_IRQ));
     cmos_read(s, RTC_REG_C);
     g_assert_false(qtest_get_irq(s, RTC_IRQ));
+
+    /* An alarm second no time can show never matches. */
+    cmos_write(s, RTC_SECONDS_ALARM, 0x60);
+    qtest_clock_step(s, 120 * SECOND);
+    g_assert_false(qtest_get_irq(s, RTC_IRQ));
+    g_assert_cmphex(cmos_read(s, RTC_REG_C) & REG_C_AF, ==, 0);
     qtest_quit(s);
 }
 
