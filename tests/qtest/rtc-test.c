@@ -572,6 +572,38 @@ static void test_reset(void)
     qtest_quit(s);
 }
 
+/* The board's RTC is a QOM child nobody named, with QEMU's properties. */
+static void test_qom(void)
+{
+    QTestState *s = vm_start();
+    JsonNode *list = qtest_qmp_assert_success_ref(
+        s, "{\"execute\": \"qom-list\", "
+           "\"arguments\": {\"path\": \"/machine/unattached\"}}");
+    JsonArray *children = json_node_get_array(list);
+    g_autofree char *path = NULL;
+    JsonNode *value;
+
+    for (guint i = 0; !path && i < json_array_get_length(children); i++) {
+        JsonObject *prop = json_array_get_object_element(children, i);
+
+        if (!strcmp(json_object_get_string_member(prop, "type"),
+                    "child<mc146818rtc>")) {
+            path = g_strdup_printf("/machine/unattached/%s",
+                                   json_object_get_string_member(prop, "name"));
+        }
+    }
+    json_node_unref(list);
+    g_assert_nonnull(path);
+    value = qtest_qmp_assert_success_ref(
+        s,
+        "{\"execute\": \"qom-get\", \"arguments\": "
+        "{\"path\": \"%s\", \"property\": \"base_year\"}}",
+        path);
+    g_assert_cmpint(json_node_get_int(value), ==, 0);
+    json_node_unref(value);
+    qtest_quit(s);
+}
+
 static void test_cmos_ram(void)
 {
     QTestState *s = vm_start();
@@ -737,6 +769,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rtc/periodic", test_periodic);
     g_test_add_func("/rtc/reset", test_reset);
     g_test_add_func("/rtc/cmos-ram", test_cmos_ram);
+    g_test_add_func("/rtc/qom", test_qom);
     g_test_add_func("/rtc/bios/memory-128m", test_bios_memory_128m);
     g_test_add_func("/rtc/bios/memory-32m", test_bios_memory_small);
     g_test_add_func("/rtc/bios/memory-4g-smp", test_bios_memory_4g_smp);
