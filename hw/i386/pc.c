@@ -318,6 +318,11 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
         !pc_isa_device(pcms, "i8042", errp)) {
         return false;
     }
+    pcms->rtc = pc_isa_device(pcms, "mc146818rtc", errp);
+    if (!pcms->rtc) {
+        return false;
+    }
+    pc_cmos_init(pcms, pcms->rtc);
     return system_serial_ports_create(pcms->isa->bus, errp) &&
            system_debugcon_create(pcms->isa->bus, errp);
 }
@@ -388,6 +393,7 @@ static void pc_reset(MachineState *ms)
         i440fx_pam_set_ram(pcms->i440fx);
     }
     rom_reset_all(&address_space_memory);
+    pc_cmos_reset(pcms);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         X86CPU *cpu = ms->cpus[i];
 

@@ -55,6 +55,9 @@ typedef struct PCMachineState {
     ISABus *isa;
     PCIBus *pci_bus;
     PCIDevice *i440fx, *piix3;
+    DeviceState *rtc;    /* mc146818rtc, holds the CMOS */
+    unsigned resets;     /* system resets seen, for -boot once= */
+    bool boot_once_done; /* -boot once= has given way to order= */
 } PCMachineState;
 
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
@@ -76,5 +79,10 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
 void x86_boot_gdt_add(void);
 
 void mptable_build(PCMachineState *pcms);
+
+/* Fills the CMOS bytes the BIOS reads (memory, CPUs, equipment, boot). */
+void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc);
+/* At each system reset: switches from -boot once= to order= after the first. */
+void pc_cmos_reset(PCMachineState *pcms);
 
 #endif
