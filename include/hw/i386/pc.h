@@ -52,6 +52,7 @@ typedef struct PCMachineState {
     X86BootEntry boot;
     ISABus *isa;
     DeviceState *isa_bridge;
+    struct FWCfgState *fw_cfg;
 } PCMachineState;
 
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
@@ -73,5 +74,10 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
 void x86_boot_gdt_add(void);
 
 void mptable_build(PCMachineState *pcms);
+
+/* fw_cfg for the firmware (pc-fw-cfg.c): the board's items, -kernel. */
+bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp);
+bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp);
+void pc_fw_cfg_bootorder_add(PCMachineState *pcms);
 
 #endif
