@@ -188,6 +188,14 @@ static void test_signature(void)
 static void test_id(void)
 {
     QTestState *s = qtest_init(NULL);
+    JsonNode *type;
+
+    /* QEMU's type name and place in the QOM tree. */
+    type = qtest_qmp_assert_success_ref(
+        s, "{\"execute\": \"qom-get\", \"arguments\": "
+           "{\"path\": \"/machine/fw_cfg\", \"property\": \"type\"}}");
+    g_assert_cmpstr(json_node_get_string(type), ==, "fw_cfg_io");
+    json_node_unref(type);
 
     g_assert_cmphex(fw_cfg_get(s, FW_CFG_ID, 4), ==,
                     FW_CFG_VERSION | FW_CFG_VERSION_DMA);
@@ -400,6 +408,39 @@ static void test_dma(void)
     qtest_memread(s, BUF_ADDR, buf, 1);
     g_assert_cmphex(buf[0], ==, 0xaa);
     g_assert_cmphex(qtest_inb(s, FW_CFG_DATA), ==,
+                    FW_CFG_VERSION | FW_CFG_VERSION_DMA);
+    qtest_quit(s);
+}
+
+/* Lengths and addresses the guest gets wrong end in the error bit. */
+static void test_dma_errors(void)
+{
+    QTestState *s = qtest_init("-m 128");
+    uint8_t buf[8];
+
+    /* Zero fill of 4 GiB - 1 past the item: refused, not carried out. */
+    qtest_memset(s, BUF_ADDR, 0xaa, sizeof(buf));
+    g_assert_cmphex(
+        fw_cfg_dma(s, (FW_CFG_SIGNATURE << 16) | DMA_CTL_SELECT | DMA_CTL_READ,
+                   0xffffffff, BUF_ADDR),
+        ==, DMA_CTL_ERROR);
+    qtest_memread(s, BUF_ADDR, buf, 4);
+    g_assert_cmpmem(buf, 4, "QEMU", 4);
+
+    /* A destination that wraps around the 64-bit space. */
+    g_assert_cmphex(
+        fw_cfg_dma(s, (FW_CFG_SIGNATURE << 16) | DMA_CTL_SELECT | DMA_CTL_READ,
+                   4, 0xfffffffffffffffeull),
+        ==, DMA_CTL_ERROR);
+
+    /* A descriptor outside RAM is ignored; the device keeps working. */
+    qtest_outl(s, FW_CFG_DMA_HIGH, __builtin_bswap32(0xffffffff));
+    qtest_outl(s, FW_CFG_DMA_LOW, __builtin_bswap32(0xfffffff8));
+    g_assert_cmphex(
+        fw_cfg_dma(s, (FW_CFG_ID << 16) | DMA_CTL_SELECT | DMA_CTL_READ, 1,
+                   BUF_ADDR),
+        ==, 0);
+    g_assert_cmphex(qtest_readb(s, BUF_ADDR), ==,
                     FW_CFG_VERSION | FW_CFG_VERSION_DMA);
     qtest_quit(s);
 }
@@ -624,6 +665,7 @@ int main(int argc, char **argv)
     g_test_add_func("/fw_cfg/file-dir", test_file_dir);
     g_test_add_func("/fw_cfg/e820", test_e820);
     g_test_add_func("/fw_cfg/dma", test_dma);
+    g_test_add_func("/fw_cfg/dma-errors", test_dma_errors);
     g_test_add_func("/fw_cfg/reset", test_reset);
     g_test_add_func("/fw_cfg/boot-options", test_boot_options);
     g_test_add_func("/fw_cfg/sercon", test_sercon);
