@@ -95,8 +95,9 @@ static void pc_fw_cfg_boot_options_add(MachineState *ms, FWCfgState *s)
 bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
+    unsigned max_cpus = MAX(ms->max_cpus, ms->smp_cpus);
     unsigned apic_id_limit =
-        x86_apic_id_from_index(&ms->topology, ms->max_cpus - 1) + 1;
+        x86_apic_id_from_index(&ms->topology, max_cpus - 1) + 1;
     uint8_t hpet[HPET_FW_CONFIG_SIZE] = {0}; /* no HPET: count 0 */
     uint8_t *numa;
     uint8_t le[2];
