@@ -371,6 +371,10 @@ static bool pc_init(MachineState *ms, GError **errp)
         !pc_cpus_init(pcms, errp) || !pc_devices_init(pcms, errp)) {
         return false;
     }
+    /* fw_cfg exists with every boot path, as in QEMU. */
+    if (!pc_fw_cfg_init(pcms, errp)) {
+        return false;
+    }
     if (ms->kernel_filename && !ms->firmware_boot) {
         if (!pc_kernel_load(pcms, errp)) {
             error_prefix(errp, "-kernel %s", ms->kernel_filename);
@@ -379,7 +383,11 @@ static bool pc_init(MachineState *ms, GError **errp)
         mptable_build(pcms);
     } else if (!pc_firmware_init(pcms, errp)) {
         return false;
+    } else if (ms->kernel_filename && !pc_fw_cfg_load_kernel(pcms, errp)) {
+        error_prefix(errp, "-kernel %s", ms->kernel_filename);
+        return false;
     }
+    pc_fw_cfg_bootorder_add(pcms);
     return rom_check_overlaps(errp);
 }
 

@@ -58,6 +58,7 @@ typedef struct PCMachineState {
     DeviceState *rtc;    /* mc146818rtc, holds the CMOS */
     unsigned resets;     /* system resets seen, for -boot once= */
     bool boot_once_done; /* -boot once= has given way to order= */
+    struct FWCfgState *fw_cfg;
 } PCMachineState;
 
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
@@ -84,5 +85,9 @@ void mptable_build(PCMachineState *pcms);
 void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc);
 /* At each system reset: switches from -boot once= to order= after the first. */
 void pc_cmos_reset(PCMachineState *pcms);
+/* fw_cfg for the firmware (pc-fw-cfg.c): the board's items, -kernel. */
+bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp);
+bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp);
+void pc_fw_cfg_bootorder_add(PCMachineState *pcms);
 
 #endif
