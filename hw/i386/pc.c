@@ -9,6 +9,7 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "hw/acpi/piix4.h"
 #include "hw/intc/i8259.h"
 #include "hw/intc/ioapic.h"
 #include "hw/isa/piix3.h"
@@ -307,6 +308,12 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
     pcms->piix3 = piix3_create(pcms->pci_bus, PCI_DEVFN(1, 0), ms->system_io,
                                &pcms->pci_memory, isa_irqs, &pcms->isa, errp);
     if (!pcms->piix3) {
+        return false;
+    }
+    /* PIIX4 power management at 01.3, its SCI on ISA IRQ 9 (QEMU's pc). */
+    pcms->pm = piix4_pm_create(pcms->pci_bus, PCI_DEVFN(1, 3), isa_irqs[9],
+                               errp);
+    if (!pcms->pm) {
         return false;
     }
     /* The controllers come first: the devices below may raise lines. */

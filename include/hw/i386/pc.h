@@ -54,7 +54,7 @@ typedef struct PCMachineState {
     X86BootEntry boot;
     ISABus *isa;
     PCIBus *pci_bus;
-    PCIDevice *i440fx, *piix3;
+    PCIDevice *i440fx, *piix3, *pm;
     DeviceState *rtc;    /* mc146818rtc, holds the CMOS */
     unsigned resets;     /* system resets seen, for -boot once= */
     bool boot_once_done; /* -boot once= has given way to order= */
