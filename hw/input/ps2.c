@@ -232,7 +232,11 @@ uint8_t ps2_set2_to_set1(uint8_t code)
 
 #define E0(code) (0xe000 | (code))
 
-/* Set 2 make codes of the keys. */
+/*
+ * Set 2 make codes of the keys. Keys a PC keyboard does not have (the Sun
+ * keys, menu, the Korean lang1/lang2) have none and send nothing, as in
+ * QEMU; SysRq is Print Screen, which with Alt sends its SysRq code.
+ */
 static const uint16_t ps2_set2_codes[Q_KEY_CODE__MAX] = {
     [Q_KEY_CODE_SHIFT] = 0x12,
     [Q_KEY_CODE_SHIFT_R] = 0x59,
@@ -240,7 +244,6 @@ static const uint16_t ps2_set2_codes[Q_KEY_CODE__MAX] = {
     [Q_KEY_CODE_ALT_R] = E0(0x11),
     [Q_KEY_CODE_CTRL] = 0x14,
     [Q_KEY_CODE_CTRL_R] = E0(0x14),
-    [Q_KEY_CODE_MENU] = E0(0x1c),
     [Q_KEY_CODE_ESC] = 0x76,
     [Q_KEY_CODE_1] = 0x16,
     [Q_KEY_CODE_2] = 0x1e,
@@ -339,17 +342,6 @@ static const uint16_t ps2_set2_codes[Q_KEY_CODE__MAX] = {
     [Q_KEY_CODE_INSERT] = E0(0x70),
     [Q_KEY_CODE_DELETE] = E0(0x71),
     [Q_KEY_CODE_STOP] = E0(0x28),
-    [Q_KEY_CODE_AGAIN] = E0(0x25),
-    [Q_KEY_CODE_PROPS] = E0(0x2e),
-    [Q_KEY_CODE_UNDO] = E0(0x36),
-    [Q_KEY_CODE_FRONT] = E0(0x4e),
-    [Q_KEY_CODE_COPY] = E0(0x63),
-    [Q_KEY_CODE_OPEN] = 0x08,
-    [Q_KEY_CODE_PASTE] = 0x10,
-    [Q_KEY_CODE_FIND] = E0(0x02),
-    [Q_KEY_CODE_CUT] = E0(0x06),
-    [Q_KEY_CODE_LF] = 0x1f,
-    [Q_KEY_CODE_HELP] = E0(0x5c),
     [Q_KEY_CODE_META_L] = E0(0x1f),
     [Q_KEY_CODE_META_R] = E0(0x27),
     [Q_KEY_CODE_COMPOSE] = E0(0x2f),
@@ -380,8 +372,6 @@ static const uint16_t ps2_set2_codes[Q_KEY_CODE__MAX] = {
     [Q_KEY_CODE_AC_FORWARD] = E0(0x30),
     [Q_KEY_CODE_AC_REFRESH] = E0(0x20),
     [Q_KEY_CODE_AC_BOOKMARKS] = E0(0x18),
-    [Q_KEY_CODE_LANG1] = 0xf2,
-    [Q_KEY_CODE_LANG2] = 0xf1,
 };
 
 unsigned ps2_keyboard_set2_code(QKeyCode qcode)
@@ -464,6 +454,9 @@ static void ps2_keyboard_key(void *opaque, QKeyCode qcode, bool down)
     if (!k->scanning) {
         return;
     }
+    if (qcode == Q_KEY_CODE_SYSRQ) {
+        qcode = Q_KEY_CODE_PRINT;
+    }
     if (qcode == Q_KEY_CODE_PAUSE) {
         static const uint8_t pause[] = {0xe1, 0x14, 0x77, 0xe1,
                                         0xf0, 0x14, 0xf0, 0x77};
@@ -492,9 +485,6 @@ static void ps2_keyboard_key(void *opaque, QKeyCode qcode, bool down)
                : ps2_keyboard_set2_code(qcode);
     if (!code) {
         return;
-    }
-    if ((qcode == Q_KEY_CODE_LANG1 || qcode == Q_KEY_CODE_LANG2) && !down) {
-        return; /* the Korean keys send no break code */
     }
     if (code & 0xff00) {
         seq[n++] = 0xe0;
