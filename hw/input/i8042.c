@@ -136,7 +136,6 @@ static void i8042_write_outport(I8042State *s, uint8_t value)
 static uint64_t i8042_data_read(void *opaque, uint64_t addr, unsigned size)
 {
     I8042State *s = opaque;
-
     uint8_t value = s->obuf;
 
     s->status &= ~(KBD_STAT_OBF | KBD_STAT_AUX_OBF);
@@ -171,7 +170,7 @@ static void i8042_data_write(void *opaque, uint64_t addr, uint64_t value,
         i8042_queue(s, value, true);
         break;
     case KBD_CCMD_WRITE_MOUSE:
-        /* Sending to a device enables its interface, as on real boards. */
+        /* Sending to a device enables its interface (QEMU does so too). */
         s->mode &= ~KBD_MODE_DISABLE_MOUSE;
         ps2_write(s->mouse, value);
         i8042_refill(s);
