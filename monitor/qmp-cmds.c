@@ -20,6 +20,7 @@
 #include "qom/object.h"
 #include "system/accel.h"
 #include "system/runstate.h"
+#include "ui/input.h"
 
 /* ---- the schema types --------------------------------------------------- */
 
@@ -188,6 +189,16 @@ static const QmpMember schema_info_event_members[] = {{"arg-type", "str"},
                                                       {NULL}};
 static const QmpMember no_members[] = {{NULL}};
 
+/* send-key's KeyValue: a union on "type" (KeyValueKind). */
+static const char *const key_value_kind_values[] = {"number", "qcode", NULL};
+static const char *qkeycode_values[Q_KEY_CODE__MAX + 1]; /* filled lazily */
+static const QmpMember key_value_members[] = {{"type", "KeyValueKind"}, {NULL}};
+static const QmpVariant key_value_variants[] = {
+    {"number", "IntWrapper"}, {"qcode", "QKeyCodeWrapper"}, {NULL, NULL}};
+static const QmpMember int_wrapper_members[] = {{"data", "int"}, {NULL}};
+static const QmpMember qkeycode_wrapper_members[] = {{"data", "QKeyCode"},
+                                                     {NULL}};
+
 #define OBJECT_TYPE(n, m)                                                      \
     {                                                                          \
         .name = (n), .members = (m)                                            \
@@ -238,6 +249,14 @@ static const QmpSchemaType schema_types[] = {
                 schema_info_alternate_member_members),
     OBJECT_TYPE("SchemaInfoCommand", schema_info_command_members),
     OBJECT_TYPE("SchemaInfoEvent", schema_info_event_members),
+    {.name = "KeyValue",
+     .members = key_value_members,
+     .tag = "type",
+     .variants = key_value_variants},
+    ENUM_TYPE("KeyValueKind", key_value_kind_values),
+    OBJECT_TYPE("IntWrapper", int_wrapper_members),
+    OBJECT_TYPE("QKeyCodeWrapper", qkeycode_wrapper_members),
+    ENUM_TYPE("QKeyCode", qkeycode_values),
     {NULL}};
 
 typedef struct QmpEventInfo {
@@ -254,6 +273,11 @@ static const QmpEventInfo event_table[] = {{"SHUTDOWN", "q_obj_SHUTDOWN-arg"},
 
 static const QmpSchemaType *schema_type_find(const char *name)
 {
+    if (!qkeycode_values[0]) {
+        for (int i = 0; i < Q_KEY_CODE__MAX; i++) {
+            qkeycode_values[i] = qkeycode_name(i);
+        }
+    }
     for (const QmpSchemaType *t = schema_types; t->name; t++) {
         if (!strcmp(t->name, name)) {
             return t;
@@ -295,6 +319,8 @@ static bool invalid_type(GError **errp, const char *name, const char *expected)
 
 static bool check_members(const QmpMember *spec, JsonObject *obj,
                           const char *prefix, GError **errp);
+static bool check_union(const char *name, const QmpSchemaType *t,
+                        JsonObject *obj, GError **errp);
 
 static bool check_value(const char *name, const char *type, JsonNode *node,
                         GError **errp)
@@ -353,14 +379,47 @@ static bool check_value(const char *name, const char *type, JsonNode *node,
                 return true;
             }
         }
+        /* QEMU names only the member here, not the path to it. */
         g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_GENERIC,
-                    "Parameter '%s' does not accept value '%s'", name, value);
+                    "Parameter '%s' does not accept value '%s'",
+                    strrchr(name, '.') ? strrchr(name, '.') + 1 : name, value);
         return false;
     }
     if (!JSON_NODE_HOLDS_OBJECT(node)) {
         return invalid_type(errp, name, "object");
     }
+    if (t->tag) {
+        return check_union(name, t, json_node_get_object(node), errp);
+    }
     return check_members(t->members, json_node_get_object(node), name, errp);
+}
+
+/* A union: its base members, then those of the variant its tag selects. */
+static bool check_union(const char *name, const QmpSchemaType *t,
+                        JsonObject *obj, GError **errp)
+{
+    g_autoptr(GArray) spec = g_array_new(true, true, sizeof(QmpMember));
+    JsonNode *tag = json_object_get_member(obj, t->tag);
+    const QmpSchemaType *variant = NULL;
+
+    for (const QmpMember *m = t->members; m->name; m++) {
+        g_array_append_val(spec, *m);
+    }
+    /* Without a valid tag, checking the base alone reports it. */
+    if (tag && node_is_value_of(tag, G_TYPE_STRING)) {
+        for (const QmpVariant *v = t->variants; v->tag_value; v++) {
+            if (!strcmp(v->tag_value, json_node_get_string(tag))) {
+                variant = schema_type_find(v->type);
+            }
+        }
+    }
+    if (!variant) {
+        return check_members(t->members, obj, name, errp);
+    }
+    for (const QmpMember *m = variant->members; m->name; m++) {
+        g_array_append_val(spec, *m);
+    }
+    return check_members((const QmpMember *)spec->data, obj, name, errp);
 }
 
 static bool check_members(const QmpMember *spec, JsonObject *obj,
@@ -1170,6 +1229,35 @@ static JsonNode *qmp_device_list_properties(Monitor *mon, JsonObject *args,
     return array_node(list);
 }
 
+/* ---- input -------------------------------------------------------------- */
+
+static JsonNode *qmp_send_key(Monitor *mon, JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_object_get_array_member(args, "keys");
+    unsigned n = json_array_get_length(list);
+    g_autofree QKeyCode *keys = g_new0(QKeyCode, n + 1);
+    int64_t hold = 100; /* QEMU's documented default */
+
+    if (json_object_has_member(args, "hold-time")) {
+        hold = json_object_get_int_member(args, "hold-time");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        JsonObject *key = json_array_get_object_element(list, i);
+
+        if (!strcmp(json_object_get_string_member(key, "type"), "number")) {
+            int64_t number = json_object_get_int_member(key, "data");
+
+            keys[i] = qkeycode_from_number(
+                number < 0 || number > 0xff ? -1 : (int)number);
+        } else {
+            keys[i] =
+                qkeycode_from_name(json_object_get_string_member(key, "data"));
+        }
+    }
+    input_send_keys(keys, n, hold < 0 ? 0 : hold);
+    return NULL;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const QmpMember qmp_capabilities_args[] = {
@@ -1183,6 +1271,8 @@ static const QmpMember qom_list_types_args[] = {
     {"implements", "str", true}, {"abstract", "bool", true}, {NULL}};
 static const QmpMember device_list_properties_args[] = {{"typename", "str"},
                                                         {NULL}};
+static const QmpMember send_key_args[] = {
+    {"keys", "[KeyValue]"}, {"hold-time", "int", true}, {NULL}};
 
 const QmpCommand qmp_command_table[] = {
     {"qmp_capabilities", qmp_capabilities, qmp_capabilities_args, NULL},
@@ -1207,6 +1297,7 @@ const QmpCommand qmp_command_table[] = {
      "[ObjectTypeInfo]"},
     {"device-list-properties", qmp_device_list_properties,
      device_list_properties_args, "[ObjectPropertyInfo]"},
+    {"send-key", qmp_send_key, send_key_args, NULL},
     {NULL, NULL, NULL, NULL},
 };
 
