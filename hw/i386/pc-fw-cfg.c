@@ -15,6 +15,7 @@
 
 #include "config-host.h"
 #include "hw/core/loader.h"
+#include "hw/i386/bootparam.h"
 #include "hw/i386/pc.h"
 #include "hw/nvram/fw_cfg.h"
 #include "system/system.h"
@@ -30,21 +31,6 @@
 #define LINUXBOOT_ROM "linuxboot_dma.bin"
 #define LINUXBOOT_FILE "genroms/" LINUXBOOT_ROM
 
-/* Real-mode kernel header fields (boot.rst), offsets in the setup code. */
-#define HDR_SETUP_SECTS 0x1f1
-#define HDR_VID_MODE 0x1fa
-#define HDR_MAGIC 0x202
-#define HDR_VERSION 0x206
-#define HDR_TYPE_OF_LOADER 0x210
-#define HDR_LOADFLAGS 0x211
-#define HDR_RAMDISK_IMAGE 0x218
-#define HDR_RAMDISK_SIZE 0x21c
-#define HDR_HEAP_END_PTR 0x224
-#define HDR_CMD_LINE_PTR 0x228
-#define HDR_INITRD_ADDR_MAX 0x22c
-#define HDR_CMDLINE_SIZE 0x238
-#define LOADED_HIGH 0x01
-#define CAN_USE_HEAP 0x80
 /* QEMU's boot loader ID (type 0xB, version 0). */
 #define LOADER_TYPE_QEMU 0xb0
 
