@@ -7,7 +7,7 @@ BUILD_DIR ?= build
 PCVM = $(BUILD_DIR)/pcvm
 GUEST_BUILD = pc-bios/guest/build.sh
 
-.PHONY: all check check-unit check-guest check-nested bench run guest install clean distclean
+.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench run guest install clean distclean
 
 all: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
@@ -18,16 +18,18 @@ $(BUILD_DIR)/build.ninja:
 check: all
 	@scripts/run-tests.sh $(BUILD_DIR)
 
-check-unit check-qtest check-guest check-nested: all
+check-unit check-qtest check-guest check-firmware check-nested: all
 	@scripts/run-tests.sh $(BUILD_DIR) $(subst check-,,$@)
 
-# The default guest under pcvm and qemu-system-x86_64, booted the same way.
+# The default guest under pcvm and qemu-system-x86_64, booted the same way,
+# then SeaBIOS from reset to "No bootable device." under both.
 bench: all guest
 	python3 tests/bench/boot-bench --pcvm $(PCVM) \
 	    --kernel $(BUILD_DIR)/guest/vmlinux \
 	    --initrd $(BUILD_DIR)/guest/initramfs.cpio \
 	    --append "$$(cat pc-bios/guest/cmdline)" \
 	    --marker 'pcvm-guest: init reached'
+	python3 tests/bench/seabios-bench --pcvm $(PCVM)
 
 guest:
 	@$(GUEST_BUILD) $(BUILD_DIR)/guest

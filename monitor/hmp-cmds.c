@@ -5,13 +5,13 @@
  * sub-commands. Output follows QEMU 7.2's wording and layout so scripts
  * written against QEMU's monitor read it the same way.
  *
- * Left out: "x /i" (no disassembler), sendkey (no PS/2 keyboard yet), and
- * every command for features pcvm does not have (block, net, migration,
- * snapshots, device_add).
+ * Left out: "x /i" (no disassembler), and every command for features pcvm does
+ * not have (block, net, migration, snapshots, device_add).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,11 +19,13 @@
 #include "chardev/char.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "hw/pci/pci.h"
 #include "monitor/hmp.h"
 #include "qom/object.h"
 #include "system/accel.h"
 #include "system/memory.h"
 #include "system/runstate.h"
+#include "ui/input.h"
 
 /* ---- vCPU state ---------------------------------------------------------- */
 
@@ -380,6 +382,88 @@ static void hmp_ioport_write(Monitor *mon, const HMPArgs *args)
                      value & (size == 4 ? 0xffffffffu : (1u << size * 8) - 1));
 }
 
+/* ---- keyboard ------------------------------------------------------------ */
+
+/*
+ * "sendkey ctrl-alt-delete [hold_ms]": QKeyCode names (or 0xNN key
+ * numbers, or "<" for "less") joined by '-', pressed in order and released
+ * in reverse order hold_ms (default 100) later.
+ */
+static void hmp_sendkey(Monitor *mon, const HMPArgs *args)
+{
+    g_auto(GStrv) names = g_strsplit(hmp_args_get_str(args, "keys"), "-", -1);
+    int64_t hold = hmp_args_get_int(args, "hold-time", 100);
+    g_autofree QKeyCode *keys = g_new0(QKeyCode, g_strv_length(names) + 1);
+    unsigned n = 0;
+
+    for (unsigned i = 0; names[i]; i++) {
+        const char *name = names[i];
+        int qcode;
+
+        if (g_str_has_prefix(name, "0x")) {
+            char *end;
+            unsigned long number = strtoul(name, &end, 16);
+
+            if (*end || end == name + 2) {
+                monitor_printf(mon, "invalid parameter: %s\n", name);
+                return;
+            }
+            keys[n++] = qkeycode_from_number(number > 0xff ? -1 : number);
+            continue;
+        }
+        qcode = qkeycode_from_name(strcmp(name, "<") ? name : "less");
+        if (qcode < 0) {
+            monitor_printf(mon, "invalid parameter: %s\n", name);
+            return;
+        }
+        keys[n++] = qcode;
+    }
+    input_send_keys(keys, n, hold < 0 ? 0 : hold);
+}
+
+/*
+ * "mouse_move dx dy [dz]": relative motion and, for dz, a wheel notch in
+ * the same frame (dz > 0 is wheel up), as QEMU does.
+ */
+static void hmp_mouse_move(Monitor *mon, const HMPArgs *args)
+{
+    const char *dz_str = hmp_args_get_str(args, "dz_str");
+    long dz = dz_str ? strtol(dz_str, NULL, 0) : 0;
+
+    input_event_send_rel(INPUT_AXIS_X,
+                         strtol(hmp_args_get_str(args, "dx_str"), NULL, 0));
+    input_event_send_rel(INPUT_AXIS_Y,
+                         strtol(hmp_args_get_str(args, "dy_str"), NULL, 0));
+    if (dz) {
+        InputButton wheel =
+            dz > 0 ? INPUT_BUTTON_WHEEL_UP : INPUT_BUTTON_WHEEL_DOWN;
+
+        input_event_send_button(wheel, true);
+        input_event_sync();
+        input_event_send_button(wheel, false);
+    }
+    input_event_sync();
+}
+
+/* "mouse_button state": bit 0 left, bit 1 right, bit 2 middle. */
+static void hmp_mouse_button(Monitor *mon, const HMPArgs *args)
+{
+    static const struct {
+        InputButton button;
+        unsigned bit;
+    } map[] = {{INPUT_BUTTON_LEFT, 0x01},
+               {INPUT_BUTTON_RIGHT, 0x02},
+               {INPUT_BUTTON_MIDDLE, 0x04},
+               {INPUT_BUTTON_WHEEL_UP, 0x08},
+               {INPUT_BUTTON_WHEEL_DOWN, 0x10}};
+    unsigned state = hmp_args_get_int(args, "button_state", 0);
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(map); i++) {
+        input_event_send_button(map[i].button, state & map[i].bit);
+    }
+    input_event_sync();
+}
+
 /* ---- info ---------------------------------------------------------------- */
 
 static void hmp_info_help(Monitor *mon, const HMPArgs *args)
@@ -512,9 +596,64 @@ static void hmp_info_mtree(Monitor *mon, const HMPArgs *args)
     }
 }
 
+/* QEMU's layout, one block per function. */
 static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
 {
-    /* No PCI host bridge yet: like QEMU on a PCI-less machine, no output. */
+    PCIBus *bus = pci_root_bus();
+
+    for (int devfn = 0; bus && devfn < 256; devfn++) {
+        PCIDevice *dev = bus->devices[devfn];
+        const uint8_t *c;
+        const char *desc;
+
+        if (!dev) {
+            continue;
+        }
+        c = dev->config;
+        desc = pci_class_description(pci_get_word(c + PCI_CLASS_DEVICE));
+        monitor_printf(mon, "  Bus %2d, device %3d, function %d:\n", 0,
+                       PCI_SLOT(devfn), PCI_FUNC(devfn));
+        if (desc) {
+            monitor_printf(mon, "    %s", desc);
+        } else {
+            monitor_printf(mon, "    Class %04x",
+                           pci_get_word(c + PCI_CLASS_DEVICE));
+        }
+        monitor_printf(mon, ": PCI device %04x:%04x\n",
+                       pci_get_word(c + PCI_VENDOR_ID),
+                       pci_get_word(c + PCI_DEVICE_ID));
+        monitor_printf(mon, "      PCI subsystem %04x:%04x\n",
+                       pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID),
+                       pci_get_word(c + PCI_SUBSYSTEM_ID));
+        if (c[PCI_INTERRUPT_PIN]) {
+            monitor_printf(mon, "      IRQ %d, pin %c\n",
+                           c[PCI_INTERRUPT_LINE],
+                           'A' + c[PCI_INTERRUPT_PIN] - 1);
+        }
+        for (int n = 0; n < PCI_NUM_REGIONS; n++) {
+            PCIIORegion *r = &dev->io_regions[n];
+            uint64_t last = r->addr + r->size - 1;
+
+            if (!r->size) {
+                continue;
+            }
+            if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
+                monitor_printf(mon, "      BAR%d: I/O at 0x%04" PRIx64
+                               " [0x%04" PRIx64 "].\n", n, r->addr, last);
+            } else {
+                monitor_printf(mon, "      BAR%d: %d bit%s memory at 0x%08"
+                               PRIx64 " [0x%08" PRIx64 "].\n", n,
+                               r->type & PCI_BASE_ADDRESS_MEM_TYPE_64 ? 64
+                                                                      : 32,
+                               r->type & PCI_BASE_ADDRESS_MEM_PREFETCH
+                                   ? " prefetchable"
+                                   : "",
+                               r->addr, last);
+            }
+        }
+        monitor_printf(mon, "      id \"%s\"\n",
+                       DEVICE(dev)->id ? DEVICE(dev)->id : "");
+    }
 }
 
 static void hmp_info_chardev(Monitor *mon, const HMPArgs *args)
@@ -612,5 +751,13 @@ const HMPCommand hmp_commands[] = {
     {"i", "fmt:/,addr:i", "/fmt addr", "read an I/O port", hmp_ioport_read},
     {"o", "fmt:/,addr:i,val:i", "/fmt addr value", "write an I/O port",
      hmp_ioport_write},
+    {"sendkey", "keys:s,hold-time:i?", "keys [hold_ms]",
+     "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time "
+     "is 100 ms)",
+     hmp_sendkey},
+    {"mouse_move", "dx_str:s,dy_str:s,dz_str:s?", "dx dy [dz]",
+     "send mouse move events", hmp_mouse_move},
+    {"mouse_button", "button_state:i", "state",
+     "change mouse button state (1=L, 2=R, 4=M)", hmp_mouse_button},
     {NULL},
 };

@@ -15,10 +15,12 @@
 #include "config-host.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "hw/pci/pci.h"
 #include "monitor/monitor-internal.h"
 #include "qom/object.h"
 #include "system/accel.h"
 #include "system/runstate.h"
+#include "ui/input.h"
 
 /* ---- the schema types --------------------------------------------------- */
 
@@ -101,6 +103,35 @@ static const QmpMember cpu_info_fast_members[] = {
     {"cpu-index", "int"},       {"qom-path", "str"},
     {"thread-id", "int"},       {"props", "CpuInstanceProperties", true},
     {"target", "SysEmuTarget"}, {NULL}};
+static const QmpMember pci_info_members[] = {
+    {"bus", "int"}, {"devices", "[PciDeviceInfo]"}, {NULL}};
+static const QmpMember pci_device_info_members[] = {
+    {"bus", "int"},
+    {"slot", "int"},
+    {"function", "int"},
+    {"class_info", "PciDeviceClass"},
+    {"id", "PciDeviceId"},
+    {"irq", "int", true},
+    {"irq_pin", "int"},
+    {"qdev_id", "str"},
+    {"regions", "[PciMemoryRegion]"},
+    {NULL}};
+static const QmpMember pci_device_class_members[] = {
+    {"desc", "str", true}, {"class", "int"}, {NULL}};
+static const QmpMember pci_device_id_members[] = {
+    {"device", "int"},
+    {"vendor", "int"},
+    {"subsystem", "int", true},
+    {"subsystem-vendor", "int", true},
+    {NULL}};
+static const QmpMember pci_memory_region_members[] = {
+    {"bar", "int"},
+    {"type", "str"},
+    {"address", "int"},
+    {"size", "int"},
+    {"prefetch", "bool", true},
+    {"mem_type_64", "bool", true},
+    {NULL}};
 static const QmpMember object_property_info_members[] = {
     {"name", "str"},
     {"type", "str"},
@@ -158,6 +189,16 @@ static const QmpMember schema_info_event_members[] = {{"arg-type", "str"},
                                                       {NULL}};
 static const QmpMember no_members[] = {{NULL}};
 
+/* send-key's KeyValue: a union on "type" (KeyValueKind). */
+static const char *const key_value_kind_values[] = {"number", "qcode", NULL};
+static const char *qkeycode_values[Q_KEY_CODE__MAX + 1]; /* filled lazily */
+static const QmpMember key_value_members[] = {{"type", "KeyValueKind"}, {NULL}};
+static const QmpVariant key_value_variants[] = {
+    {"number", "IntWrapper"}, {"qcode", "QKeyCodeWrapper"}, {NULL, NULL}};
+static const QmpMember int_wrapper_members[] = {{"data", "int"}, {NULL}};
+static const QmpMember qkeycode_wrapper_members[] = {{"data", "QKeyCode"},
+                                                     {NULL}};
+
 #define OBJECT_TYPE(n, m)                                                      \
     {                                                                          \
         .name = (n), .members = (m)                                            \
@@ -180,6 +221,11 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("CpuInstanceProperties", cpu_instance_properties_members),
     ENUM_TYPE("SysEmuTarget", sys_emu_target_values),
     OBJECT_TYPE("CpuInfoFast", cpu_info_fast_members),
+    OBJECT_TYPE("PciInfo", pci_info_members),
+    OBJECT_TYPE("PciDeviceInfo", pci_device_info_members),
+    OBJECT_TYPE("PciDeviceClass", pci_device_class_members),
+    OBJECT_TYPE("PciDeviceId", pci_device_id_members),
+    OBJECT_TYPE("PciMemoryRegion", pci_memory_region_members),
     OBJECT_TYPE("ObjectPropertyInfo", object_property_info_members),
     OBJECT_TYPE("ObjectTypeInfo", object_type_info_members),
     ENUM_TYPE("ShutdownCause", shutdown_cause_values),
@@ -203,6 +249,14 @@ static const QmpSchemaType schema_types[] = {
                 schema_info_alternate_member_members),
     OBJECT_TYPE("SchemaInfoCommand", schema_info_command_members),
     OBJECT_TYPE("SchemaInfoEvent", schema_info_event_members),
+    {.name = "KeyValue",
+     .members = key_value_members,
+     .tag = "type",
+     .variants = key_value_variants},
+    ENUM_TYPE("KeyValueKind", key_value_kind_values),
+    OBJECT_TYPE("IntWrapper", int_wrapper_members),
+    OBJECT_TYPE("QKeyCodeWrapper", qkeycode_wrapper_members),
+    ENUM_TYPE("QKeyCode", qkeycode_values),
     {NULL}};
 
 typedef struct QmpEventInfo {
@@ -219,6 +273,11 @@ static const QmpEventInfo event_table[] = {{"SHUTDOWN", "q_obj_SHUTDOWN-arg"},
 
 static const QmpSchemaType *schema_type_find(const char *name)
 {
+    if (!qkeycode_values[0]) {
+        for (int i = 0; i < Q_KEY_CODE__MAX; i++) {
+            qkeycode_values[i] = qkeycode_name(i);
+        }
+    }
     for (const QmpSchemaType *t = schema_types; t->name; t++) {
         if (!strcmp(t->name, name)) {
             return t;
@@ -260,6 +319,8 @@ static bool invalid_type(GError **errp, const char *name, const char *expected)
 
 static bool check_members(const QmpMember *spec, JsonObject *obj,
                           const char *prefix, GError **errp);
+static bool check_union(const char *name, const QmpSchemaType *t,
+                        JsonObject *obj, GError **errp);
 
 static bool check_value(const char *name, const char *type, JsonNode *node,
                         GError **errp)
@@ -318,14 +379,47 @@ static bool check_value(const char *name, const char *type, JsonNode *node,
                 return true;
             }
         }
+        /* QEMU names only the member here, not the path to it. */
         g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_GENERIC,
-                    "Parameter '%s' does not accept value '%s'", name, value);
+                    "Parameter '%s' does not accept value '%s'",
+                    strrchr(name, '.') ? strrchr(name, '.') + 1 : name, value);
         return false;
     }
     if (!JSON_NODE_HOLDS_OBJECT(node)) {
         return invalid_type(errp, name, "object");
     }
+    if (t->tag) {
+        return check_union(name, t, json_node_get_object(node), errp);
+    }
     return check_members(t->members, json_node_get_object(node), name, errp);
+}
+
+/* A union: its base members, then those of the variant its tag selects. */
+static bool check_union(const char *name, const QmpSchemaType *t,
+                        JsonObject *obj, GError **errp)
+{
+    g_autoptr(GArray) spec = g_array_new(true, true, sizeof(QmpMember));
+    JsonNode *tag = json_object_get_member(obj, t->tag);
+    const QmpSchemaType *variant = NULL;
+
+    for (const QmpMember *m = t->members; m->name; m++) {
+        g_array_append_val(spec, *m);
+    }
+    /* Without a valid tag, checking the base alone reports it. */
+    if (tag && node_is_value_of(tag, G_TYPE_STRING)) {
+        for (const QmpVariant *v = t->variants; v->tag_value; v++) {
+            if (!strcmp(v->tag_value, json_node_get_string(tag))) {
+                variant = schema_type_find(v->type);
+            }
+        }
+    }
+    if (!variant) {
+        return check_members(t->members, obj, name, errp);
+    }
+    for (const QmpMember *m = variant->members; m->name; m++) {
+        g_array_append_val(spec, *m);
+    }
+    return check_members((const QmpMember *)spec->data, obj, name, errp);
 }
 
 static bool check_members(const QmpMember *spec, JsonObject *obj,
@@ -551,6 +645,87 @@ static JsonNode *qmp_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
                                    accel && !strcmp(accel->name, "kvm"));
     json_object_set_boolean_member(info, "present", fd >= 0);
     return object_node(info);
+}
+
+static JsonObject *pci_device_info(PCIDevice *dev)
+{
+    JsonObject *info = json_object_new();
+    JsonObject *klass = json_object_new();
+    JsonObject *id = json_object_new();
+    JsonArray *regions = json_array_new();
+    const uint8_t *c = dev->config;
+    uint16_t class_id = pci_get_word(c + PCI_CLASS_DEVICE);
+    const char *desc = pci_class_description(class_id);
+
+    json_object_set_int_member(info, "bus", 0);
+    json_object_set_int_member(info, "slot", PCI_SLOT(dev->devfn));
+    json_object_set_int_member(info, "function", PCI_FUNC(dev->devfn));
+    if (desc) {
+        json_object_set_string_member(klass, "desc", desc);
+    }
+    json_object_set_int_member(klass, "class", class_id);
+    json_object_set_object_member(info, "class_info", klass);
+    json_object_set_int_member(id, "device", pci_get_word(c + PCI_DEVICE_ID));
+    json_object_set_int_member(id, "vendor", pci_get_word(c + PCI_VENDOR_ID));
+    json_object_set_int_member(id, "subsystem",
+                               pci_get_word(c + PCI_SUBSYSTEM_ID));
+    json_object_set_int_member(id, "subsystem-vendor",
+                               pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID));
+    json_object_set_object_member(info, "id", id);
+    if (c[PCI_INTERRUPT_PIN]) {
+        json_object_set_int_member(info, "irq", c[PCI_INTERRUPT_LINE]);
+    }
+    json_object_set_int_member(info, "irq_pin", c[PCI_INTERRUPT_PIN]);
+    json_object_set_string_member(info, "qdev_id",
+                                  DEVICE(dev)->id ? DEVICE(dev)->id : "");
+    for (int n = 0; n < PCI_NUM_REGIONS; n++) {
+        PCIIORegion *r = &dev->io_regions[n];
+        JsonObject *region;
+
+        if (!r->size) {
+            continue;
+        }
+        region = json_object_new();
+        json_object_set_int_member(region, "bar", n);
+        if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
+            json_object_set_string_member(region, "type", "io");
+        } else {
+            json_object_set_string_member(region, "type", "memory");
+            json_object_set_boolean_member(
+                region, "prefetch", r->type & PCI_BASE_ADDRESS_MEM_PREFETCH);
+            json_object_set_boolean_member(
+                region, "mem_type_64", r->type & PCI_BASE_ADDRESS_MEM_TYPE_64);
+        }
+        json_object_set_int_member(region, "address", (gint64)r->addr);
+        json_object_set_int_member(region, "size", (gint64)r->size);
+        json_array_add_object_element(regions, region);
+    }
+    json_object_set_array_member(info, "regions", regions);
+    return info;
+}
+
+static JsonNode *qmp_query_pci(Monitor *mon, JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_array_new();
+    PCIBus *bus = pci_root_bus();
+    JsonObject *info;
+    JsonArray *devices;
+
+    if (!bus) {
+        return array_node(list);
+    }
+    info = json_object_new();
+    devices = json_array_new();
+    for (int devfn = 0; devfn < 256; devfn++) {
+        if (bus->devices[devfn]) {
+            json_array_add_object_element(
+                devices, pci_device_info(bus->devices[devfn]));
+        }
+    }
+    json_object_set_int_member(info, "bus", 0);
+    json_object_set_array_member(info, "devices", devices);
+    json_array_add_object_element(list, info);
+    return array_node(list);
 }
 
 static JsonNode *qmp_query_cpus_fast(Monitor *mon, JsonObject *args,
@@ -1054,6 +1229,35 @@ static JsonNode *qmp_device_list_properties(Monitor *mon, JsonObject *args,
     return array_node(list);
 }
 
+/* ---- input -------------------------------------------------------------- */
+
+static JsonNode *qmp_send_key(Monitor *mon, JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_object_get_array_member(args, "keys");
+    unsigned n = json_array_get_length(list);
+    g_autofree QKeyCode *keys = g_new0(QKeyCode, n + 1);
+    int64_t hold = 100; /* QEMU's documented default */
+
+    if (json_object_has_member(args, "hold-time")) {
+        hold = json_object_get_int_member(args, "hold-time");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        JsonObject *key = json_array_get_object_element(list, i);
+
+        if (!strcmp(json_object_get_string_member(key, "type"), "number")) {
+            int64_t number = json_object_get_int_member(key, "data");
+
+            keys[i] = qkeycode_from_number(
+                number < 0 || number > 0xff ? -1 : (int)number);
+        } else {
+            keys[i] =
+                qkeycode_from_name(json_object_get_string_member(key, "data"));
+        }
+    }
+    input_send_keys(keys, n, hold < 0 ? 0 : hold);
+    return NULL;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const QmpMember qmp_capabilities_args[] = {
@@ -1067,6 +1271,8 @@ static const QmpMember qom_list_types_args[] = {
     {"implements", "str", true}, {"abstract", "bool", true}, {NULL}};
 static const QmpMember device_list_properties_args[] = {{"typename", "str"},
                                                         {NULL}};
+static const QmpMember send_key_args[] = {
+    {"keys", "[KeyValue]"}, {"hold-time", "int", true}, {NULL}};
 
 const QmpCommand qmp_command_table[] = {
     {"qmp_capabilities", qmp_capabilities, qmp_capabilities_args, NULL},
@@ -1081,6 +1287,7 @@ const QmpCommand qmp_command_table[] = {
     {"query-machines", qmp_query_machines, NULL, "[MachineInfo]"},
     {"query-kvm", qmp_query_kvm, NULL, "KvmInfo"},
     {"query-cpus-fast", qmp_query_cpus_fast, NULL, "[CpuInfoFast]"},
+    {"query-pci", qmp_query_pci, NULL, "[PciInfo]"},
     {"human-monitor-command", qmp_human_monitor_command,
      human_monitor_command_args, "str"},
     {"query-qmp-schema", qmp_query_qmp_schema, NULL, "[SchemaInfo]"},
@@ -1090,6 +1297,7 @@ const QmpCommand qmp_command_table[] = {
      "[ObjectTypeInfo]"},
     {"device-list-properties", qmp_device_list_properties,
      device_list_properties_args, "[ObjectPropertyInfo]"},
+    {"send-key", qmp_send_key, send_key_args, NULL},
     {NULL, NULL, NULL, NULL},
 };
 

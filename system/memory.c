@@ -70,6 +70,13 @@ void memory_region_init_ram_ptr(MemoryRegion *mr, const char *name,
     mr->ram = ptr;
 }
 
+void memory_region_init_rom_ptr(MemoryRegion *mr, const char *name,
+                                uint64_t size, void *ptr)
+{
+    region_init(mr, name, MR_ROM, size);
+    mr->ram = ptr;
+}
+
 void memory_region_init_io(MemoryRegion *mr, const char *name,
                            const MemoryRegionOps *ops, void *opaque,
                            uint64_t size)
@@ -700,6 +707,15 @@ static MemTxResult address_space_rw(AddressSpace *as, uint64_t addr,
         } else {
             offset = fr->offset + (addr - fr->start);
             chunk = MIN(len, fr->size - (addr - fr->start));
+            /*
+             * A register access belongs whole to the device that decodes
+             * its first byte, even where another region covers a later
+             * byte (PCI's dword 0xCF8 over the reset register at 0xCF9).
+             */
+            if (fr->mr->kind == MR_IO && len <= 8 &&
+                offset + len <= fr->mr->size) {
+                chunk = len;
+            }
             switch (fr->mr->kind) {
             case MR_RAM:
             case MR_ROM:
@@ -749,7 +765,8 @@ MemTxResult address_space_ld(AddressSpace *as, uint64_t addr, unsigned size,
     MemTxResult r;
 
     /* The common case: one naturally sized access to one I/O region. */
-    if (fr && fr->mr->kind == MR_IO && addr - fr->start + size <= fr->size) {
+    if (fr && fr->mr->kind == MR_IO &&
+        fr->offset + (addr - fr->start) + size <= fr->mr->size) {
         uint64_t offset = fr->offset + (addr - fr->start);
 
         if (io_access_valid(fr->mr, offset, size)) {
@@ -771,7 +788,8 @@ MemTxResult address_space_st(AddressSpace *as, uint64_t addr, unsigned size,
     const FlatRange *fr = address_space_lookup(as, addr);
     uint8_t buf[8];
 
-    if (fr && fr->mr->kind == MR_IO && addr - fr->start + size <= fr->size) {
+    if (fr && fr->mr->kind == MR_IO &&
+        fr->offset + (addr - fr->start) + size <= fr->mr->size) {
         uint64_t offset = fr->offset + (addr - fr->start);
 
         if (io_access_valid(fr->mr, offset, size)) {

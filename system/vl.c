@@ -259,6 +259,7 @@ static bool machine_create(GError **errp)
     machine_object_init(ms);
     ms->ram_size = config.ram_size;
     ms->smp_cpus = config.smp_cpus;
+    ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
     ms->topology = (X86CPUTopology){config.smp_sockets, config.smp_cores,
                                     config.smp_threads};
     ms->cpu_model = config.cpu_model;
@@ -274,6 +275,7 @@ static bool machine_create(GError **errp)
     ms->boot_reboot_timeout = config.boot_reboot_timeout;
     ms->rtc_base = config.rtc_base;
     ms->rtc_clock = config.rtc_clock;
+    ms->no_graphic_display = config.nographic;
     ms->uuid_set = config.uuid_set;
     memcpy(ms->uuid, config.uuid, sizeof(ms->uuid));
     ms->drives = config.drives;

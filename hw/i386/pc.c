@@ -1,8 +1,8 @@
 /*
  * The "pc" machine: RAM below the PCI hole and above 4 GiB, firmware or a
- * directly booted kernel, the vCPUs, and the legacy ISA devices (COM ports,
- * debug ports, reset sources). The i440FX/PIIX3 PCI chipset will take over
- * the ISA bridge, reset control register and firmware interfaces.
+ * directly booted kernel, the vCPUs, the i440FX host bridge with the PIIX3
+ * ISA bridge at 01.0, and the legacy ISA devices (COM ports, debug ports,
+ * reset sources).
  */
 #include <string.h>
 #include <unistd.h>
@@ -10,8 +10,11 @@
 #include "block/drive.h"
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "hw/acpi/piix4.h"
 #include "hw/intc/i8259.h"
 #include "hw/intc/ioapic.h"
+#include "hw/isa/piix3.h"
+#include "hw/pci-host/i440fx.h"
 #include "qom/object.h"
 #include "system/accel.h"
 #include "system/system.h"
@@ -131,6 +134,10 @@ static void pc_memory_init(PCMachineState *pcms)
     }
     pcms->above_4g_mem_size = ms->ram_size - pcms->below_4g_mem_size;
 
+    /* PCI space sits below everything: RAM hides BARs placed over it. */
+    memory_region_init_container(&pcms->pci_memory, "pci", UINT64_MAX);
+    memory_region_add_subregion_overlap(ms->system_memory, 0,
+                                        &pcms->pci_memory, -1);
     memory_region_init_ram(&pcms->ram, "pc.ram", ms->ram_size);
     memory_region_init_alias(&pcms->ram_below_4g, "ram-below-4g", &pcms->ram,
                              0, pcms->below_4g_mem_size);
@@ -144,7 +151,10 @@ static void pc_memory_init(PCMachineState *pcms)
     }
 }
 
-/* The BIOS sits below 4 GiB; its last 128 KiB also appear below 1 MiB. */
+/*
+ * The BIOS sits below 4 GiB; its last 128 KiB also appear below 1 MiB, in
+ * PCI space, where the i440FX's PAM registers decide if they show.
+ */
 static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
@@ -164,12 +174,12 @@ static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
     memory_region_init_rom(&pcms->bios, "pc.bios", size);
     memcpy(memory_region_get_ram_ptr(&pcms->bios), data, size);
     g_free(data);
-    memory_region_add_subregion(ms->system_memory, (1ull << 32) - size,
+    memory_region_add_subregion(&pcms->pci_memory, (1ull << 32) - size,
                                 &pcms->bios);
     isa_size = MIN(size, ISA_BIOS_MAX_SIZE);
     memory_region_init_alias(&pcms->isa_bios, "isa-bios", &pcms->bios,
                              size - isa_size, isa_size);
-    memory_region_add_subregion_overlap(ms->system_memory,
+    memory_region_add_subregion_overlap(&pcms->pci_memory,
                                         0x100000 - isa_size, &pcms->isa_bios,
                                         1);
     return true;
@@ -267,13 +277,6 @@ static bool pc_irqchip_create(PCMachineState *pcms, PCGSIRouter *router,
 
 /* ---- devices ---------------------------------------------------------- */
 
-static DeviceClass isa_bridge_class = {
-    .name = "isa-bridge",
-    .description = "ISA bridge (stands in until the PIIX3 function)",
-    .category = DEVICE_CATEGORY_BRIDGE,
-    .instance_size = sizeof(DeviceState),
-};
-
 static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
                                   GError **errp)
 {
@@ -322,18 +325,29 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
     IRQLine *isa_irqs[ISA_NUM_IRQS];
     PCGSIRouter *router = NULL;
 
-    pcms->isa_bridge = device_new("isa-bridge");
-    if (!device_realize(pcms->isa_bridge, ms->main_bus, errp)) {
-        return false;
-    }
     if (!accel_current()->irqchip_create) {
         router = pc_gsi_router_new(ms);
     }
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
         isa_irqs[i] = ms->gsi[i];
     }
-    pcms->isa = isa_bus_new(pcms->isa_bridge, ms->system_io,
-                            ms->system_memory, isa_irqs);
+    pcms->pci_bus = i440fx_init(ms, &pcms->ram, &pcms->pci_memory,
+                                &pcms->i440fx, errp);
+    if (!pcms->pci_bus) {
+        return false;
+    }
+    pcms->pci_bus->msi_deliver = accel_current()->send_msi;
+    pcms->piix3 = piix3_create(pcms->pci_bus, PCI_DEVFN(1, 0), ms->system_io,
+                               &pcms->pci_memory, isa_irqs, &pcms->isa, errp);
+    if (!pcms->piix3) {
+        return false;
+    }
+    /* PIIX4 power management at 01.3, its SCI on ISA IRQ 9 (QEMU's pc). */
+    pcms->pm = piix4_pm_create(pcms->pci_bus, PCI_DEVFN(1, 3), isa_irqs[9],
+                               errp);
+    if (!pcms->pm) {
+        return false;
+    }
     /* The controllers come first: the devices below may raise lines. */
     if (router && !pc_irqchip_create(pcms, router, errp)) {
         return false;
@@ -343,6 +357,11 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
         !pc_isa_device(pcms, "i8042", errp)) {
         return false;
     }
+    pcms->rtc = pc_isa_device(pcms, "mc146818rtc", errp);
+    if (!pcms->rtc) {
+        return false;
+    }
+    pc_cmos_init(pcms, pcms->rtc);
     return system_serial_ports_create(pcms->isa->bus, errp) &&
            system_debugcon_create(pcms->isa->bus, errp) &&
            pc_ide_init(pcms, errp);
@@ -392,6 +411,10 @@ static bool pc_init(MachineState *ms, GError **errp)
         !pc_cpus_init(pcms, errp) || !pc_devices_init(pcms, errp)) {
         return false;
     }
+    /* fw_cfg exists with every boot path, as in QEMU. */
+    if (!pc_fw_cfg_init(pcms, errp)) {
+        return false;
+    }
     if (ms->kernel_filename && !ms->firmware_boot) {
         if (!pc_kernel_load(pcms, errp)) {
             error_prefix(errp, "-kernel %s", ms->kernel_filename);
@@ -400,7 +423,11 @@ static bool pc_init(MachineState *ms, GError **errp)
         mptable_build(pcms);
     } else if (!pc_firmware_init(pcms, errp)) {
         return false;
+    } else if (ms->kernel_filename && !pc_fw_cfg_load_kernel(pcms, errp)) {
+        error_prefix(errp, "-kernel %s", ms->kernel_filename);
+        return false;
     }
+    pc_fw_cfg_bootorder_add(pcms);
     return rom_check_overlaps(errp);
 }
 
@@ -409,7 +436,12 @@ static void pc_reset(MachineState *ms)
 {
     PCMachineState *pcms = ms->board;
 
+    /* No firmware will open the BIOS area: leave it as firmware would. */
+    if (pcms->boot.valid) {
+        i440fx_pam_set_ram(pcms->i440fx);
+    }
     rom_reset_all(&address_space_memory);
+    pc_cmos_reset(pcms);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         X86CPU *cpu = ms->cpus[i];
 
@@ -444,5 +476,4 @@ static const MachineClass pc_machine_class = {
 static void __attribute__((constructor)) pc_register(void)
 {
     machine_class_register(&pc_machine_class);
-    device_class_register(&isa_bridge_class);
 }

@@ -7,26 +7,14 @@
 #include <string.h>
 
 #include "hw/core/loader.h"
+#include "hw/i386/bootparam.h"
 #include "hw/i386/pc.h"
 #include "util/byteorder.h"
 #include "util/error.h"
 
-/* Offsets in the bzImage setup header / boot_params (boot.rst). */
-#define HDR_SETUP_SECTS 0x1f1
-#define HDR_VID_MODE 0x1fa
-#define HDR_JUMP 0x200
-#define HDR_MAGIC 0x202
-#define HDR_VERSION 0x206
-#define HDR_TYPE_OF_LOADER 0x210
-#define HDR_LOADFLAGS 0x211
-#define HDR_RAMDISK_IMAGE 0x218
-#define HDR_RAMDISK_SIZE 0x21c
-#define HDR_CMD_LINE_PTR 0x228
-#define HDR_INITRD_ADDR_MAX 0x22c
-#define HDR_CMDLINE_SIZE 0x238
+/* boot_params fields past the setup header (zero-page.rst). */
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE 0x2d0
-#define LOADED_HIGH 0x01
 #define BOOT_PARAMS_SIZE 4096
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18

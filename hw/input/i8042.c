@@ -1,11 +1,17 @@
 /*
- * Intel 8042 keyboard controller: the controller core only (status
- * register, command byte, self tests, output port with the CPU reset line
- * and A20). No PS/2 keyboard or mouse is attached yet, so bytes sent to a
- * device port are answered with a time-out, as a controller with nothing
- * plugged in does. Follows the IBM PC AT Technical Reference (keyboard
- * controller chapter), as QEMU's model does.
+ * Intel 8042 keyboard controller (status register, command byte, self
+ * tests, output port with the CPU reset line and A20) with a PS/2 keyboard
+ * on its keyboard port and a PS/2 mouse on its auxiliary port
+ * (hw/input/ps2.c). Bytes written to port 0x60 go to the keyboard, or to
+ * the mouse after command 0xD4; the devices' bytes come back one at a time
+ * through the output buffer, raising IRQ1 or IRQ12 (with AUX_OBF for the
+ * mouse) when the command byte enables them. With command-byte bit 6 set,
+ * every keyboard byte is translated from scan code set 2 to set 1.
+ * Follows the IBM PC AT and PS/2 Technical References (keyboard controller
+ * chapters), as QEMU's model does. Left out: the controller's RAM beyond
+ * the command byte (0x21-0x3F, 0x61-0x7F) and the password commands.
  */
+#include "hw/input/ps2.h"
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
 #include "util/log.h"
@@ -47,7 +53,7 @@
 #define KBD_MODE_SYS 0x04
 #define KBD_MODE_DISABLE_KBD 0x10
 #define KBD_MODE_DISABLE_MOUSE 0x20
-#define KBD_MODE_KCC 0x40
+#define KBD_MODE_KCC 0x40 /* XLATE: translate keyboard bytes to set 1 */
 
 /* Output port */
 #define KBD_OUT_RESET 0x01 /* low asserts the CPU reset line */
@@ -61,6 +67,8 @@ typedef struct I8042State {
     uint8_t outport;
     uint8_t pending; /* controller command waiting for its data byte */
     uint8_t obuf;
+    bool xlate_break; /* a translated 0xF0 waits for the byte it breaks */
+    PS2State *kbd, *mouse;
     IRQLine *kbd_irq, *mouse_irq;
 } I8042State;
 
@@ -83,6 +91,40 @@ static void i8042_queue(I8042State *s, uint8_t value, bool aux)
     i8042_update_irq(s);
 }
 
+/*
+ * With the output buffer free, takes the next byte a device has for the
+ * host: the keyboard first, each port only while its interface is enabled.
+ */
+static void i8042_refill(I8042State *s)
+{
+    if (s->status & KBD_STAT_OBF) {
+        return;
+    }
+    while (!(s->mode & KBD_MODE_DISABLE_KBD) && ps2_has_data(s->kbd)) {
+        uint8_t b = ps2_read(s->kbd);
+
+        if (s->mode & KBD_MODE_KCC) {
+            if (b == 0xf0) {
+                s->xlate_break = true;
+                continue;
+            }
+            b = ps2_set2_to_set1(b) | (s->xlate_break ? 0x80 : 0);
+            s->xlate_break = false;
+        }
+        i8042_queue(s, b, false);
+        return;
+    }
+    if (!(s->mode & KBD_MODE_DISABLE_MOUSE) && ps2_has_data(s->mouse)) {
+        i8042_queue(s, ps2_read(s->mouse), true);
+    }
+}
+
+/* A device queued bytes. */
+static void i8042_device_update(void *opaque)
+{
+    i8042_refill(opaque);
+}
+
 static void i8042_write_outport(I8042State *s, uint8_t value)
 {
     s->outport = value;
@@ -94,10 +136,12 @@ static void i8042_write_outport(I8042State *s, uint8_t value)
 static uint64_t i8042_data_read(void *opaque, uint64_t addr, unsigned size)
 {
     I8042State *s = opaque;
+    uint8_t value = s->obuf;
 
     s->status &= ~(KBD_STAT_OBF | KBD_STAT_AUX_OBF);
     i8042_update_irq(s);
-    return s->obuf;
+    i8042_refill(s);
+    return value;
 }
 
 static void i8042_data_write(void *opaque, uint64_t addr, uint64_t value,
@@ -114,6 +158,7 @@ static void i8042_data_write(void *opaque, uint64_t addr, uint64_t value,
         s->status = (s->status & ~KBD_STAT_SELFTEST) |
                     (value & KBD_MODE_SYS ? KBD_STAT_SELFTEST : 0);
         i8042_update_irq(s);
+        i8042_refill(s);
         break;
     case KBD_CCMD_WRITE_OUTPORT:
         i8042_write_outport(s, value);
@@ -124,12 +169,16 @@ static void i8042_data_write(void *opaque, uint64_t addr, uint64_t value,
     case KBD_CCMD_WRITE_AUX_OBUF:
         i8042_queue(s, value, true);
         break;
+    case KBD_CCMD_WRITE_MOUSE:
+        /* Sending to a device enables its interface (QEMU does so too). */
+        s->mode &= ~KBD_MODE_DISABLE_MOUSE;
+        ps2_write(s->mouse, value);
+        i8042_refill(s);
+        break;
     default:
-        /* To the keyboard (or, after 0xD4, the mouse): nobody answers. */
-        s->status |= KBD_STAT_GTO;
-        log_mask_printf(LOG_UNIMP, "i8042: byte 0x%02x for a %s, none "
-                        "attached\n", (unsigned)value,
-                        command == KBD_CCMD_WRITE_MOUSE ? "mouse" : "keyboard");
+        s->mode &= ~KBD_MODE_DISABLE_KBD;
+        ps2_write(s->kbd, value);
+        i8042_refill(s);
         break;
     }
 }
@@ -169,6 +218,7 @@ static void i8042_command_write(void *opaque, uint64_t addr, uint64_t value,
         break;
     case KBD_CCMD_MOUSE_ENABLE:
         s->mode &= ~KBD_MODE_DISABLE_MOUSE;
+        i8042_refill(s);
         break;
     case KBD_CCMD_TEST_MOUSE:
     case KBD_CCMD_KBD_TEST:
@@ -183,6 +233,7 @@ static void i8042_command_write(void *opaque, uint64_t addr, uint64_t value,
         break;
     case KBD_CCMD_KBD_ENABLE:
         s->mode &= ~KBD_MODE_DISABLE_KBD;
+        i8042_refill(s);
         break;
     case KBD_CCMD_READ_INPORT:
         i8042_queue(s, 0x80, false); /* keyboard not inhibited */
@@ -222,6 +273,9 @@ static void i8042_reset(DeviceState *dev)
     s->outport = KBD_OUT_RESET | KBD_OUT_A20;
     s->pending = 0;
     s->obuf = 0;
+    s->xlate_break = false;
+    ps2_reset(s->kbd);
+    ps2_reset(s->mouse);
     i8042_update_irq(s);
 }
 
@@ -235,6 +289,8 @@ static bool i8042_realize(DeviceState *dev, GError **errp)
     isa_register_ioport(dev, &s->command, KBD_STATUS_PORT);
     s->kbd_irq = isa_get_irq(dev, 1);
     s->mouse_irq = isa_get_irq(dev, 12);
+    s->kbd = ps2_keyboard_new(i8042_device_update, s);
+    s->mouse = ps2_mouse_new(i8042_device_update, s);
     return true;
 }
 

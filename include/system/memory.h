@@ -123,6 +123,12 @@ void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size);
 /* RAM backed by memory the caller owns and keeps alive. */
 void memory_region_init_ram_ptr(MemoryRegion *mr, const char *name,
                                 uint64_t size, void *ptr);
+/*
+ * Read-only view of memory the caller owns (writes are dropped), such as
+ * RAM a chipset makes read-only (PAM).
+ */
+void memory_region_init_rom_ptr(MemoryRegion *mr, const char *name,
+                                uint64_t size, void *ptr);
 void memory_region_init_io(MemoryRegion *mr, const char *name,
                            const MemoryRegionOps *ops, void *opaque,
                            uint64_t size);

@@ -338,7 +338,7 @@ char *qtest_socket_read_until(int fd, GString *buf, const char *needle)
 
 /* ---- Process ----------------------------------------------------------- */
 
-static const char *qtest_binary(void)
+const char *qtest_binary(void)
 {
     const char *bin = getenv("PCVM_QTEST_BINARY");
 

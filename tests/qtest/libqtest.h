@@ -40,6 +40,8 @@ typedef struct QTestState QTestState;
  * expansion), connects both sockets, reads the QMP greeting and negotiates
  * capabilities.
  */
+/* The binary under test: $PCVM_QTEST_BINARY, else this build's pcvm. */
+const char *qtest_binary(void);
 QTestState *qtest_init(const char *extra_args);
 QTestState *qtest_initf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 QTestState *qtest_vinitf(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);

@@ -477,13 +477,20 @@ static void test_device_class_properties(void)
     g_assert_cmpstr(g_variant_get_string(value, NULL), ==, "hello");
 }
 
+/* A bridge device of the test's own to carry an ISA bus. */
+static DeviceClass test_bridge_class = {
+    .name = "test-isa-bridge",
+    .category = DEVICE_CATEGORY_BRIDGE,
+    .instance_size = sizeof(DeviceState),
+};
+
 /* A real device from the registry on a real ISA bus. */
 static void test_isa_serial(void)
 {
     static MemoryRegion io, mem;
     IRQLine *irqs[ISA_NUM_IRQS] = {NULL};
     GError *err = NULL;
-    DeviceState *bridge = device_new("isa-bridge");
+    DeviceState *bridge = device_new("test-isa-bridge");
     ISABus *isa;
     DeviceState *serial;
     g_autoptr(GVariant) iobase = NULL, irq = NULL;
@@ -582,6 +589,7 @@ int main(int argc, char **argv)
     device_class_register(&test_base_class);
     device_class_register(&test_dev_class);
     device_class_register(&test_busless_class);
+    device_class_register(&test_bridge_class);
 
     /* One level: GLib runs a suite's own cases before its sub-suites. */
     g_test_add_func("/qom/types-is-a", test_types_is_a);

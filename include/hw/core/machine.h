@@ -40,6 +40,7 @@ struct MachineState {
     const MachineClass *klass;
     uint64_t ram_size;
     unsigned smp_cpus;
+    unsigned max_cpus;       /* -smp maxcpus= (smp_cpus when not given) */
     X86CPUTopology topology;
     const char *cpu_model;
     const char *kernel_filename;
@@ -53,6 +54,11 @@ struct MachineState {
     int boot_splash_time, boot_reboot_timeout;
     /* -rtc base= and clock= (NULL: utc, host) */
     const char *rtc_base, *rtc_clock;
+    /*
+     * -nographic: firmware should use the serial port (FW_CFG_NOGRAPHIC).
+     * As in QEMU, -display none alone does not set it.
+     */
+    bool no_graphic_display;
     /* -uuid */
     bool uuid_set;
     uint8_t uuid[16];

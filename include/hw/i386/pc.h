@@ -7,6 +7,7 @@
 
 #include "hw/core/machine.h"
 #include "hw/isa/isa.h"
+#include "hw/pci/pci.h"
 
 #define E820_RAM 1
 #define E820_RESERVED 2
@@ -47,11 +48,17 @@ typedef struct PCMachineState {
     MemoryRegion ram;
     MemoryRegion ram_below_4g, ram_above_4g;
     MemoryRegion bios, isa_bios;
+    MemoryRegion pci_memory; /* the PCI memory space, below RAM */
     uint64_t below_4g_mem_size, above_4g_mem_size;
     GArray *e820; /* E820Entry, sorted */
     X86BootEntry boot;
     ISABus *isa;
-    DeviceState *isa_bridge;
+    PCIBus *pci_bus;
+    PCIDevice *i440fx, *piix3, *pm;
+    DeviceState *rtc;    /* mc146818rtc, holds the CMOS */
+    unsigned resets;     /* system resets seen, for -boot once= */
+    bool boot_once_done; /* -boot once= has given way to order= */
+    struct FWCfgState *fw_cfg;
 } PCMachineState;
 
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
@@ -73,5 +80,14 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
 void x86_boot_gdt_add(void);
 
 void mptable_build(PCMachineState *pcms);
+
+/* Fills the CMOS bytes the BIOS reads (memory, CPUs, equipment, boot). */
+void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc);
+/* At each system reset: switches from -boot once= to order= after the first. */
+void pc_cmos_reset(PCMachineState *pcms);
+/* fw_cfg for the firmware (pc-fw-cfg.c): the board's items, -kernel. */
+bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp);
+bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp);
+void pc_fw_cfg_bootorder_add(PCMachineState *pcms);
 
 #endif
