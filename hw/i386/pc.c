@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block/drive.h"
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
 #include "hw/acpi/piix4.h"
 #include "hw/intc/i8259.h"
 #include "hw/intc/ioapic.h"
+#include "hw/ide/piix.h"
 #include "hw/isa/piix3.h"
 #include "hw/pci-host/i440fx.h"
 #include "qom/object.h"
@@ -288,35 +288,11 @@ static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
     return dev;
 }
 
-/*
- * The two legacy IDE channels with the -drive if=ide drives, as "isa-ide"
- * devices until the PIIX3 IDE function takes them over.
- */
+/* PIIX3 IDE at 01.1 with the -drive if=ide drives, as in QEMU's pc. */
 static bool pc_ide_init(PCMachineState *pcms, GError **errp)
 {
-    static const char *const iobase[] = {"0x1f0", "0x170"};
-    static const char *const iobase2[] = {"0x3f6", "0x376"};
-    static const char *const irq[] = {"14", "15"};
-
-    for (int bus = 0; bus < IDE_BUSES_MAX; bus++) {
-        DeviceState *dev = device_new("isa-ide");
-
-        device_set_property_or_die(dev, "iobase", iobase[bus]);
-        device_set_property_or_die(dev, "iobase2", iobase2[bus]);
-        device_set_property_or_die(dev, "irq", irq[bus]);
-        for (int unit = 0; unit < IDE_UNITS_PER_BUS; unit++) {
-            DriveConfig *drive = drive_get(IF_IDE, bus, unit);
-
-            if (drive) {
-                device_set_property_or_die(dev, unit ? "drive1" : "drive",
-                                           drive->id);
-            }
-        }
-        if (!device_realize(dev, pcms->isa->bus, errp)) {
-            return false;
-        }
-    }
-    return true;
+    return piix3_ide_create(pcms->pci_bus, PCI_DEVFN(1, 1), pcms->isa,
+                            errp) != NULL;
 }
 
 static bool pc_devices_init(PCMachineState *pcms, GError **errp)

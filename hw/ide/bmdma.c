@@ -31,6 +31,14 @@ static void bmdma_run(BMDMAChannel *ch)
         !ide_bus_dma_pending(ch->bus, &buf, &len, &to_memory)) {
         return;
     }
+    if (s->master_enabled && !s->master_enabled(s->master_opaque)) {
+        log_mask_printf(LOG_GUEST_ERROR, "bmdma: transfer with bus "
+                                         "mastering disabled\n");
+        ch->status &= ~BMDMA_BMISTA_BMIDEA;
+        ch->status |= BMDMA_BMISTA_ERROR;
+        ide_bus_dma_done(ch->bus, false);
+        return;
+    }
     if (!!(ch->cmd & BMDMA_BMICOM_RWCON) != to_memory) {
         log_mask_printf(LOG_GUEST_ERROR, "bmdma: direction bit disagrees "
                                          "with the drive's command\n");
@@ -185,6 +193,7 @@ void bmdma_init(BMDMAState *s, const char *name, IDEBus *bus0, IDEBus *bus1,
 
     memset(s->channel, 0, sizeof(s->channel));
     s->as = as;
+    s->master_enabled = NULL;
     for (int i = 0; i < 2; i++) {
         s->channel[i].controller = s;
         s->channel[i].bus = buses[i];
@@ -193,6 +202,13 @@ void bmdma_init(BMDMAState *s, const char *name, IDEBus *bus0, IDEBus *bus1,
         }
     }
     memory_region_init_io(&s->io, name, &bmdma_ops, s, BMDMA_REGION_SIZE);
+}
+
+void bmdma_set_master_check(BMDMAState *s, bool (*enabled)(void *opaque),
+                            void *opaque)
+{
+    s->master_enabled = enabled;
+    s->master_opaque = opaque;
 }
 
 MemoryRegion *bmdma_io_region(BMDMAState *s)

@@ -4,14 +4,10 @@
  * iobase2 (1 port) and an ISA IRQ. Its master and slave come from -drive
  * (by id, the "drive" and "drive1" properties); a CD-ROM drive
  * (media=cdrom) becomes an ATAPI device.
- *
- * pcvm addition: with bmdma-iobase set, the channel also gets a PIIX-style
- * bus-master DMA engine (its 16 bytes of registers, channel 0's half used)
- * at that port, so DMA can be tested before the PCI IDE function exists.
+ * (QEMU puts ide-hd/ide-cd devices on its bus instead.) PIO only: an ISA
+ * channel has no bus master.
  */
 #include "block/drive.h"
-#include "hw/ide/bmdma.h"
-#include "hw/core/machine.h"
 #include "hw/ide/ide.h"
 #include "hw/isa/isa.h"
 #include "util/error.h"
@@ -21,10 +17,8 @@ typedef struct ISAIDEState {
     /* properties */
     uint32_t iobase, iobase2, irq;
     char *drive[2];
-    uint32_t bmdma_iobase;
 
     IDEBus bus;
-    BMDMAState bmdma;
 } ISAIDEState;
 
 static void isa_ide_reset(DeviceState *dev)
@@ -32,9 +26,6 @@ static void isa_ide_reset(DeviceState *dev)
     ISAIDEState *s = (ISAIDEState *)dev;
 
     ide_bus_reset(&s->bus);
-    if (s->bmdma_iobase) {
-        bmdma_reset(&s->bmdma);
-    }
 }
 
 static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
@@ -81,11 +72,6 @@ static bool isa_ide_realize(DeviceState *dev, GError **errp)
     ide_bus_set_irq(&s->bus, isa_get_irq(dev, s->irq));
     isa_register_ioport(dev, &s->bus.cmd_io, s->iobase);
     isa_register_ioport(dev, &s->bus.ctl_io, s->iobase2);
-    if (s->bmdma_iobase) {
-        bmdma_init(&s->bmdma, "isa-ide-bmdma", &s->bus, NULL,
-                   &address_space_memory);
-        isa_register_ioport(dev, bmdma_io_region(&s->bmdma), s->bmdma_iobase);
-    }
     return true;
 }
 
@@ -95,7 +81,6 @@ static const Property isa_ide_properties[] = {
     DEFINE_PROP_UINT32("irq", ISAIDEState, irq, 14),
     DEFINE_PROP_STRING("drive", ISAIDEState, drive[0]),
     DEFINE_PROP_STRING("drive1", ISAIDEState, drive[1]),
-    DEFINE_PROP_UINT32("bmdma-iobase", ISAIDEState, bmdma_iobase, 0),
     DEFINE_PROP_END,
 };
 

@@ -6,8 +6,8 @@
  * channel working, nIEN gates IRQ14. An ISO-sized file given with -cdrom is
  * an ATAPI drive (IDENTIFY PACKET DEVICE, INQUIRY, READ CAPACITY, READ(10));
  * an empty one reports "medium not present". Bus-master DMA (READ/WRITE DMA
- * through a PRD table) uses pcvm's isa-ide bmdma-iobase, so those cases are
- * skipped against QEMU.
+ * through a PRD table) goes through the PIIX3 IDE function's BAR4, set up
+ * over PCI configuration space as a driver does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,10 +62,13 @@
 #define CD_SECTORS 300    /* 600 KiB */
 #define IDE0_IRQ 14
 
-/* pcvm's isa-ide with its own bus master (channel 0 half of 16 ports) */
-#define DMA_IDE 0x1e8
-#define DMA_IDE_CTL 0x3ee
+/* PIIX3 IDE at 00:01.1; its BAR4 (bus master) placed at BMDMA */
+#define PCI_CONFADD 0xcf8
+#define PCI_CONFDATA 0xcfc
+#define PIIX_IDE_DEVFN 0x09
 #define BMDMA 0xc000
+#define BM0 BMDMA
+#define BM1 (BMDMA + 8)
 #define BM_CMD 0
 #define BM_STATUS 2
 #define BM_PRDT 4
@@ -741,19 +744,42 @@ static void test_atapi_no_medium(void)
     qtest_quit(s);
 }
 
-/* ---- bus-master DMA (pcvm's isa-ide bmdma-iobase) ---------------------- */
+/* ---- bus-master DMA through the PIIX3 IDE function -------------------- */
 
-static uint8_t dma_wait(QTestState *s)
+static uint32_t pci_config_readl(QTestState *s, uint8_t reg)
+{
+    qtest_outl(s, PCI_CONFADD, 0x80000000u | (PIIX_IDE_DEVFN << 8) | reg);
+    return qtest_inl(s, PCI_CONFDATA);
+}
+
+static void pci_config_writel(QTestState *s, uint8_t reg, uint32_t value)
+{
+    qtest_outl(s, PCI_CONFADD, 0x80000000u | (PIIX_IDE_DEVFN << 8) | reg);
+    qtest_outl(s, PCI_CONFDATA, value);
+}
+
+/* What a driver does first: find 8086:7010, place BAR4, enable I/O + BME. */
+static void piix_ide_setup(QTestState *s, bool bus_master)
+{
+    g_assert_cmphex(pci_config_readl(s, 0x00), ==, 0x70108086);
+    g_assert_cmphex(pci_config_readl(s, 0x08) >> 8, ==, 0x010180);
+    pci_config_writel(s, 0x20, BMDMA | 1);
+    g_assert_cmphex(pci_config_readl(s, 0x20), ==, BMDMA | 1);
+    pci_config_writel(s, 0x04, bus_master ? 0x05 : 0x01);
+}
+
+static uint8_t dma_wait(QTestState *s, uint16_t bmdma)
 {
     for (int i = 0; i < 10000; i++) {
-        uint8_t bm = qtest_inb(s, BMDMA + BM_STATUS);
+        uint8_t bm = qtest_inb(s, bmdma + BM_STATUS);
 
         if (bm & (BM_STATUS_INT | BM_STATUS_ERROR)) {
             return bm;
         }
         g_usleep(100);
     }
-    g_error("DMA never completed");
+    g_error("DMA never completed (bus master status 0x%02x)",
+            qtest_inb(s, bmdma + BM_STATUS));
 }
 
 static void test_dma(void)
@@ -762,37 +788,31 @@ static void test_dma(void)
     QTestState *s;
     uint8_t buf[2048], status, bm;
 
-    if (!vmm_is_pcvm()) {
-        g_test_skip("bmdma-iobase is a pcvm property");
-        return;
-    }
     img = disk_create();
-    s = qtest_initf("-drive file=%s,format=raw,if=none,id=d0 -device "
-                    "isa-ide,iobase=0x%x,iobase2=0x%x,irq=11,drive=d0,"
-                    "bmdma-iobase=0x%x",
-                    img, DMA_IDE, DMA_IDE_CTL, BMDMA);
+    s = qtest_initf("-drive file=%s,format=raw,if=ide,index=0", img);
+    piix_ide_setup(s, true);
 
     /* READ DMA of 4 sectors into two PRD regions (512 + 1536 bytes). */
     qtest_writel(s, 0x1000, 0x10000);
     qtest_writel(s, 0x1004, 512);
     qtest_writel(s, 0x1008, 0x20000);
     qtest_writel(s, 0x100c, PRD_EOT | 1536);
-    qtest_outl(s, BMDMA + BM_PRDT, 0x1000);
-    lba28_setup(s, DMA_IDE, 300, 4);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_READ_DMA);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
-    bm = dma_wait(s);
+    qtest_outl(s, BM0 + BM_PRDT, 0x1000);
+    lba28_setup(s, IDE0, 300, 4);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    bm = dma_wait(s, BM0);
     g_assert_cmphex(bm & (BM_STATUS_ACTIVE | BM_STATUS_ERROR), ==, 0);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    status = wait_not_busy(s, DMA_IDE);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    status = wait_not_busy(s, IDE0);
     g_assert_cmphex(status & (STATUS_ERR | STATUS_DRQ), ==, 0);
     qtest_memread(s, 0x10000, buf, 512);
     qtest_memread(s, 0x20000, buf + 512, 1536);
     for (int i = 0; i < 4; i++) {
         assert_sector_pattern(buf + 512 * i, 300 + i);
     }
-    qtest_outb(s, BMDMA + BM_STATUS, BM_STATUS_INT);
-    g_assert_cmphex(qtest_inb(s, BMDMA + BM_STATUS) & BM_STATUS_INT, ==, 0);
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT);
+    g_assert_cmphex(qtest_inb(s, BM0 + BM_STATUS) & BM_STATUS_INT, ==, 0);
 
     /* WRITE DMA (LBA48 READ DMA EXT checks it): start before the command. */
     for (int i = 0; i < 1024; i++) {
@@ -801,14 +821,14 @@ static void test_dma(void)
     qtest_memwrite(s, 0x30000, buf, 1024);
     qtest_writel(s, 0x1000, 0x30000);
     qtest_writel(s, 0x1004, PRD_EOT | 1024);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_START);
-    lba28_setup(s, DMA_IDE, 7000, 2);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_WRITE_DMA);
-    bm = dma_wait(s);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_START);
+    lba28_setup(s, IDE0, 7000, 2);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_WRITE_DMA);
+    bm = dma_wait(s, BM0);
     g_assert_cmphex(bm & BM_STATUS_ERROR, ==, 0);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    qtest_outb(s, BMDMA + BM_STATUS, BM_STATUS_INT);
-    status = wait_not_busy(s, DMA_IDE);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT);
+    status = wait_not_busy(s, IDE0);
     g_assert_cmphex(status & (STATUS_ERR | STATUS_DRQ), ==, 0);
     {
         uint8_t back[1024];
@@ -817,13 +837,13 @@ static void test_dma(void)
         g_assert_cmpmem(back, 1024, buf, 1024);
     }
     qtest_memset(s, 0x30000, 0, 1024);
-    lba48_setup(s, DMA_IDE, 7000, 2);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_READ_DMA_EXT);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
-    dma_wait(s);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    qtest_outb(s, BMDMA + BM_STATUS, BM_STATUS_INT);
-    g_assert_cmphex(wait_not_busy(s, DMA_IDE) & STATUS_ERR, ==, 0);
+    lba48_setup(s, IDE0, 7000, 2);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA_EXT);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    dma_wait(s, BM0);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT);
+    g_assert_cmphex(wait_not_busy(s, IDE0) & STATUS_ERR, ==, 0);
     {
         uint8_t back[1024];
 
@@ -831,31 +851,60 @@ static void test_dma(void)
         g_assert_cmpmem(back, 1024, buf, 1024);
     }
 
-    /* A PRD table shorter than the transfer ends the command in error. */
-    qtest_writel(s, 0x1004, PRD_EOT | 512);
-    lba28_setup(s, DMA_IDE, 0, 4);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_READ_DMA);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
-    bm = dma_wait(s);
-    g_assert_cmphex(bm & BM_STATUS_ACTIVE, ==, 0);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    g_assert_cmphex(wait_not_busy(s, DMA_IDE) & STATUS_ERR, ==, STATUS_ERR);
-    /* PRDs pointing outside guest memory: error, and pcvm keeps going. */
-    qtest_outb(s, BMDMA + BM_STATUS, BM_STATUS_INT | BM_STATUS_ERROR);
-    qtest_writel(s, 0x1000, 0xfffff000);
-    qtest_writel(s, 0x1004, PRD_EOT | 0);
-    lba28_setup(s, DMA_IDE, 0, 4);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_READ_DMA);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
-    dma_wait(s);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    wait_not_busy(s, DMA_IDE);
-    /* Out-of-range DMA fails before any transfer. */
-    lba28_setup(s, DMA_IDE, DISK_SECTORS - 2, 4);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_READ_DMA);
-    g_assert_cmphex(wait_not_busy(s, DMA_IDE) & STATUS_ERR, ==, STATUS_ERR);
-    g_assert_cmphex(qtest_inb(s, DMA_IDE + REG_ERROR) & ERROR_IDNF, ==,
-                    ERROR_IDNF);
+    /*
+     * A PRD table shorter than the transfer: pcvm ends the command in error
+     * with an interrupt; QEMU stops the engine silently (the driver's
+     * timeout then resets the channel), so this part is pcvm's alone.
+     */
+    if (vmm_is_pcvm()) {
+        qtest_writel(s, 0x1004, PRD_EOT | 512);
+        lba28_setup(s, IDE0, 0, 4);
+        qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+        qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+        bm = dma_wait(s, BM0);
+        g_assert_cmphex(bm & BM_STATUS_ACTIVE, ==, 0);
+        qtest_outb(s, BM0 + BM_CMD, 0);
+        g_assert_cmphex(wait_not_busy(s, IDE0) & STATUS_ERR, ==, STATUS_ERR);
+        /* PRDs pointing outside guest memory: error, and pcvm keeps going. */
+        qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT | BM_STATUS_ERROR);
+        qtest_writel(s, 0x1000, 0xfffff000);
+        qtest_writel(s, 0x1004, PRD_EOT | 0);
+        lba28_setup(s, IDE0, 0, 4);
+        qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+        qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+        dma_wait(s, BM0);
+        qtest_outb(s, BM0 + BM_CMD, 0);
+        wait_not_busy(s, IDE0);
+    }
+    /* Bus mastering off in the PCI command register: the transfer fails. */
+    if (vmm_is_pcvm()) {
+        qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT | BM_STATUS_ERROR);
+        pci_config_writel(s, 0x04, 0x01);
+        qtest_writel(s, 0x1000, 0x10000);
+        qtest_writel(s, 0x1004, PRD_EOT | 512);
+        qtest_memset(s, 0x10000, 0xee, 512);
+        lba28_setup(s, IDE0, 1, 1);
+        qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+        qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+        g_assert_cmphex(dma_wait(s, BM0) & BM_STATUS_ERROR, ==,
+                        BM_STATUS_ERROR);
+        qtest_outb(s, BM0 + BM_CMD, 0);
+        g_assert_cmphex(wait_not_busy(s, IDE0) & STATUS_ERR, ==, STATUS_ERR);
+        g_assert_cmphex(qtest_readb(s, 0x10000), ==, 0xee);
+        pci_config_writel(s, 0x04, 0x05);
+    }
+    /* Out of range: the command fails (at once, or once DMA starts). */
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT | BM_STATUS_ERROR);
+    qtest_writel(s, 0x1000, 0x10000);
+    qtest_writel(s, 0x1004, PRD_EOT | 2048);
+    lba28_setup(s, IDE0, DISK_SECTORS - 2, 4);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    dma_wait(s, BM0);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    g_assert_cmphex(wait_not_busy(s, IDE0) & STATUS_ERR, ==, STATUS_ERR);
+    g_assert_cmphex(qtest_inb(s, IDE0 + REG_ERROR) & (ERROR_IDNF | ERROR_ABRT),
+                    !=, 0);
     qtest_quit(s);
     unlink(img);
 }
@@ -867,30 +916,24 @@ static void test_atapi_dma(void)
     static const uint8_t read2[12] = {0x28, 0, 0, 0, 0, 16, 0, 0, 2};
     uint8_t buf[4096], status;
 
-    if (!vmm_is_pcvm()) {
-        g_test_skip("bmdma-iobase is a pcvm property");
-        return;
-    }
     iso = cd_create();
-    s = qtest_initf("-drive file=%s,if=none,id=cd,media=cdrom -device "
-                    "isa-ide,iobase=0x%x,iobase2=0x%x,irq=11,drive=cd,"
-                    "bmdma-iobase=0x%x",
-                    iso, DMA_IDE, DMA_IDE_CTL, BMDMA);
+    s = qtest_initf("-cdrom %s", iso);
+    piix_ide_setup(s, true);
     qtest_writel(s, 0x1000, 0x40000);
     qtest_writel(s, 0x1004, PRD_EOT | 4096);
-    qtest_outl(s, BMDMA + BM_PRDT, 0x1000);
+    qtest_outl(s, BM1 + BM_PRDT, 0x1000);
     /* PACKET with the DMA bit: the data goes through the bus master. */
-    qtest_outb(s, DMA_IDE + REG_DEVICE, 0xa0);
-    qtest_outb(s, DMA_IDE + REG_FEATURE, 1);
-    qtest_outb(s, DMA_IDE + REG_COMMAND, CMD_PACKET);
-    g_assert_cmphex(wait_not_busy(s, DMA_IDE) & STATUS_DRQ, ==, STATUS_DRQ);
-    write_words(s, DMA_IDE, read2, 12);
-    qtest_outb(s, BMDMA + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
-    g_assert_cmphex(dma_wait(s) & BM_STATUS_ERROR, ==, 0);
-    qtest_outb(s, BMDMA + BM_CMD, 0);
-    status = wait_not_busy(s, DMA_IDE);
+    qtest_outb(s, IDE1 + REG_DEVICE, 0xa0);
+    qtest_outb(s, IDE1 + REG_FEATURE, 1);
+    qtest_outb(s, IDE1 + REG_COMMAND, CMD_PACKET);
+    g_assert_cmphex(wait_not_busy(s, IDE1) & STATUS_DRQ, ==, STATUS_DRQ);
+    write_words(s, IDE1, read2, 12);
+    qtest_outb(s, BM1 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    g_assert_cmphex(dma_wait(s, BM1) & BM_STATUS_ERROR, ==, 0);
+    qtest_outb(s, BM1 + BM_CMD, 0);
+    status = wait_not_busy(s, IDE1);
     g_assert_cmphex(status & (STATUS_ERR | STATUS_DRQ), ==, 0);
-    g_assert_cmphex(qtest_inb(s, DMA_IDE + REG_NSECTOR) & 3, ==, 3);
+    g_assert_cmphex(qtest_inb(s, IDE1 + REG_NSECTOR) & 3, ==, 3);
     qtest_memread(s, 0x40000, buf, sizeof(buf));
     g_assert_cmpmem(buf, 6,
                     "\x01"
@@ -899,6 +942,34 @@ static void test_atapi_dma(void)
     g_assert_cmphex(buf[2048 + 5], ==, (uint8_t)(17 + 5));
     qtest_quit(s);
     unlink(iso);
+}
+
+/* pcvm's isa-ide takes its drives by id (QEMU hangs ide-hd devices on it). */
+static void test_isa_ide(void)
+{
+    g_autofree char *img = NULL;
+    QTestState *s;
+    uint8_t id[512], buf[512];
+
+    if (!vmm_is_pcvm()) {
+        g_test_skip("isa-ide's drive property is pcvm's");
+        return;
+    }
+    img = disk_create();
+    s = qtest_initf("-drive file=%s,format=raw,if=none,id=d0 -device "
+                    "isa-ide,iobase=0x1e8,iobase2=0x3ee,irq=11,drive=d0",
+                    img);
+    identify(s, 0x1e8, CMD_IDENTIFY, id);
+    g_assert_cmpuint(word(id, 60) | (word(id, 61) << 16), ==, DISK_SECTORS);
+    lba28_setup(s, 0x1e8, 77, 1);
+    qtest_outb(s, 0x1e8 + REG_COMMAND, CMD_READ);
+    g_assert_cmphex(wait_not_busy(s, 0x1e8) & STATUS_DRQ, ==, STATUS_DRQ);
+    read_words(s, 0x1e8, buf, 512);
+    assert_sector_pattern(buf, 77);
+    /* The pc's own channel 0 has no drive. */
+    g_assert_cmphex(qtest_inb(s, IDE0 + REG_STATUS), ==, 0);
+    qtest_quit(s);
+    unlink(img);
 }
 
 int main(int argc, char **argv)
@@ -916,5 +987,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ide/atapi/mmc", test_atapi_mmc);
     g_test_add_func("/ide/atapi/dma", test_atapi_dma);
     g_test_add_func("/ide/dma", test_dma);
+    g_test_add_func("/ide/isa-ide", test_isa_ide);
     return g_test_run();
 }

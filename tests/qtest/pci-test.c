@@ -90,6 +90,7 @@ static void test_enumeration(void)
     } expected[] = {
         {0x00, 0x12378086, 0x06000002, 0x00},
         {0x08, 0x70008086, 0x06010000, 0x80},
+        {0x09, 0x70108086, 0x01018000, 0x00},
         {0x0b, 0x71138086, 0x06800003, 0x00},
         {TESTDEV_DEVFN, 0x00051b36, 0xff000000, 0x00},
     };
@@ -209,8 +210,8 @@ static void test_query_pci(void)
     g_assert_cmpuint(json_array_get_length(buses), ==, 1);
     devices = json_object_get_array_member(
         json_array_get_object_element(buses, 0), "devices");
-    g_assert_cmpuint(json_array_get_length(devices), ==, 4);
-    dev = json_array_get_object_element(devices, 3);
+    g_assert_cmpuint(json_array_get_length(devices), ==, 5);
+    dev = json_array_get_object_element(devices, 4);
     g_assert_cmpint(json_object_get_int_member(dev, "slot"), ==, TESTDEV_SLOT);
     g_assert_cmpstr(json_object_get_string_member(dev, "qdev_id"), ==, "td");
     g_assert_cmpint(json_object_get_int_member(

@@ -45,6 +45,8 @@ struct BMDMAState {
     BMDMAChannel channel[2];
     AddressSpace *as;
     MemoryRegion io;
+    bool (*master_enabled)(void *opaque);
+    void *master_opaque;
 };
 
 /*
@@ -54,6 +56,12 @@ struct BMDMAState {
 void bmdma_init(BMDMAState *s, const char *name, IDEBus *bus0, IDEBus *bus1,
                 AddressSpace *as);
 MemoryRegion *bmdma_io_region(BMDMAState *s);
+/*
+ * Optional: asked before each transfer whether the engine may master the
+ * bus (a PCI function's BME bit); when not, the transfer fails.
+ */
+void bmdma_set_master_check(BMDMAState *s, bool (*enabled)(void *opaque),
+                            void *opaque);
 void bmdma_reset(BMDMAState *s);
 
 #endif

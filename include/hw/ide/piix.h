@@ -1,0 +1,20 @@
+/*
+ * Intel 82371SB PIIX3 function 1: the IDE controller ("piix3-ide",
+ * 8086:7010): two legacy channels and the bus-master DMA engine at BAR4.
+ */
+#ifndef HW_IDE_PIIX_H
+#define HW_IDE_PIIX_H
+
+#include "hw/isa/isa.h"
+#include "hw/pci/pci.h"
+
+#define TYPE_PIIX3_IDE "piix3-ide"
+
+/*
+ * Creates the function at devfn with the -drive if=ide drives (bus 0 and
+ * 1, units 0 and 1): channel 0 at 0x1f0/0x3f6 on ISA IRQ 14, channel 1 at
+ * 0x170/0x376 on IRQ 15, both in isa's port space.
+ */
+PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, ISABus *isa, GError **errp);
+
+#endif
