@@ -261,7 +261,12 @@ void pci_register_bar(PCIDevice *dev, int n, uint8_t type, MemoryRegion *mr)
         wmask |= PCI_ROM_ADDRESS_ENABLE;
         type = 0;
     } else if (type & PCI_BASE_ADDRESS_SPACE_IO) {
-        wmask &= 0xffff & ~3u;
+        /*
+         * All 32 bits writable, as QEMU has them: SeaBIOS sizes an I/O BAR
+         * from the full dword and runs out of I/O space on 0x0000fff1.
+         * Addresses past 0xffff simply leave the BAR unmapped.
+         */
+        wmask &= 0xffffffffu & ~3u;
     }
     pci_set_long(dev->config + off, type);
     pci_set_long(dev->wmask + off, (uint32_t)wmask);

@@ -150,7 +150,7 @@ static void test_bar_sizing_and_moving(void)
         cfg_writel(s, TESTDEV_DEVFN, reg, 0xffffffff);
     }
     g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x10), ==, 0xfffff000);
-    g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x14), ==, 0x0000ff01);
+    g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x14), ==, 0xffffff01);
     g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x18), ==, 0xfff0000c);
     g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x1c), ==, 0xffffffff);
     g_assert_cmphex(cfg_readl(s, TESTDEV_DEVFN, 0x20), ==, 0);
