@@ -693,6 +693,11 @@ void ide_atapi_packet_command(IDEState *s)
         return;
     }
     s->atapi_dma = s->feature & 0x01;
+    if (s->atapi_dma && !s->bus->dma_ops) {
+        ide_abort_command(s);
+        ide_set_irq(s->bus);
+        return;
+    }
     /* 0 is not a valid limit; an odd one means one byte less. */
     if (limit == 0 || limit == 0xffff) {
         limit = 0xfffe;

@@ -574,6 +574,12 @@ static void ide_dma_command(IDEState *s, bool write)
     uint64_t lba;
     uint32_t count;
 
+    if (!s->bus->dma_ops) {
+        /* A channel without a bus master (isa-ide) cannot do DMA. */
+        ide_abort_command(s);
+        ide_set_irq(s->bus);
+        return;
+    }
     if (!ide_get_range(s, &lba, &count)) {
         return;
     }

@@ -966,6 +966,12 @@ static void test_isa_ide(void)
     g_assert_cmphex(wait_not_busy(s, 0x1e8) & STATUS_DRQ, ==, STATUS_DRQ);
     read_words(s, 0x1e8, buf, 512);
     assert_sector_pattern(buf, 77);
+    /* No bus master behind an ISA channel: DMA commands abort. */
+    lba28_setup(s, 0x1e8, 0, 1);
+    qtest_outb(s, 0x1e8 + REG_COMMAND, CMD_READ_DMA);
+    g_assert_cmphex(wait_not_busy(s, 0x1e8) & (STATUS_ERR | STATUS_DRQ), ==,
+                    STATUS_ERR);
+    g_assert_cmphex(qtest_inb(s, 0x1e8 + REG_ERROR), ==, ERROR_ABRT);
     /* The pc's own channel 0 has no drive. */
     g_assert_cmphex(qtest_inb(s, IDE0 + REG_STATUS), ==, 0);
     qtest_quit(s);
