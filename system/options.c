@@ -92,14 +92,28 @@ bool vm_config_parse_smp(VMConfig *cfg, const char *arg, GError **errp)
         return error_setg(errp, "CPU topology parameters must be greater "
                           "than zero");
     }
-    /* QEMU's rule: missing threads and cores are 1, sockets fill the rest. */
-    threads = threads ? threads : 1;
-    cores = cores ? cores : 1;
-    maxcpus = maxcpus ? maxcpus : cpus;
-    if (!sockets) {
-        uint64_t total = maxcpus ? maxcpus : 1;
-
-        sockets = (total + cores * threads - 1) / (cores * threads);
+    /*
+     * QEMU's rule for machine types since 6.2 (pc-i440fx-7.2 included):
+     * missing values are computed preferring cores over sockets over
+     * threads; with no CPU count at all, each missing level is 1.
+     */
+    if (!cpus && !maxcpus) {
+        sockets = sockets ? sockets : 1;
+        cores = cores ? cores : 1;
+        threads = threads ? threads : 1;
+    } else {
+        maxcpus = maxcpus ? maxcpus : cpus;
+        if (!cores) {
+            sockets = sockets ? sockets : 1;
+            threads = threads ? threads : 1;
+            cores = maxcpus / (sockets * threads);
+        } else if (!sockets) {
+            threads = threads ? threads : 1;
+            sockets = maxcpus / (cores * threads);
+        }
+        if (!threads) {
+            threads = maxcpus / (sockets * cores);
+        }
     }
     product = sockets * cores * threads;
     maxcpus = maxcpus ? maxcpus : product;

@@ -75,8 +75,8 @@ static void test_smp_topology(void)
 
         g_assert_null(e);
         g_assert_cmpuint(cfg.smp_cpus, ==, 4);
-        g_assert_cmpuint(cfg.smp_sockets, ==, 4);
-        g_assert_cmpuint(cfg.smp_cores, ==, 1);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 1);
+        g_assert_cmpuint(cfg.smp_cores, ==, 4);
         vm_config_clear(&cfg);
     }
     {
@@ -93,7 +93,27 @@ static void test_smp_topology(void)
         g_assert_null(e);
         g_assert_cmpuint(cfg.smp_cpus, ==, 2);
         g_assert_cmpuint(cfg.smp_maxcpus, ==, 4);
-        g_assert_cmpuint(cfg.smp_sockets, ==, 4);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 1);
+        g_assert_cmpuint(cfg.smp_cores, ==, 4);
+        vm_config_clear(&cfg);
+    }
+    {
+        /* Given sockets, cores fill the rest; given cores, sockets do. */
+        g_autofree char *e = parse(&cfg, "-smp 8,sockets=2");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 2);
+        g_assert_cmpuint(cfg.smp_cores, ==, 4);
+        g_assert_cmpuint(cfg.smp_threads, ==, 1);
+        vm_config_clear(&cfg);
+        e = parse(&cfg, "-smp 8,cores=2,threads=2");
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_sockets, ==, 2);
+        vm_config_clear(&cfg);
+        g_free(e);
+        e = parse(&cfg, "-smp 8,sockets=2,cores=2");
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.smp_threads, ==, 2);
         vm_config_clear(&cfg);
     }
     assert_error("-smp 3,sockets=2",
