@@ -110,6 +110,18 @@ static void fw_cfg_set_copy(FWCfgState *s, uint16_t key, bool replace,
     fw_cfg_entry_set(s, key, replace, copy, len, copy, g_free);
 }
 
+/* A little-endian integer item of size bytes. */
+static void fw_cfg_set_le(FWCfgState *s, uint16_t key, bool replace,
+                          uint64_t value, unsigned size)
+{
+    uint8_t le[8];
+
+    for (unsigned i = 0; i < size; i++) {
+        le[i] = value >> (8 * i);
+    }
+    fw_cfg_set_copy(s, key, replace, le, size);
+}
+
 void fw_cfg_add_bytes(FWCfgState *s, uint16_t key, const void *data, size_t len)
 {
     fw_cfg_set_copy(s, key, false, data, len);
@@ -132,26 +144,17 @@ void fw_cfg_add_string(FWCfgState *s, uint16_t key, const char *value)
 
 void fw_cfg_add_i16(FWCfgState *s, uint16_t key, uint16_t value)
 {
-    uint8_t le[2];
-
-    stw_le_p(le, value);
-    fw_cfg_add_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, false, value, 2);
 }
 
 void fw_cfg_add_i32(FWCfgState *s, uint16_t key, uint32_t value)
 {
-    uint8_t le[4];
-
-    stl_le_p(le, value);
-    fw_cfg_add_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, false, value, 4);
 }
 
 void fw_cfg_add_i64(FWCfgState *s, uint16_t key, uint64_t value)
 {
-    uint8_t le[8];
-
-    stq_le_p(le, value);
-    fw_cfg_add_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, false, value, 8);
 }
 
 void fw_cfg_modify_bytes(FWCfgState *s, uint16_t key, const void *data,
@@ -167,26 +170,17 @@ void fw_cfg_modify_string(FWCfgState *s, uint16_t key, const char *value)
 
 void fw_cfg_modify_i16(FWCfgState *s, uint16_t key, uint16_t value)
 {
-    uint8_t le[2];
-
-    stw_le_p(le, value);
-    fw_cfg_modify_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, true, value, 2);
 }
 
 void fw_cfg_modify_i32(FWCfgState *s, uint16_t key, uint32_t value)
 {
-    uint8_t le[4];
-
-    stl_le_p(le, value);
-    fw_cfg_modify_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, true, value, 4);
 }
 
 void fw_cfg_modify_i64(FWCfgState *s, uint16_t key, uint64_t value)
 {
-    uint8_t le[8];
-
-    stq_le_p(le, value);
-    fw_cfg_modify_bytes(s, key, le, sizeof(le));
+    fw_cfg_set_le(s, key, true, value, 8);
 }
 
 /* ---- the file directory ----------------------------------------------- */

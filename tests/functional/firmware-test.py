@@ -133,6 +133,14 @@ def run(vmm, args, events, stderr_path, timeout=TIMEOUT, want_exit=None):
     return run
 
 
+def boot_case(rep, name, vmm, args, line, err):
+    """A boot that prints line on COM1 and leaves through isa-debug-exit."""
+    r = run(vmm, args, {"line": line.encode()}, err, want_exit=True)
+    ok = "line" in r.times and r.returncode == (EXIT_CODE << 1) | 1
+    rep.result(name, "pass" if ok else "fail", f"exit status {r.returncode}",
+               log=pcvmtest.tail(r.text() + open(err, errors="replace").read()))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tap", action="store_true")
@@ -187,13 +195,9 @@ def main():
     disk = os.path.join(work, "mbr.img")
     make_mbr_disk(disk, "pcvm-mbr: booted from the hard disk")
     dev_exit = ["-device", f"isa-debug-exit,iobase={EXIT_PORT:#x},iosize=1"]
-    r = run(vmm, base + dev_exit + ["-drive", f"file={disk},format=raw,if=ide"],
-            {"line": rb"pcvm-mbr: booted from the hard disk"}, err,
-            want_exit=True)
-    ok = "line" in r.times and r.returncode == (EXIT_CODE << 1) | 1
-    rep.result("mbr-disk", "pass" if ok else "fail",
-               f"exit status {r.returncode}",
-               log=pcvmtest.tail(r.text() + open(err, errors="replace").read()))
+    boot_case(rep, "mbr-disk", vmm,
+              base + dev_exit + ["-drive", f"file={disk},format=raw,if=ide"],
+              "pcvm-mbr: booted from the hard disk", err)
 
     # cdrom-eltorito
     if not shutil.which("xorriso"):
@@ -201,25 +205,17 @@ def main():
     else:
         iso = os.path.join(work, "boot.iso")
         make_eltorito_iso(iso, work, "pcvm-iso: booted from the CD-ROM")
-        r = run(vmm, base + dev_exit + ["-cdrom", iso, "-boot", "d"],
-                {"line": rb"pcvm-iso: booted from the CD-ROM"}, err,
-                want_exit=True)
-        ok = "line" in r.times and r.returncode == (EXIT_CODE << 1) | 1
-        rep.result("cdrom-eltorito", "pass" if ok else "fail",
-                   f"exit status {r.returncode}",
-                   log=pcvmtest.tail(r.text() + open(err, errors="replace").read()))
+        boot_case(rep, "cdrom-eltorito", vmm,
+                  base + dev_exit + ["-cdrom", iso, "-boot", "d"],
+                  "pcvm-iso: booted from the CD-ROM", err)
 
     # firmware-kernel: -kernel through SeaBIOS, fw_cfg and linuxboot_dma.bin
     kernel = os.path.join(work, "fake-bzImage")
     make_fake_bzimage(kernel, "pcvm-linuxboot: setup code entered")
-    r = run(vmm, base + dev_exit + ["-machine", "pc,firmware=seabios",
-                                    "-kernel", kernel, "-append", "quiet"],
-            {"line": rb"pcvm-linuxboot: setup code entered"}, err,
-            want_exit=True)
-    ok = "line" in r.times and r.returncode == (EXIT_CODE << 1) | 1
-    rep.result("firmware-kernel", "pass" if ok else "fail",
-               f"exit status {r.returncode}",
-               log=pcvmtest.tail(r.text() + open(err, errors="replace").read()))
+    boot_case(rep, "firmware-kernel", vmm,
+              base + dev_exit + ["-machine", "pc,firmware=seabios",
+                                 "-kernel", kernel, "-append", "quiet"],
+              "pcvm-linuxboot: setup code entered", err)
 
     shutil.rmtree(work, ignore_errors=True)
     return rep.finish()
