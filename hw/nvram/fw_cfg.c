@@ -17,7 +17,6 @@
 #include "hw/nvram/fw_cfg.h"
 #include "qom/object.h"
 #include "system/dma.h"
-#include "util/byteorder.h"
 #include "util/error.h"
 #include "util/log.h"
 
