@@ -236,8 +236,11 @@ static void cpuid_shape_topology(X86CPU *cpu, CPUIDEntry *e,
     case 1:
         e->ebx = (e->ebx & 0x0000ffff) | (cpu->apic_id << 24) |
                  (MIN(per_socket, 255u) << 16);
+        /* HTT: several logical CPUs per package; not the host's say. */
         if (per_socket > 1) {
-            e->edx |= 1u << 28; /* HTT: several logical CPUs per package */
+            e->edx |= 1u << 28;
+        } else {
+            e->edx &= ~(1u << 28);
         }
         break;
     case 4:
@@ -271,8 +274,18 @@ static void cpuid_shape_topology(X86CPU *cpu, CPUIDEntry *e,
         }
         break;
     case 0x80000008:
-        /* AMD: number of threads in the package - 1. */
-        e->ecx = (e->ecx & ~0xffu) | (per_socket - 1);
+        /*
+         * AMD: NC (7:0) is the number of threads in the package - 1 and
+         * ApicIdSize (15:12) how many low APIC id bits number them. The
+         * host's ApicIdSize must not leak through: with it, a guest of
+         * several one-thread packages saw all its CPUs in package 0.
+         */
+        e->ecx &= ~0xf0ffu;
+        if (per_socket > 1) {
+            e->ecx |= ((bits_for(topo->threads) + bits_for(topo->cores))
+                       << 12) |
+                      (per_socket - 1);
+        }
         break;
     }
 }

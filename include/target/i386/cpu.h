@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "qom/object.h"
 
