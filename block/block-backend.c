@@ -43,6 +43,7 @@ struct BlockBackend {
     char *filename;
     int fd; /* -1 when there is no medium */
     bool read_only;
+    bool locked; /* main loop only */
     uint64_t size;
 
     GMutex lock; /* protects the fields below */
@@ -162,6 +163,16 @@ bool blk_is_read_only(BlockBackend *blk)
 const char *blk_filename(BlockBackend *blk)
 {
     return blk->filename;
+}
+
+void blk_lock_medium(BlockBackend *blk, bool locked)
+{
+    blk->locked = locked;
+}
+
+bool blk_is_locked(BlockBackend *blk)
+{
+    return blk->locked;
 }
 
 uint64_t blk_getlength(BlockBackend *blk)

@@ -69,6 +69,14 @@ DriveConfig *drive_find_by_id(const char *id)
     return NULL;
 }
 
+GPtrArray *drive_list(void)
+{
+    if (!drives) {
+        drives = g_ptr_array_new();
+    }
+    return drives;
+}
+
 void drive_close_all(void)
 {
     for (unsigned i = 0; drives && i < drives->len; i++) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/drive.h"
 #include "config-host.h"
 #include "chardev/char.h"
 #include "hw/core/device.h"
@@ -656,6 +657,40 @@ static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
     }
 }
 
+/* QEMU's layout: the drive, its medium, the device using it, the cache. */
+static void hmp_info_block(Monitor *mon, const HMPArgs *args)
+{
+    GPtrArray *drives = drive_list();
+
+    for (unsigned i = 0; i < drives->len; i++) {
+        DriveConfig *d = g_ptr_array_index(drives, i);
+        BlockBackend *blk = d->blk;
+
+        if (i) {
+            monitor_puts(mon, "\n");
+        }
+        if (blk_is_inserted(blk)) {
+            monitor_printf(mon, "%s: %s (%s%s)\n", d->id, blk_filename(blk),
+                           d->format ? d->format : "raw",
+                           blk_is_read_only(blk) ? ", read-only" : "");
+        } else {
+            monitor_printf(mon, "%s: [not inserted]\n", d->id);
+        }
+        if (d->attached) {
+            g_autofree char *path = object_get_path(OBJECT(d->attached));
+
+            monitor_printf(mon, "    Attached to:      %s\n", path);
+        }
+        if (d->media == MEDIA_CDROM) {
+            monitor_printf(mon, "    Removable device: %slocked, tray closed\n",
+                           blk_is_locked(blk) ? "" : "not ");
+        }
+        if (blk_is_inserted(blk)) {
+            monitor_puts(mon, "    Cache mode:       writeback\n");
+        }
+    }
+}
+
 static void hmp_info_chardev(Monitor *mon, const HMPArgs *args)
 {
     GPtrArray *list = chardev_list();
@@ -714,6 +749,7 @@ const HMPCommand hmp_info_commands[] = {
      "show the memory region tree (-f: the flat view of each address space)",
      hmp_info_mtree},
     {"pci", "", "", "show the PCI devices", hmp_info_pci},
+    {"block", "", "", "show the block devices", hmp_info_block},
     {"chardev", "", "", "show the character devices", hmp_info_chardev},
     {"qom-tree", "path:s?", "[path]",
      "show the QOM composition tree below path (default /machine)",

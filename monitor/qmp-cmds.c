@@ -10,8 +10,10 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/drive.h"
 #include "config-host.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
@@ -103,6 +105,43 @@ static const QmpMember cpu_info_fast_members[] = {
     {"cpu-index", "int"},       {"qom-path", "str"},
     {"thread-id", "int"},       {"props", "CpuInstanceProperties", true},
     {"target", "SysEmuTarget"}, {NULL}};
+static const QmpMember block_info_members[] = {
+    {"device", "str"},
+    {"qdev", "str", true},
+    {"type", "str"},
+    {"removable", "bool"},
+    {"locked", "bool"},
+    {"inserted", "BlockDeviceInfo", true},
+    {"tray_open", "bool", true},
+    {NULL}};
+static const QmpMember block_device_info_members[] = {
+    {"file", "str"},
+    {"ro", "bool"},
+    {"drv", "str"},
+    {"backing_file_depth", "int"},
+    {"encrypted", "bool"},
+    {"detect_zeroes", "BlockdevDetectZeroesOptions"},
+    {"bps", "int"},
+    {"bps_rd", "int"},
+    {"bps_wr", "int"},
+    {"iops", "int"},
+    {"iops_rd", "int"},
+    {"iops_wr", "int"},
+    {"image", "ImageInfo"},
+    {"cache", "BlockdevCacheInfo"},
+    {"write_threshold", "int"},
+    {NULL}};
+static const QmpMember image_info_members[] = {
+    {"filename", "str"},
+    {"format", "str"},
+    {"virtual-size", "int"},
+    {"actual-size", "int", true},
+    {"dirty-flag", "bool", true},
+    {NULL}};
+static const QmpMember blockdev_cache_info_members[] = {
+    {"writeback", "bool"}, {"direct", "bool"}, {"no-flush", "bool"}, {NULL}};
+static const char *const detect_zeroes_values[] = {"off", "on", "unmap",
+                                                   NULL};
 static const QmpMember pci_info_members[] = {
     {"bus", "int"}, {"devices", "[PciDeviceInfo]"}, {NULL}};
 static const QmpMember pci_device_info_members[] = {
@@ -221,6 +260,11 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("CpuInstanceProperties", cpu_instance_properties_members),
     ENUM_TYPE("SysEmuTarget", sys_emu_target_values),
     OBJECT_TYPE("CpuInfoFast", cpu_info_fast_members),
+    OBJECT_TYPE("BlockInfo", block_info_members),
+    OBJECT_TYPE("BlockDeviceInfo", block_device_info_members),
+    OBJECT_TYPE("ImageInfo", image_info_members),
+    OBJECT_TYPE("BlockdevCacheInfo", blockdev_cache_info_members),
+    ENUM_TYPE("BlockdevDetectZeroesOptions", detect_zeroes_values),
     OBJECT_TYPE("PciInfo", pci_info_members),
     OBJECT_TYPE("PciDeviceInfo", pci_device_info_members),
     OBJECT_TYPE("PciDeviceClass", pci_device_class_members),
@@ -725,6 +769,77 @@ static JsonNode *qmp_query_pci(Monitor *mon, JsonObject *args, GError **errp)
     json_object_set_int_member(info, "bus", 0);
     json_object_set_array_member(info, "devices", devices);
     json_array_add_object_element(list, info);
+    return array_node(list);
+}
+
+static JsonObject *block_device_info(DriveConfig *d)
+{
+    JsonObject *info = json_object_new();
+    JsonObject *image = json_object_new();
+    JsonObject *cache = json_object_new();
+    const char *format = d->format ? d->format : "raw";
+    static const char *const throttles[] = {"bps", "bps_rd", "bps_wr",
+                                            "iops", "iops_rd", "iops_wr"};
+    struct stat st;
+
+    json_object_set_string_member(info, "file", blk_filename(d->blk));
+    json_object_set_boolean_member(info, "ro", blk_is_read_only(d->blk));
+    json_object_set_string_member(info, "drv", format);
+    json_object_set_int_member(info, "backing_file_depth", 0);
+    json_object_set_boolean_member(info, "encrypted", false);
+    json_object_set_string_member(info, "detect_zeroes", "off");
+    for (size_t i = 0; i < G_N_ELEMENTS(throttles); i++) {
+        json_object_set_int_member(info, throttles[i], 0);
+    }
+    json_object_set_string_member(image, "filename", blk_filename(d->blk));
+    json_object_set_string_member(image, "format", format);
+    json_object_set_int_member(image, "virtual-size",
+                               (gint64)blk_getlength(d->blk));
+    if (stat(blk_filename(d->blk), &st) == 0) {
+        json_object_set_int_member(image, "actual-size",
+                                   (gint64)st.st_blocks * 512);
+    }
+    json_object_set_boolean_member(image, "dirty-flag", false);
+    json_object_set_object_member(info, "image", image);
+    /* Writes go through the host page cache; flushes reach fdatasync. */
+    json_object_set_boolean_member(cache, "writeback", true);
+    json_object_set_boolean_member(cache, "direct", false);
+    json_object_set_boolean_member(cache, "no-flush", false);
+    json_object_set_object_member(info, "cache", cache);
+    json_object_set_int_member(info, "write_threshold", 0);
+    return info;
+}
+
+static JsonNode *qmp_query_block(Monitor *mon, JsonObject *args,
+                                 GError **errp)
+{
+    JsonArray *list = json_array_new();
+    GPtrArray *drives = drive_list();
+
+    for (unsigned i = 0; i < drives->len; i++) {
+        DriveConfig *d = g_ptr_array_index(drives, i);
+        JsonObject *info = json_object_new();
+        bool removable = d->media == MEDIA_CDROM;
+
+        json_object_set_string_member(info, "device", d->id);
+        if (d->attached) {
+            g_autofree char *path = object_get_path(OBJECT(d->attached));
+
+            json_object_set_string_member(info, "qdev", path);
+        }
+        json_object_set_string_member(info, "type", "unknown");
+        json_object_set_boolean_member(info, "removable", removable);
+        json_object_set_boolean_member(info, "locked",
+                                       blk_is_locked(d->blk));
+        if (blk_is_inserted(d->blk)) {
+            json_object_set_object_member(info, "inserted",
+                                          block_device_info(d));
+        }
+        if (removable) {
+            json_object_set_boolean_member(info, "tray_open", false);
+        }
+        json_array_add_object_element(list, info);
+    }
     return array_node(list);
 }
 
@@ -1288,6 +1403,7 @@ const QmpCommand qmp_command_table[] = {
     {"query-kvm", qmp_query_kvm, NULL, "KvmInfo"},
     {"query-cpus-fast", qmp_query_cpus_fast, NULL, "[CpuInfoFast]"},
     {"query-pci", qmp_query_pci, NULL, "[PciInfo]"},
+    {"query-block", qmp_query_block, NULL, "[BlockInfo]"},
     {"human-monitor-command", qmp_human_monitor_command,
      human_monitor_command_args, "str"},
     {"query-qmp-schema", qmp_query_qmp_schema, NULL, "[SchemaInfo]"},

@@ -343,7 +343,7 @@ static uint32_t atapi_mode_page(IDEState *s, uint8_t page, uint8_t *p)
         p[2] = 0x3b; /* reads CD-R, CD-RW, method 2, DVD-ROM */
         p[4] = 0x71; /* audio play, composite, digital ports, multi-session */
         p[5] = 0x7f; /* CD-DA, accurate, R-W, C2, ISRC, UPC, barcode */
-        p[6] = 0x29 | (s->tray_locked ? 0x02 : 0); /* lock, eject, tray */
+        p[6] = 0x29 | (blk_is_locked(s->blk) ? 0x02 : 0); /* lock, eject, tray */
         p[7] = 0x03;          /* separate volume and mute */
         st16_be(p + 8, 706);  /* maximum speed, kB/s */
         st16_be(p + 10, 2);   /* volume levels */
@@ -454,7 +454,7 @@ static void atapi_get_configuration(IDEState *s, const uint8_t *cdb)
         st16_be(f, 0x0003);
         f[2] = 0x03;
         f[3] = 4;
-        f[4] = 0x29 | (s->tray_locked ? 0x04 : 0);
+        f[4] = 0x29 | (blk_is_locked(s->blk) ? 0x04 : 0);
         size += 8;
     }
     st32_be(b, size - 4);
@@ -619,7 +619,7 @@ static void atapi_execute(IDEState *s)
         atapi_command_ok(s);
         return;
     case GPCMD_PREVENT_ALLOW_MEDIUM_REMOVAL:
-        s->tray_locked = cdb[4] & 1;
+        blk_lock_medium(s->blk, cdb[4] & 1);
         atapi_command_ok(s);
         return;
     case GPCMD_REQUEST_SENSE:

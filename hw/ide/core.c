@@ -1137,7 +1137,7 @@ void ide_bus_reset(IDEBus *bus)
         if (s->kind == IDE_HD) {
             s->write_cache = true;
         } else if (s->kind == IDE_CD) {
-            s->tray_locked = false;
+            blk_lock_medium(s->blk, false);
             ide_atapi_identify(s);
         }
     }

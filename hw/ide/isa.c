@@ -52,7 +52,7 @@ static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
         error_prefix(errp, "%s", drive->spec);
         return false;
     }
-    drive->attached = true;
+    drive->attached = (DeviceState *)s;
     return true;
 }
 

@@ -81,7 +81,7 @@ static bool piix_ide_attach_drives(PIIX3IDEState *s, GError **errp)
                 error_prefix(errp, "%s", drive->spec);
                 return false;
             }
-            drive->attached = true;
+            drive->attached = DEVICE(&s->parent_obj);
         }
     }
     return true;

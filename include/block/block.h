@@ -40,6 +40,12 @@ void blk_unref(BlockBackend *blk);
 bool blk_is_inserted(BlockBackend *blk);
 bool blk_is_read_only(BlockBackend *blk);
 const char *blk_filename(BlockBackend *blk); /* NULL when empty */
+/*
+ * The guest's lock on a removable medium (ATAPI PREVENT ALLOW MEDIUM
+ * REMOVAL), kept with the drive so the monitor can report it.
+ */
+void blk_lock_medium(BlockBackend *blk, bool locked);
+bool blk_is_locked(BlockBackend *blk);
 /* Medium size in bytes (0 when empty). */
 uint64_t blk_getlength(BlockBackend *blk);
 /* True if [offset, offset + bytes) lies inside the medium. */

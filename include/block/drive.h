@@ -35,7 +35,7 @@ typedef struct DriveConfig {
     char *format; /* NULL: raw */
     char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
     BlockBackend *blk; /* set by drive_open() */
-    bool attached;     /* a device uses it */
+    struct DeviceState *attached; /* the device using it, or NULL */
 } DriveConfig;
 
 void drive_config_free(DriveConfig *drive);
@@ -46,6 +46,8 @@ bool drive_open(DriveConfig *drive, GError **errp);
 /* The opened drive at (iface, bus, unit), or NULL. */
 DriveConfig *drive_get(BlockInterfaceType iface, int bus, int unit);
 DriveConfig *drive_find_by_id(const char *id);
+/* Every opened drive (DriveConfig *), in command-line order; may be empty. */
+GPtrArray *drive_list(void);
 /* Closes every opened drive (end of pcvm, unit tests). */
 void drive_close_all(void);
 

@@ -978,6 +978,70 @@ static void test_isa_ide(void)
     unlink(img);
 }
 
+/* The monitor's view of the drives: query-block and info block. */
+static void test_query_block(void)
+{
+    g_autofree char *disk = disk_create();
+    g_autofree char *iso = cd_create();
+    QTestState *s = qtest_initf("-hda %s -drive if=ide,index=2,media=cdrom,"
+                                "file=%s,readonly=on", disk, iso);
+    const uint8_t prevent[12] = {0x1e, 0, 0, 0, 1};
+    uint8_t sense = 0;
+    JsonNode *ret;
+    JsonArray *list;
+    JsonObject *hd, *cd, *inserted, *image;
+    char *text;
+
+    if (!vmm_is_pcvm()) {
+        /* QEMU's answers carry node names and more; pcvm's shape only. */
+        qtest_quit(s);
+        g_test_skip("pcvm's own query-block shape");
+        return;
+    }
+    /* The guest locks the CD-ROM's tray. */
+    qtest_outb(s, IDE1 + REG_DEVICE, 0xa0);
+    g_assert_cmpint(atapi_command(s, IDE1, prevent, NULL, 0, &sense), ==, 0);
+    g_assert_cmpint(sense, ==, 0);
+
+    ret = qtest_qmp_assert_success_ref(s, "{'execute': 'query-block'}");
+    list = json_node_get_array(ret);
+    g_assert_cmpuint(json_array_get_length(list), ==, 2);
+    hd = json_array_get_object_element(list, 0);
+    cd = json_array_get_object_element(list, 1);
+    g_assert_cmpstr(json_object_get_string_member(hd, "device"), ==,
+                    "ide0-hd0");
+    g_assert_false(json_object_get_boolean_member(hd, "removable"));
+    g_assert_false(json_object_get_boolean_member(hd, "locked"));
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(hd, "qdev"),
+                                   "/machine/"));
+    inserted = json_object_get_object_member(hd, "inserted");
+    g_assert_cmpstr(json_object_get_string_member(inserted, "file"), ==, disk);
+    g_assert_cmpstr(json_object_get_string_member(inserted, "drv"), ==, "raw");
+    g_assert_false(json_object_get_boolean_member(inserted, "ro"));
+    image = json_object_get_object_member(inserted, "image");
+    g_assert_cmpint(json_object_get_int_member(image, "virtual-size"), ==,
+                    DISK_SECTORS * 512);
+    g_assert_cmpstr(json_object_get_string_member(cd, "device"), ==,
+                    "ide1-cd0");
+    g_assert_true(json_object_get_boolean_member(cd, "removable"));
+    g_assert_true(json_object_get_boolean_member(cd, "locked"));
+    g_assert_false(json_object_get_boolean_member(cd, "tray_open"));
+    inserted = json_object_get_object_member(cd, "inserted");
+    g_assert_true(json_object_get_boolean_member(inserted, "ro"));
+    json_node_unref(ret);
+
+    text = qtest_hmp(s, "info block");
+    g_assert_nonnull(strstr(text, "ide1-cd0: "));
+    g_assert_nonnull(strstr(text, " (raw, read-only)\r\n"));
+    g_assert_nonnull(strstr(text, "    Removable device: locked, tray "
+                                  "closed\r\n"));
+    g_assert_nonnull(strstr(text, "    Cache mode:       writeback\r\n"));
+    g_free(text);
+    qtest_quit(s);
+    unlink(disk);
+    unlink(iso);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -994,5 +1058,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ide/atapi/dma", test_atapi_dma);
     g_test_add_func("/ide/dma", test_dma);
     g_test_add_func("/ide/isa-ide", test_isa_ide);
+    g_test_add_func("/ide/query-block", test_query_block);
     return g_test_run();
 }

@@ -80,7 +80,6 @@ struct IDEState {
     uint32_t atapi_buf_pos, atapi_buf_len;
     uint64_t atapi_lba; /* next 2048-byte sector to read */
     uint32_t atapi_sectors_left;
-    bool tray_locked;
     bool media_event_pending;
 };
 
