@@ -40,11 +40,6 @@ void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs,
     bus->irq_count = g_new0(int, nirq);
 }
 
-PCIBus *pci_bus_from_device(PCIDevice *dev)
-{
-    return dev->bus;
-}
-
 /* ---- configuration space ------------------------------------------------ */
 
 static bool ranges_overlap(uint32_t a, unsigned alen, uint32_t b,
@@ -67,11 +62,6 @@ uint32_t pci_default_config_read(PCIDevice *dev, uint32_t addr, unsigned len)
 static uint32_t pci_bar_offset(int n)
 {
     return n == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + 4 * n;
-}
-
-uint64_t pci_get_bar_addr(PCIDevice *dev, int n)
-{
-    return dev->io_regions[n].addr;
 }
 
 /*
@@ -317,25 +307,6 @@ int pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset,
     dev->config[PCI_CAPABILITY_LIST] = offset;
     dev->config[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
     return offset;
-}
-
-uint8_t pci_find_capability(PCIDevice *dev, uint8_t cap_id)
-{
-    uint8_t seen[64] = {0};
-    uint8_t pos = dev->config[PCI_CAPABILITY_LIST];
-
-    if (!(dev->config[PCI_STATUS] & PCI_STATUS_CAP_LIST)) {
-        return 0;
-    }
-    /* Bounded: a list is at most 48 entries, and we stop on a loop. */
-    while (pos >= PCI_CONFIG_HEADER_SIZE && !seen[pos / 4]) {
-        seen[pos / 4] = 1;
-        if (dev->config[pos] == cap_id) {
-            return pos;
-        }
-        pos = dev->config[pos + 1] & ~3;
-    }
-    return 0;
 }
 
 /* ---- DMA ----------------------------------------------------------------- */

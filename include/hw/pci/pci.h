@@ -193,7 +193,6 @@ PCIBus *pci_bus_new(DeviceState *parent, const char *name,
                     AddressSpace *dma_as);
 void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs,
                   int nirq);
-PCIBus *pci_bus_from_device(PCIDevice *dev);
 
 /*
  * Board code: a function to place at devfn (-1: the first free slot), whose
@@ -221,17 +220,13 @@ void pci_default_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
  * with PCI_BASE_ADDRESS_MEM_TYPE_64 / _PREFETCH. A 64-bit BAR uses n + 1.
  */
 void pci_register_bar(PCIDevice *dev, int n, uint8_t type, MemoryRegion *mr);
-uint64_t pci_get_bar_addr(PCIDevice *dev, int n);
 
 /* Adds a capability at offset (0: the first free dword) of size bytes. */
 int pci_add_capability(PCIDevice *dev, uint8_t cap_id, uint8_t offset,
                        uint8_t size, GError **errp);
-uint8_t pci_find_capability(PCIDevice *dev, uint8_t cap_id);
 
 /* Drives the device's INTx pin (honours the INTx-disable bit). */
 void pci_set_irq(PCIDevice *dev, int level);
-static inline void pci_irq_assert(PCIDevice *dev) { pci_set_irq(dev, 1); }
-static inline void pci_irq_deassert(PCIDevice *dev) { pci_set_irq(dev, 0); }
 
 /* Bus-master DMA: refused (MEMTX_DECODE_ERROR) unless bus mastering is on. */
 MemTxResult pci_dma_read(PCIDevice *dev, uint64_t addr, void *buf,
