@@ -2,7 +2,8 @@
  * The reset control register at port 0xCF9 (Intel PIIX3 datasheet, 2.2.7
  * "RC - Reset Control Register"): setting RCPU (bit 2) resets the system;
  * SRST (bit 1) picks a hard reset, which is the only kind pcvm has.
- * It stands alone until the PIIX3 model exists to host it.
+ * The register belongs to the PIIX3 but sits in the ISA port space, so it
+ * is its own small device on the PIIX3's ISA bus.
  */
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
