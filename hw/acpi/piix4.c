@@ -20,13 +20,9 @@
 #include "system/timer.h"
 #include "util/log.h"
 
-/* PCI configuration registers. */
-#define PIIX4_PMBA 0x40      /* PM I/O base, bits 15:6 */
-#define PIIX4_DEVACTB 0x58   /* byte 0x5b bit 1: APMC_EN */
+/* PCI configuration registers beside those of the header. */
+#define PIIX4_DEVACTB 0x58 /* byte 0x5b bit 1: APMC_EN */
 #define PIIX4_APMC_EN 0x02
-#define PIIX4_PMREGMISC 0x80 /* bit 0: PM I/O space enable */
-#define PIIX4_SMBBA 0x90     /* SMBus I/O base, bits 15:4 */
-#define PIIX4_SMBHSTCFG 0xd2 /* bit 0: SMBus host enable */
 
 /* PM I/O registers (offsets from PMBA). */
 #define PM1_STS 0x00

@@ -407,14 +407,45 @@ static bool pc_init(MachineState *ms, GError **errp)
     return rom_check_overlaps(errp);
 }
 
+/*
+ * Where SeaBIOS puts the PIIX4's PM and SMBus I/O blocks (its
+ * PORT_ACPI_PM_BASE and PORT_SMB_BASE), so a kernel entered directly finds
+ * the machine as it would after firmware.
+ */
+#define PC_ACPI_PM_BASE 0x600
+#define PC_SMB_BASE 0x700
+
+/*
+ * What firmware leaves programmed in PCI configuration space, for a kernel
+ * entered directly: without ACPI tables, Linux finds the PM block through
+ * the PIIX4's PMBA (its PCI quirk) and powers off by writing its PM1
+ * control register (the piix4-poweroff driver); with PMBA left at zero,
+ * "poweroff" only halts the vCPUs and the VMM never ends. The writes take
+ * the same path as the guest's own, so the device maps its I/O as usual.
+ */
+static void pc_direct_boot_pci_setup(PCMachineState *pcms)
+{
+    int devfn = pcms->pm->devfn;
+
+    /* The SCI is wired to ISA IRQ 9 whatever the pin routing says. */
+    pci_bus_config_write(pcms->pci_bus, devfn, PCI_INTERRUPT_LINE, 9, 1);
+    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_PMBA,
+                         PC_ACPI_PM_BASE | PCI_BASE_ADDRESS_SPACE_IO, 4);
+    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_PMREGMISC, 0x01, 1);
+    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_SMBBA,
+                         PC_SMB_BASE | PCI_BASE_ADDRESS_SPACE_IO, 4);
+    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_SMBHSTCFG, 0x09, 1);
+}
+
 /* vCPUs to their power-on state, or the BSP into the loaded kernel. */
 static void pc_reset(MachineState *ms)
 {
     PCMachineState *pcms = ms->board;
 
-    /* No firmware will open the BIOS area: leave it as firmware would. */
+    /* No firmware will run: leave the chipset as firmware would. */
     if (pcms->boot.valid) {
         i440fx_pam_set_ram(pcms->i440fx);
+        pc_direct_boot_pci_setup(pcms);
     }
     rom_reset_all(&address_space_memory);
     pc_cmos_reset(pcms);

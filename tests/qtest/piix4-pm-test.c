@@ -6,6 +6,7 @@
  * host with nothing behind it. SCI is ISA IRQ 9.
  */
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "libqtest.h"
 
@@ -159,6 +160,58 @@ static void test_soft_off(void)
     qtest_quit(s);
 }
 
+/*
+ * A multiboot v1 kernel (a.out kludge, loaded at 1 MiB, entry after the
+ * header) in a temporary file: enough for -kernel; qtest runs no code.
+ */
+static char *multiboot_kernel_new(void)
+{
+    const uint32_t magic = 0x1badb002, flags = 0x00010000;
+    const uint32_t header[8] = {
+        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
+    };
+    const uint8_t cli_hlt[] = {0xfa, 0xf4};
+    g_autoptr(GError) err = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("piix4-pm-kernel-XXXXXX", &path, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
+    g_assert_cmpint(write(fd, cli_hlt, sizeof(cli_hlt)), ==, sizeof(cli_hlt));
+    close(fd);
+    return path;
+}
+
+/*
+ * With -kernel no firmware runs, so the board leaves the function as
+ * SeaBIOS would: Linux without ACPI finds PMBA and powers off through
+ * PM1_CNT (its piix4-poweroff driver), which must end pcvm.
+ */
+static void test_direct_boot(void)
+{
+    g_autofree char *kernel = multiboot_kernel_new();
+    QTestState *s = qtest_initf("-kernel %s", kernel);
+    JsonObject *event;
+
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0x40), ==, PMBA | 1);
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0x80) & 1, ==, 1);
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0x90), ==, SMBBA | 1);
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0xd0) >> 16 & 0xff, ==, 0x09);
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0x3c) & 0xffff, ==, 0x0109);
+    g_assert_cmphex(qtest_inw(s, PM1_CNT), ==, 0x0001);
+    /* Still so after a reset (reboot): nothing else would redo it. */
+    qtest_qmp_assert_success(s, "{'execute': 'system_reset'}");
+    qtest_qmp_eventwait(s, "RESET");
+    g_assert_cmphex(cfg_readl(s, PM_DEVFN, 0x40), ==, PMBA | 1);
+    /* What piix4-poweroff writes: SUS_TYP soft-off with SUS_EN. */
+    qtest_outw(s, PM1_CNT, 0x2000);
+    event = qtest_qmp_eventwait_ref(s, "SHUTDOWN");
+    json_object_unref(event);
+    g_assert_cmpint(qtest_wait_exit(s), ==, 0);
+    qtest_quit(s);
+    unlink(kernel);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -167,5 +220,6 @@ int main(int argc, char **argv)
     g_test_add_func("/piix4-pm/power-button", test_power_button);
     g_test_add_func("/piix4-pm/apm-smbus", test_apm_and_smbus);
     g_test_add_func("/piix4-pm/soft-off", test_soft_off);
+    g_test_add_func("/piix4-pm/direct-boot", test_direct_boot);
     return g_test_run();
 }
