@@ -5,14 +5,19 @@
 #
 # usage: build.sh [OUTDIR]
 #
-# Results are cached in
-#   ${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}/guest-<key>/
-# as bzImage, vmlinux (stripped ELF with the PVH entry note),
-# initramfs.cpio (uncompressed: fastest to unpack under emulation) and
-# initramfs.cpio.gz. <key> hashes every input, so a changed config, patch,
-# init script, kernel source or busybox package builds a new guest; an
-# existing one is reused at once. The cache directory is printed on
-# stdout; with OUTDIR the four files are also copied there.
+# Two caches, each keyed by a hash of its own inputs, under
+# ${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}/:
+#   kernel-<kkey>/   bzImage, vmlinux (stripped ELF with the PVH entry
+#                    note), config; <kkey> hashes the kernel source
+#                    package, x86_64.config, the patches and the kernel
+#                    recipe below. This is the build that takes minutes.
+#   guest-<kkey>-<ikey>/  the kernel's files (hard links) with
+#                    initramfs.cpio (uncompressed: fastest to unpack under
+#                    emulation) and initramfs.cpio.gz; <ikey> hashes
+#                    busybox, init, fstab and the initramfs recipe: a
+#                    changed init script costs a second, not a kernel build.
+# The guest directory is printed on stdout; with OUTDIR its four files are
+# also copied there.
 #
 # Environment: PCVM_LINUX_SOURCE (default /usr/src/linux-source-6.1.tar.xz),
 # PCVM_BUSYBOX (default /bin/busybox), PCVM_GUEST_KEEP_BUILD=1 keeps the
@@ -28,6 +33,12 @@ src_tar=${PCVM_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
 busybox=${PCVM_BUSYBOX:-/bin/busybox}
 cache_root=${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}
 files="bzImage vmlinux initramfs.cpio initramfs.cpio.gz"
+kernel_files="bzImage vmlinux config gen_init_cpio"
+
+# Bump when build_kernel() changes what it makes; build_initramfs() the same
+# with INITRAMFS_RECIPE. (The rest of this script only moves files.)
+KERNEL_RECIPE=2
+INITRAMFS_RECIPE=2
 
 say() { echo "pcvm-guest: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -39,15 +50,14 @@ check_tools() {
         command -v "$tool" >/dev/null 2>&1 ||
             die "$tool not found (run scripts/install-deps.sh)"
     done
-    for f in x86_64.config init fstab; do
+    for f in x86_64.config init fstab shrc; do
         [ -r "$here/$f" ] || die "$here/$f missing"
     done
 }
 
-# Prints the cache key: a hash over every input of the build. The source
-# tarball is named by its package version when dpkg knows it (cheap),
-# otherwise hashed.
-cache_key() {
+# Prints the kernel's cache key. The source tarball is named by its
+# package version when dpkg knows it (cheap), otherwise hashed.
+kernel_key() {
     src_id=$(dpkg-query -S "$src_tar" 2>/dev/null | cut -d: -f1 | head -n1) || true
     if [ -n "$src_id" ]; then
         src_id="$src_id $(dpkg-query -W -f='${Version}' "$src_id")"
@@ -56,18 +66,31 @@ cache_key() {
     fi
     (
         cd "$here"
-        echo "recipe 1"
+        echo "kernel recipe $KERNEL_RECIPE"
         echo "source $src_id"
-        echo "busybox $(sha256sum < "$busybox")"
-        for f in build.sh x86_64.config init fstab patches/*.patch; do
+        for f in x86_64.config patches/*.patch; do
             [ -e "$f" ] && echo "file $f $(sha256sum < "$f")"
         done
     ) | sha256sum | cut -c1-16
 }
 
-cache_complete() {
-    for f in $files; do
-        [ -s "$dest/$f" ] || return 1
+initramfs_key() {
+    (
+        cd "$here"
+        echo "initramfs recipe $INITRAMFS_RECIPE"
+        echo "busybox $(sha256sum < "$busybox")"
+        for f in init fstab shrc; do
+            echo "file $f $(sha256sum < "$f")"
+        done
+    ) | sha256sum | cut -c1-16
+}
+
+# complete DIR FILE...: every file is there and not empty.
+complete() {
+    d=$1
+    shift
+    for f in "$@"; do
+        [ -s "$d/$f" ] || return 1
     done
 }
 
@@ -88,8 +111,8 @@ step() {
     if ! "$@" >> "$log" 2>&1; then
         say "build step failed: $*"
         tail -n 40 "$log" >&2
-        cp "$log" "$dest-failed.log" 2>/dev/null &&
-            say "full log: $dest-failed.log"
+        cp "$log" "$failed_log" 2>/dev/null &&
+            say "full log: $failed_log"
         exit 1
     fi
 }
@@ -130,6 +153,9 @@ build_kernel() {
     # Stripping keeps the ELF notes (PT_NOTE), among them the PVH entry.
     step objcopy --strip-all "$work/obj/vmlinux" "$work/out/vmlinux"
     cp "$work/obj/.config" "$work/out/config"
+    # The initramfs is written with the kernel tree's own cpio tool: kept
+    # with the kernel, so a new initramfs needs no kernel source.
+    step cc -O2 -o "$work/out/gen_init_cpio" "$work/src/usr/gen_init_cpio.c"
 }
 
 # gen_init_cpio (from the kernel tree) writes the archive from a list, so
@@ -138,7 +164,6 @@ build_kernel() {
 # under emulation, and Debian's static busybox finds its applets without
 # links (see init).
 build_initramfs() {
-    step cc -O2 -o "$work/gen_init_cpio" "$work/src/usr/gen_init_cpio.c"
     {
         echo "dir /dev 0755 0 0"
         echo "nod /dev/console 0600 0 0 c 5 1"
@@ -150,8 +175,9 @@ build_initramfs() {
         echo "slink /bin/sh busybox 0777 0 0"
         echo "file /init $here/init 0755 0 0"
         echo "file /etc/fstab $here/fstab 0644 0 0"
+        echo "file /etc/shrc $here/shrc 0644 0 0"
     } > "$work/initramfs.list"
-    step sh -c '"$1" -t 0 "$2" > "$3"' sh "$work/gen_init_cpio" \
+    step sh -c '"$1" -t 0 "$2" > "$3"' sh "$kdir/gen_init_cpio" \
         "$work/initramfs.list" "$work/out/initramfs.cpio"
     step sh -c 'gzip -9 -n -c "$1" > "$2"' sh "$work/out/initramfs.cpio" \
         "$work/out/initramfs.cpio.gz"
@@ -165,44 +191,61 @@ cleanup() {
     fi
 }
 
-main() {
-    outdir=${1:-}
-    check_tools
-    key=$(cache_key)
-    dest=$cache_root/guest-$key
-
-    if cache_complete; then
-        publish
-        return
-    fi
-
+# locked_build DIR FILES DESCRIPTION FUNCTION: runs FUNCTION into a fresh
+# $work/out and moves it to DIR, unless DIR already holds FILES. One
+# builder per DIR: a second caller waits for the first, then finds it.
+locked_build() {
+    dir=$1 want=$2 what=$3 func=$4
+    # shellcheck disable=SC2086
+    complete "$dir" $want && return 0
     mkdir -p "$cache_root"
-    # One builder per key; a second caller waits, then finds the result.
-    exec 9> "$dest.lock"
+    exec 9> "$dir.lock"
     if command -v flock >/dev/null 2>&1; then
         flock 9
-        if cache_complete; then
-            publish
-            return
+        # shellcheck disable=SC2086
+        if complete "$dir" $want; then
+            exec 9>&-
+            return 0
         fi
     fi
-
-    work=$(mktemp -d "$cache_root/build-$key.XXXXXX")
+    work=$(mktemp -d "$dir.build.XXXXXX")
     trap cleanup EXIT
     trap 'exit 130' INT TERM
     log=$work/build.log
+    failed_log=$dir-failed.log
     : > "$log"
     mkdir -p "$work/out"
-
-    say "building guest $key (Linux kernel: a few minutes)"
+    say "building $what"
     say "log: $log"
     start=$(date +%s)
-    build_kernel
-    build_initramfs
+    "$func"
+    rm -rf "$dir" "$failed_log"
+    mv "$work/out" "$dir"
+    say "built in $(($(date +%s) - start)) s: $dir"
+    cleanup
+    trap - EXIT INT TERM
+    exec 9>&-
+}
 
-    rm -rf "$dest" "$dest-failed.log"
-    mv "$work/out" "$dest"
-    say "built in $(($(date +%s) - start)) s: $dest"
+# The guest directory: the kernel's files linked in beside the initramfs.
+link_kernel() {
+    build_initramfs
+    for f in bzImage vmlinux config; do
+        ln "$kdir/$f" "$work/out/$f" 2>/dev/null || cp -p "$kdir/$f" "$work/out/$f"
+    done
+}
+
+main() {
+    outdir=${1:-}
+    check_tools
+    kkey=$(kernel_key)
+    ikey=$(initramfs_key)
+    kdir=$cache_root/kernel-$kkey
+    dest=$cache_root/guest-$kkey-$ikey
+
+    locked_build "$kdir" "$kernel_files" \
+        "guest kernel $kkey (Linux from source: minutes)" build_kernel
+    locked_build "$dest" "$files" "guest $kkey-$ikey (initramfs)" link_kernel
     publish
 }
 
