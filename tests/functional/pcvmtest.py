@@ -189,14 +189,15 @@ def die_with_parent():
 
 class SerialRun:
     """Runs a VMM whose guest console is on its stdout and records when bytes
-    and marker lines arrive.  stdin is /dev/null, stderr goes to a file.
+    and marker lines arrive.  stdin is /dev/null (or, with stdin=True, a pipe
+    that send() writes to), stderr goes to a file.
 
     events: {name: regex on bytes}; self.times[name] = seconds from the start
     to the first complete output line matching it.  self.first_byte: seconds
     to the first byte on stdout.  self.exit_time: seconds to the VMM's exit.
     """
 
-    def __init__(self, cmd, events=None, stderr_path=None, env=None):
+    def __init__(self, cmd, events=None, stderr_path=None, env=None, stdin=False):
         self.cmd = cmd
         self.events = {k: re.compile(v) for k, v in (events or {}).items()}
         self.times = {}
@@ -209,7 +210,8 @@ class SerialRun:
         self._eof = False
         self._stderr = open(stderr_path or os.devnull, "wb")
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
                                      stderr=self._stderr, start_new_session=True, env=env,
                                      preexec_fn=die_with_parent)
         self.pid = self.proc.pid
@@ -306,6 +308,11 @@ class SerialRun:
             self.step(min(0.25, left))
         return True
 
+    def send(self, data):
+        """Writes data to the VMM's stdin (the guest console with -nographic)."""
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
     def kill(self):
         """Kills the VMM (and anything it started) if it still runs."""
         if not self._check_exit():
@@ -322,6 +329,11 @@ class SerialRun:
             pass
         self._stderr.close()
         self.proc.stdout.close()
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
 
     def text(self):
         return self.output.decode(errors="replace").replace("\r", "")
