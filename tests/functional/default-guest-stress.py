@@ -70,7 +70,7 @@ def boot(vmm, guest, cmdline):
                  "-kernel", os.path.join(guest, "vmlinux"),
                  "-initrd", os.path.join(guest, "initramfs.cpio"),
                  "-append", f'{cmdline} pcvm_cmd="{COMMANDS}"']
-    run = pcvmtest.SerialRun(cmd, {"init": rb"^pcvm-guest: init reached",
+    run = pcvmtest.SerialRun(cmd, {"init": rb"pcvm-guest: init reached",
                                    "down": rb"reboot: Power down"})
     problems = []
     try:

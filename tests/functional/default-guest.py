@@ -35,7 +35,7 @@ import pcvmtest  # noqa: E402
 
 BOOT_LIMIT = 600   # seconds to init; generous for a loaded machine
 STOP_LIMIT = 10    # seconds from the kernel's last line to the VMM's exit
-INIT = r"^pcvm-guest: init reached"
+INIT = r"pcvm-guest: init reached"  # after SeaBIOS text on the same line under QEMU
 STOPPED = {
     "power-down": r"reboot: Power down",
     "restart": r"reboot: Restarting system",
