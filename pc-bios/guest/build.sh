@@ -14,7 +14,7 @@
 #   guest-<kkey>-<ikey>/  the kernel's files (hard links) with
 #                    initramfs.cpio (uncompressed: fastest to unpack under
 #                    emulation) and initramfs.cpio.gz; <ikey> hashes
-#                    busybox, init, fstab and the initramfs recipe: a
+#                    busybox, init, fstab, shrc and the initramfs recipe: a
 #                    changed init script costs a second, not a kernel build.
 # The guest directory is printed on stdout; with OUTDIR its four files are
 # also copied there.

@@ -111,13 +111,9 @@ def main():
     ap.add_argument("--no-load", action="store_true")
     args = ap.parse_args()
 
-    build = subprocess.run([os.path.join(TOP, "pc-bios/guest/build.sh")],
-                           stdout=subprocess.PIPE, text=True)
-    if build.returncode != 0:
+    guest, cmdline = pcvmtest.default_guest()
+    if not guest:
         sys.exit("the default guest did not build")
-    guest = build.stdout.strip().splitlines()[-1]
-    with open(os.path.join(TOP, "pc-bios/guest/cmdline")) as f:
-        cmdline = f.read().strip()
     vmms = [("pcvm", [args.pcvm])]
     if not args.no_qemu and pcvmtest.which(args.qemu):
         vmms.append(("qemu", [args.qemu, "-accel", "kvm"]))

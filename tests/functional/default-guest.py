@@ -24,9 +24,7 @@ the test itself.
 import argparse
 import os
 import signal
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -42,19 +40,11 @@ STOPPED = {
     "panic": r"Kernel panic - not syncing",
 }
 PROMPT = b"pcvm-guest:/root# "
-
-
-def guest_dir():
-    build = subprocess.run([os.path.join(TOP, "pc-bios/guest/build.sh")],
-                           stdout=subprocess.PIPE, text=True)
-    if build.returncode != 0:
-        return None
-    return build.stdout.strip().splitlines()[-1]
+CMDLINE = None  # the default guest's kernel command line, set by main()
 
 
 def base_cmdline():
-    with open(os.path.join(TOP, "pc-bios/guest/cmdline")) as f:
-        return f.read().strip()
+    return CMDLINE
 
 
 def vmm_cmd(vmm, guest, smp, append, no_reboot=True):
@@ -151,22 +141,15 @@ def case_shell_exit(vmm, guest):
         problems = []
         took = None
         try:
-            sent = False
-            end = run.t0 + BOOT_LIMIT
-            while not sent and run.elapsed() < BOOT_LIMIT and run.step(0.25):
-                if PROMPT in run.output:
-                    run.send(b"echo hello-$((6*7))\n")
-                    sent = True
-            while sent and b"hello-42\r\n" not in run.output and \
-                    time.monotonic() < end and run.step(0.25):
-                pass
-            if not sent:
+            if not run.wait_output(PROMPT, BOOT_LIMIT):
                 problems.append("no shell prompt")
-            elif b"hello-42\r\n" not in run.output:
-                problems.append("the shell did not run the command")
             else:
-                run.send(b"exit\n")
-                took = check_stop(run, "power-down", problems)
+                run.send(b"echo hello-$((6*7))\n")
+                if not run.wait_output(b"hello-42\r\n", BOOT_LIMIT):
+                    problems.append("the shell did not run the command")
+                else:
+                    run.send(b"exit\n")
+                    took = check_stop(run, "power-down", problems)
         finally:
             run.kill()
         return run, problems, took
@@ -201,7 +184,8 @@ def main():
         return rep.bail("no VMM given")
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return rep.skip_all("/dev/kvm not usable")
-    guest = guest_dir()
+    global CMDLINE
+    guest, CMDLINE = pcvmtest.default_guest()
     if not guest:
         return rep.bail("the default guest did not build")
     rep.note(f"guest: {guest}")

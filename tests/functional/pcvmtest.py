@@ -30,6 +30,21 @@ def cache_dir(*sub):
     return d
 
 
+def default_guest():
+    """(directory, kernel command line) of pcvm's default guest
+    (pc-bios/guest), built or found in the cache by its build.sh; the
+    directory is None if it did not build."""
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    guest = os.path.join(top, "pc-bios", "guest")
+    build = subprocess.run([os.path.join(guest, "build.sh")],
+                           stdout=subprocess.PIPE, text=True)
+    with open(os.path.join(guest, "cmdline")) as f:
+        cmdline = f.read().strip()
+    if build.returncode != 0:
+        return None, cmdline
+    return build.stdout.strip().splitlines()[-1], cmdline
+
+
 class Cpio:
     """Minimal writer of the newc cpio format that the kernel unpacks."""
 
@@ -289,6 +304,16 @@ class SerialRun:
             if left <= 0 or not self.step(min(0.25, left)):
                 break
         return name in self.times
+
+    def wait_output(self, data, timeout):
+        """Waits until bytes data have appeared on the console, the VMM
+        exits, or timeout seconds after the VMM started."""
+        end = self.t0 + timeout
+        while data not in self.output:
+            left = end - time.monotonic()
+            if left <= 0 or not self.step(min(0.25, left)):
+                break
+        return data in self.output
 
     def wait_first_byte(self, timeout):
         end = self.t0 + timeout
