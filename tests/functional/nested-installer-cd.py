@@ -192,6 +192,8 @@ def inner_main(a):
     elif run.killed:
         detail = "VMM still running 30 s after the guest's poweroff" if "poweroff" in t \
             else "guest never reached poweroff"
+        if run.unkillable:
+            detail += "; " + run.unkillable
     else:
         detail = f"VMM exit status {run.returncode}"
     report("poweroff", ok, detail)
@@ -232,7 +234,7 @@ def main():
              "--disk", disk, "--token", token, "--build-dir", build,
              "--timeout", str(a.timeout), vmm]
     cmd = inner if a.direct else \
-        [os.path.join(HERE, "nested-host"), f"--timeout={a.timeout + 120}", "--"] + inner
+        [os.path.join(HERE, "nested-host"), f"--timeout={a.timeout + 30 + pcvmtest.SerialRun.KILL_WAIT + 120}", "--"] + inner
     rep.note(f"VMM: {vmm}\nkernel: {kernel}\nISO: {iso}")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

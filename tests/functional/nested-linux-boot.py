@@ -164,6 +164,8 @@ def run_case(case, vmm, kernel, initrd, timeout, extra, logdir):
             problems.append(f"VMM exited (status {run.returncode}) before init was reached")
     if "panic" in t:
         problems.append("kernel panic")
+    if run.unkillable:
+        problems.append(run.unkillable)
 
     if case == "boot" and "init" in t:
         uname = line_value(text, "uname")
@@ -310,7 +312,11 @@ def main():
     if a.direct:
         cmd = inner
     else:
-        limit = 120 + a.case_timeout * len(a.cases)
+        # the test host's boot, then each case to its own limit, with the
+        # grace after its last line and the wait for a killed VMM
+        per_case = a.case_timeout + max(POWEROFF_GRACE, REBOOT_PROMPT) \
+            + pcvmtest.SerialRun.KILL_WAIT
+        limit = 120 + per_case * len(a.cases)
         cmd = [os.path.join(HERE, "nested-host"), f"--timeout={limit}"] + a.nested_arg \
             + ["--"] + inner
     where = "this machine" if a.direct else "test host: nested-host " + " ".join(a.nested_arg)
@@ -350,7 +356,7 @@ def main():
             return pcvmtest.EXIT_HARD_ERROR
         return rep.bail(f"{why} (status {rc})")
     for c in missing:
-        rep.result(c, "fail", "time limit of the test host run reached", "\n".join(other[-60:]))
+        rep.result(c, "fail", "time limit of the test host run reached", "\n".join(other[-120:]))
     return rep.finish()
 
 

@@ -202,6 +202,37 @@ def die_with_parent():
         pass
 
 
+def process_threads(pid):
+    """One line per thread of pid: name, state and kernel wait channel, with
+    its kernel stack where /proc shows it (root)."""
+    out = []
+    try:
+        tids = sorted(os.listdir(f"/proc/{pid}/task"), key=int)
+    except OSError as e:
+        return f"  (cannot read /proc/{pid}/task: {e.strerror})"
+    for tid in tids:
+        base = f"/proc/{pid}/task/{tid}"
+        fields = {}
+        for name in ("comm", "wchan", "stack"):
+            try:
+                with open(f"{base}/{name}") as f:
+                    fields[name] = f.read().strip()
+            except OSError:
+                fields[name] = "?"
+        state = "?"
+        try:
+            with open(f"{base}/status") as f:
+                for line in f:
+                    if line.startswith("State:"):
+                        state = line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        out.append(f"  thread {tid} {fields['comm']}: {state}, wchan {fields['wchan']}")
+        if fields["stack"] not in ("?", ""):
+            out += ["    " + l for l in fields["stack"].splitlines()[:12]]
+    return "\n".join(out)
+
+
 class SerialRun:
     """Runs a VMM whose guest console is on its stdout and records when bytes
     and marker lines arrive.  stdin is /dev/null (or, with stdin=True, a pipe
@@ -221,6 +252,7 @@ class SerialRun:
         self.returncode = None
         self.exit_time = None
         self.killed = False
+        self.unkillable = None
         self._scanned = 0
         self._eof = False
         self._stderr = open(stderr_path or os.devnull, "wb")
@@ -338,15 +370,27 @@ class SerialRun:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
+    # How long a SIGKILLed VMM may take to go away before kill() gives up
+    # on it and says where it is stuck (a process in the kernel, e.g. a VM
+    # teardown that never ends, does not die of SIGKILL).
+    KILL_WAIT = 60
+
     def kill(self):
-        """Kills the VMM (and anything it started) if it still runs."""
+        """Kills the VMM (and anything it started) if it still runs.  A VMM
+        still there KILL_WAIT s after SIGKILL is left behind: self.unkillable
+        then says what its threads were doing, for the test to report."""
+        self.unkillable = None
         if not self._check_exit():
             self.killed = True
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self.proc.wait()
+            try:
+                self.proc.wait(timeout=self.KILL_WAIT)
+            except subprocess.TimeoutExpired:
+                self.unkillable = (f"VMM (pid {self.pid}) still there {self.KILL_WAIT} s "
+                                   f"after SIGKILL:\n{process_threads(self.pid)}")
             self._check_exit()
         try:  # children of the VMM may outlive it in its process group
             os.killpg(self.pid, signal.SIGKILL)
