@@ -1323,12 +1323,9 @@ static JsonNode *qmp_device_list_properties(Monitor *mon, JsonObject *args,
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
         JsonObject *info = json_object_new();
-        const char *description = p->description;
+        const char *description = device_property_description(p);
         g_autoptr(GVariant) def = device_property_default_value(p);
 
-        if (!description && p->type == PROP_CHARDEV) {
-            description = "ID of a chardev to use as a backend"; /* QEMU's */
-        }
         json_object_set_string_member(info, "name", p->name);
         json_object_set_string_member(info, "type",
                                       device_property_type_name(p));

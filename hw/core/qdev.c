@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chardev/char.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
 #include "util/cutils.h"
@@ -116,57 +115,41 @@ void device_class_print_help(FILE *out)
 
 const char *device_property_type_name(const Property *p)
 {
-    static const char *const names[] = {
-        [PROP_BOOL] = "bool", [PROP_UINT8] = "uint8", [PROP_UINT16] = "uint16",
-        [PROP_UINT32] = "uint32", [PROP_UINT64] = "uint64",
-        [PROP_INT32] = "int32", [PROP_SIZE] = "size", [PROP_STRING] = "str",
-        [PROP_CHARDEV] = "str",
-    };
-    return names[p->type];
+    return p->info->name;
 }
 
-char *device_property_default_string(const Property *p)
+const char *device_property_description(const Property *p)
 {
-    switch (p->type) {
-    case PROP_BOOL:
-        return g_strdup(p->default_value ? "true" : "false");
-    case PROP_INT32:
-        return g_strdup_printf("%d", (int32_t)p->default_value);
-    case PROP_STRING:
-        return g_strdup(p->default_string);
-    case PROP_CHARDEV:
-        return NULL;
-    default:
-        return g_strdup_printf("%" PRIu64, p->default_value);
-    }
+    return p->description ? p->description : p->info->description;
 }
 
 GVariant *device_property_default_value(const Property *p)
 {
-    switch (p->type) {
-    case PROP_BOOL:
-        return g_variant_new_boolean(p->default_value);
-    case PROP_INT32:
-        return g_variant_new_int32((int32_t)p->default_value);
-    case PROP_STRING:
-        return p->default_string ? g_variant_new_string(p->default_string)
-                                 : NULL;
-    case PROP_CHARDEV:
-        return NULL;
-    default:
-        return g_variant_new_uint64(p->default_value);
-    }
+    return p->info->default_value ? p->info->default_value(p) : NULL;
 }
 
-/* The -device NAME,help form: strings quoted. */
-static char *property_default_help(const Property *p)
+/* The default as text: numbers and bools as JSON has them, strings bare. */
+char *device_property_default_string(const Property *p)
 {
-    g_autofree char *def = device_property_default_string(p);
+    g_autoptr(GVariant) v = device_property_default_value(p);
 
-    if (def && p->type == PROP_STRING) {
-        return g_strdup_printf("\"%s\"", def);
+    if (!v) {
+        return NULL;
     }
-    return g_steal_pointer(&def);
+    g_variant_take_ref(v);
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+        return g_strdup(g_variant_get_string(v, NULL));
+    }
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
+        return g_strdup(g_variant_get_boolean(v) ? "true" : "false");
+    }
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT32)) {
+        return g_strdup_printf("%d", g_variant_get_int32(v));
+    }
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64)) {
+        return g_strdup_printf("%" PRIu64, g_variant_get_uint64(v));
+    }
+    return g_variant_print(v, false);
 }
 
 /* Every property of dc and of its parents. */
@@ -187,6 +170,51 @@ GPtrArray *device_class_get_properties(DeviceClass *dc)
     return props;
 }
 
+static const Property *property_find(DeviceClass *dc, const char *name);
+
+static gint property_name_order(gconstpointer a, gconstpointer b)
+{
+    const Property *x = *(const Property *const *)a;
+    const Property *y = *(const Property *const *)b;
+
+    return strcmp(x->name, y->name);
+}
+
+/*
+ * QEMU's "-device NAME,help" lines, sorted by name: "  name=<type>" padded
+ * to 24 columns, then " - description" and " (default: JSON)" when there
+ * are any.
+ */
+char *device_property_help_line(const Property *p)
+{
+    g_autoptr(GVariant) def = device_property_default_value(p);
+    const char *desc = device_property_description(p);
+    GString *line = g_string_new(NULL);
+
+    g_string_append_printf(line, "  %s=<%s>", p->name,
+                           device_property_type_name(p));
+    if (desc || def) {
+        if (line->len < 24) {
+            g_string_append_printf(line, "%*s", 24 - (int)line->len, "");
+        }
+        g_string_append(line, " - ");
+    }
+    if (desc) {
+        g_string_append(line, desc);
+    }
+    if (def) {
+        g_autofree char *text = g_variant_print(g_variant_take_ref(def), false);
+
+        /* GVariant's text is JSON's for these kinds, bar the quotes */
+        if (g_variant_is_of_type(def, G_VARIANT_TYPE_STRING)) {
+            g_free(text);
+            text = g_strdup_printf("\"%s\"", g_variant_get_string(def, NULL));
+        }
+        g_string_append_printf(line, " (default: %s)", text);
+    }
+    return g_string_free(line, false);
+}
+
 void device_class_print_properties(DeviceClass *dc, FILE *out)
 {
     g_autoptr(GPtrArray) props = g_ptr_array_new();
@@ -196,21 +224,17 @@ void device_class_print_properties(DeviceClass *dc, FILE *out)
         fprintf(out, "There are no options for %s.\n", dc->name);
         return;
     }
+    g_ptr_array_sort(props, property_name_order);
     fprintf(out, "%s options:\n", dc->name);
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
-        g_autofree char *def = property_default_help(p);
-        g_autofree char *left =
-            g_strdup_printf("%s=<%s>", p->name, device_property_type_name(p));
+        g_autofree char *line = NULL;
 
-        fprintf(out, "  %-24s", left);
-        if (p->description || def) {
-            fprintf(out, " - %s", p->description ? p->description : "");
-            if (def) {
-                fprintf(out, "%s(default: %s)", p->description ? " " : "", def);
-            }
+        if (property_find(dc, p->name) != p) {
+            continue; /* a subclass's property of that name hides it */
         }
-        fputc('\n', out);
+        line = device_property_help_line(p);
+        fprintf(out, "%s\n", line);
     }
 }
 
@@ -226,36 +250,15 @@ static const Property *property_find(DeviceClass *dc, const char *name)
     return NULL;
 }
 
+static void *property_field(DeviceState *dev, const Property *p)
+{
+    return (uint8_t *)dev + p->offset;
+}
+
 static void property_set_default(DeviceState *dev, const Property *p)
 {
-    void *field = (uint8_t *)dev + p->offset;
-
-    switch (p->type) {
-    case PROP_BOOL:
-        *(bool *)field = p->default_value;
-        break;
-    case PROP_UINT8:
-        *(uint8_t *)field = p->default_value;
-        break;
-    case PROP_UINT16:
-        *(uint16_t *)field = p->default_value;
-        break;
-    case PROP_UINT32:
-        *(uint32_t *)field = p->default_value;
-        break;
-    case PROP_INT32:
-        *(int32_t *)field = p->default_value;
-        break;
-    case PROP_UINT64:
-    case PROP_SIZE:
-        *(uint64_t *)field = p->default_value;
-        break;
-    case PROP_STRING:
-        *(char **)field = g_strdup(p->default_string);
-        break;
-    case PROP_CHARDEV:
-        ((CharFrontend *)field)->mux_index = -1;
-        break;
+    if (p->info->set_default) {
+        p->info->set_default(p, property_field(dev, p));
     }
 }
 
@@ -263,34 +266,8 @@ static void property_set_default(DeviceState *dev, const Property *p)
 static GVariant *device_property_get(Object *obj, void *opaque)
 {
     const Property *p = opaque;
-    void *field = (uint8_t *)obj + p->offset;
 
-    switch (p->type) {
-    case PROP_BOOL:
-        return g_variant_new_boolean(*(bool *)field);
-    case PROP_UINT8:
-        return g_variant_new_uint64(*(uint8_t *)field);
-    case PROP_UINT16:
-        return g_variant_new_uint64(*(uint16_t *)field);
-    case PROP_UINT32:
-        return g_variant_new_uint64(*(uint32_t *)field);
-    case PROP_INT32:
-        return g_variant_new_int32(*(int32_t *)field);
-    case PROP_UINT64:
-    case PROP_SIZE:
-        return g_variant_new_uint64(*(uint64_t *)field);
-    case PROP_STRING: {
-        const char *value = *(char **)field;
-
-        return g_variant_new_string(value ? value : "");
-    }
-    case PROP_CHARDEV: {
-        CharFrontend *fe = field;
-
-        return g_variant_new_string(fe->chr ? fe->chr->id : "");
-    }
-    }
-    g_assert_not_reached();
+    return p->info->get(p, property_field((DeviceState *)obj, p));
 }
 
 static GVariant *device_get_realized(Object *obj, void *opaque)
@@ -344,90 +321,17 @@ DeviceState *device_new(const char *type_name)
     return dev;
 }
 
-static bool property_parse_number(const Property *p, const char *value,
-                                  uint64_t max, uint64_t *out, GError **errp)
-{
-    bool ok = p->type == PROP_SIZE ? parse_size(value, 1, out, NULL)
-                                   : parse_uint64(value, out, NULL);
-
-    if (!ok) {
-        return error_setg(errp, "Parameter '%s' expects %s", p->name,
-                          p->type == PROP_SIZE ? "a size value"
-                                               : "an integer");
-    }
-    if (*out > max) {
-        return error_setg(errp, "Parameter '%s' expects a value up to %" PRIu64,
-                          p->name, max);
-    }
-    return true;
-}
-
 bool device_set_property(DeviceState *dev, const char *name, const char *value,
                          GError **errp)
 {
     const Property *p = property_find(dev->klass, name);
-    void *field;
-    uint64_t n;
 
     if (!p) {
         return error_setg(errp, "Property '%s.%s' not found", dev->klass->name,
                           name);
     }
     g_assert(!dev->realized);
-    field = (uint8_t *)dev + p->offset;
-    switch (p->type) {
-    case PROP_BOOL:
-        if (!parse_bool(value, field, NULL)) {
-            return error_setg(errp, "Parameter '%s' expects 'on' or 'off'",
-                              name);
-        }
-        return true;
-    case PROP_UINT8:
-        if (!property_parse_number(p, value, UINT8_MAX, &n, errp)) {
-            return false;
-        }
-        *(uint8_t *)field = n;
-        return true;
-    case PROP_UINT16:
-        if (!property_parse_number(p, value, UINT16_MAX, &n, errp)) {
-            return false;
-        }
-        *(uint16_t *)field = n;
-        return true;
-    case PROP_UINT32:
-        if (!property_parse_number(p, value, UINT32_MAX, &n, errp)) {
-            return false;
-        }
-        *(uint32_t *)field = n;
-        return true;
-    case PROP_INT32: {
-        char *end;
-        long long v = strtoll(value, &end, 0);
-
-        if (!*value || *end || v < INT32_MIN || v > INT32_MAX) {
-            return error_setg(errp, "Parameter '%s' expects an integer", name);
-        }
-        *(int32_t *)field = v;
-        return true;
-    }
-    case PROP_UINT64:
-    case PROP_SIZE:
-        return property_parse_number(p, value, UINT64_MAX, field, errp);
-    case PROP_STRING:
-        g_free(*(char **)field);
-        *(char **)field = g_strdup(value);
-        return true;
-    case PROP_CHARDEV: {
-        Chardev *chr = chardev_find(value);
-
-        if (!chr) {
-            return error_setg(errp, "Property '%s.%s' can't find value '%s'",
-                              dev->klass->name, name, value);
-        }
-        return chardev_fe_init(field, chr, errp);
-    }
-    }
-    g_assert_not_reached();
+    return p->info->parse(dev, p, property_field(dev, p), value, errp);
 }
 
 void device_set_property_or_die(DeviceState *dev, const char *name,
@@ -443,35 +347,8 @@ void device_set_property_or_die(DeviceState *dev, const char *name,
 char *device_get_property(DeviceState *dev, const char *name)
 {
     const Property *p = property_find(dev->klass, name);
-    void *field;
 
-    if (!p) {
-        return NULL;
-    }
-    field = (uint8_t *)dev + p->offset;
-    switch (p->type) {
-    case PROP_BOOL:
-        return g_strdup(*(bool *)field ? "true" : "false");
-    case PROP_UINT8:
-        return g_strdup_printf("%u", *(uint8_t *)field);
-    case PROP_UINT16:
-        return g_strdup_printf("%u", *(uint16_t *)field);
-    case PROP_UINT32:
-        return g_strdup_printf("%u", *(uint32_t *)field);
-    case PROP_INT32:
-        return g_strdup_printf("%d", *(int32_t *)field);
-    case PROP_UINT64:
-    case PROP_SIZE:
-        return g_strdup_printf("%" PRIu64, *(uint64_t *)field);
-    case PROP_STRING:
-        return g_strdup(*(char **)field ? *(char **)field : "");
-    case PROP_CHARDEV: {
-        CharFrontend *fe = field;
-
-        return g_strdup(fe->chr ? fe->chr->id : "");
-    }
-    }
-    return NULL;
+    return p ? p->info->print(p, property_field(dev, p)) : NULL;
 }
 
 static GVariant *bus_get_realized(Object *obj, void *opaque)
@@ -714,8 +591,8 @@ void bus_print_tree(BusState *bus, GString *out, int indent)
 
             g_string_append_printf(out, "%*s    %s = %s%s%s\n", indent, "",
                                    prop->name,
-                                   prop->type == PROP_STRING ? "\"" : "", v,
-                                   prop->type == PROP_STRING ? "\"" : "");
+                                   prop->info->quoted ? "\"" : "", v,
+                                   prop->info->quoted ? "\"" : "");
         }
         if (dev->klass->print_info) {
             dev->klass->print_info(dev, out, indent + 4);

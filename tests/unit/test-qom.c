@@ -265,7 +265,7 @@ static const Property test_dev_props[] = {
     DEFINE_PROP_INT32("level", TestDev, level, -1),
     DEFINE_PROP_SIZE("size", TestDev, size, 4096),
     {.name = "label",
-     .type = PROP_STRING,
+     .info = &prop_info_string,
      .offset = offsetof(TestDev, label),
      .default_string = "hello",
      .description = "a label"},
@@ -477,6 +477,92 @@ static void test_device_class_properties(void)
     g_assert_cmpstr(g_variant_get_string(value, NULL), ==, "hello");
 }
 
+/* Every kind parses, prints and refuses bad text with QEMU's words. */
+static void test_property_kinds(void)
+{
+    static const struct {
+        const char *name, *text, *printed;
+    } good[] = {
+        {"flag", "off", "false"},      {"flag", "on", "true"},
+        {"flag", "yes", "true"},       {"u8", "255", "255"},
+        {"u8", "0x10", "16"},          {"u16", "65535", "65535"},
+        {"u32", "4294967295", "4294967295"},
+        {"u64", "18446744073709551615", "18446744073709551615"},
+        {"level", "-2147483648", "-2147483648"},
+        {"level", "2147483647", "2147483647"},
+        {"size", "4k", "4096"},        {"size", "1G", "1073741824"},
+        {"label", "a,b", "a,b"},       {"label", "", ""},
+    };
+    static const struct {
+        const char *name, *text, *error;
+    } bad[] = {
+        {"flag", "maybe", "Parameter 'flag' expects 'on' or 'off'"},
+        {"u8", "256", "Parameter 'u8' expects a value up to 255"},
+        {"u8", "-1", "Parameter 'u8' expects an integer"},
+        {"u16", "65536", "Parameter 'u16' expects a value up to 65535"},
+        {"u32", "x", "Parameter 'u32' expects an integer"},
+        {"u64", "", "Parameter 'u64' expects an integer"},
+        {"level", "2147483648", "Parameter 'level' expects an integer"},
+        {"level", "1.5", "Parameter 'level' expects an integer"},
+        {"size", "4q", "Parameter 'size' expects a size value"},
+        {"chardev", "nosuch",
+         "Property 'test-qom-dev.chardev' can't find value 'nosuch'"},
+        {"nosuch", "1", "Property 'test-qom-dev.nosuch' not found"},
+    };
+    DeviceState *dev = device_new("test-qom-dev");
+    g_autoptr(GPtrArray) props =
+        device_class_get_properties(device_class_find("test-qom-dev"));
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
+        GError *err = NULL;
+        g_autofree char *back = NULL;
+
+        g_assert_true(
+            device_set_property(dev, good[i].name, good[i].text, &err));
+        g_assert_no_error(err);
+        back = device_get_property(dev, good[i].name);
+        g_assert_cmpstr(back, ==, good[i].printed);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *err = NULL;
+        g_autofree char *before = device_get_property(dev, bad[i].name);
+        g_autofree char *after = NULL;
+
+        g_assert_false(device_set_property(dev, bad[i].name, bad[i].text, &err));
+        g_assert_nonnull(err);
+        g_assert_cmpstr(err->message, ==, bad[i].error);
+        g_error_free(err);
+        /* a refused value leaves the field as it was */
+        after = device_get_property(dev, bad[i].name);
+        g_assert_cmpstr(after, ==, before);
+    }
+
+    /* -device NAME,help: QEMU's columns, description and JSON default */
+    for (unsigned i = 0; i < props->len; i++) {
+        const Property *p = g_ptr_array_index(props, i);
+        g_autofree char *line = device_property_help_line(p);
+
+        if (!strcmp(p->name, "flag")) {
+            g_assert_cmpstr(line, ==,
+                            "  flag=<bool>            - on/off (default: true)");
+        } else if (!strcmp(p->name, "level")) {
+            g_assert_cmpstr(line, ==,
+                            "  level=<int32>          -  (default: -1)");
+        } else if (!strcmp(p->name, "label")) {
+            g_assert_cmpstr(line, ==,
+                            "  label=<str>            - a label "
+                            "(default: \"hello\")");
+        } else if (!strcmp(p->name, "chardev")) {
+            g_assert_cmpstr(line, ==, "  chardev=<str>          - ID of a "
+                                      "chardev to use as a backend");
+        } else if (!strcmp(p->name, "size")) {
+            g_assert_cmpstr(line, ==,
+                            "  size=<size>            -  (default: 4096)");
+        }
+    }
+    object_unparent(OBJECT(dev));
+}
+
 /* A bridge device of the test's own to carry an ISA bus. */
 static DeviceClass test_bridge_class = {
     .name = "test-isa-bridge",
@@ -601,6 +687,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qom/device-placement", test_device_placement);
     g_test_add_func("/qom/device-class-properties",
                     test_device_class_properties);
+    g_test_add_func("/qom/property-kinds", test_property_kinds);
     g_test_add_func("/qom/isa-serial", test_isa_serial);
     g_test_add_func("/qom/chardevs", test_chardevs);
     /* Last: the machine adopts what the tests above put under /machine. */

@@ -23,41 +23,64 @@ typedef struct DeviceState DeviceState;
 typedef struct BusState BusState;
 typedef struct DeviceClass DeviceClass;
 
-typedef enum {
-    PROP_BOOL,
-    PROP_UINT8,
-    PROP_UINT16,
-    PROP_UINT32,
-    PROP_UINT64,
-    PROP_INT32,
-    PROP_SIZE,    /* uint64_t with K/M/G suffixes */
-    PROP_STRING,  /* char *, owned by the device */
-    PROP_CHARDEV, /* CharFrontend, linked by chardev id */
-} PropertyType;
+typedef struct Property Property;
 
-typedef struct Property {
+/*
+ * A property kind: how a field of that kind is set from text (-device,
+ * board code), read back, shown to qom-get, defaulted and released. The
+ * core knows kinds only through this table, so a backend's kind (chardev=,
+ * drive=, netdev=) lives beside its backend and the core includes none of
+ * their headers.
+ */
+typedef struct PropertyInfo {
+    const char *name;        /* the type QEMU shows: "bool", "uint32", "str" */
+    const char *description; /* for properties without their own */
+    /* Puts the field at p's default (a fresh device is zeroed). */
+    void (*set_default)(const Property *p, void *field);
+    /* Sets the field from text; false with QEMU's message on bad input. */
+    bool (*parse)(DeviceState *dev, const Property *p, void *field,
+                  const char *text, GError **errp);
+    /* The field as text ("info qtree", device_get_property); g_free it. */
+    char *(*print)(const Property *p, const void *field);
+    /* The field as qom-get returns it (a floating GVariant). */
+    GVariant *(*get)(const Property *p, const void *field);
+    /* p's default as qom-get would return it; NULL when there is none. */
+    GVariant *(*default_value)(const Property *p);
+    /* Frees what parse or set_default allocated (NULL: nothing). */
+    void (*release)(const Property *p, void *field);
+    bool quoted; /* "info qtree" shows the text in quotes */
+} PropertyInfo;
+
+struct Property {
     const char *name;
-    PropertyType type;
+    const PropertyInfo *info;
     size_t offset;
     uint64_t default_value; /* numbers and bools */
     const char *default_string;
     const char *description;
-} Property;
+};
 
-#define DEFINE_PROP(n, st, field, t, def)                                      \
-    {.name = (n), .type = (t), .offset = offsetof(st, field),                  \
+extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
+    prop_info_uint32, prop_info_uint64, prop_info_int32, prop_info_size,
+    prop_info_string;
+
+#define DEFINE_PROP(n, st, field, kind, def)                                   \
+    {.name = (n), .info = &(kind), .offset = offsetof(st, field),              \
      .default_value = (def)}
-#define DEFINE_PROP_BOOL(n, st, f, d) DEFINE_PROP(n, st, f, PROP_BOOL, d)
-#define DEFINE_PROP_UINT8(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT8, d)
-#define DEFINE_PROP_UINT16(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT16, d)
-#define DEFINE_PROP_UINT32(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT32, d)
-#define DEFINE_PROP_UINT64(n, st, f, d) DEFINE_PROP(n, st, f, PROP_UINT64, d)
-#define DEFINE_PROP_INT32(n, st, f, d) DEFINE_PROP(n, st, f, PROP_INT32, d)
-#define DEFINE_PROP_SIZE(n, st, f, d) DEFINE_PROP(n, st, f, PROP_SIZE, d)
+#define DEFINE_PROP_BOOL(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_bool, d)
+#define DEFINE_PROP_UINT8(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_uint8, d)
+#define DEFINE_PROP_UINT16(n, st, f, d)                                        \
+    DEFINE_PROP(n, st, f, prop_info_uint16, d)
+#define DEFINE_PROP_UINT32(n, st, f, d)                                        \
+    DEFINE_PROP(n, st, f, prop_info_uint32, d)
+#define DEFINE_PROP_UINT64(n, st, f, d)                                        \
+    DEFINE_PROP(n, st, f, prop_info_uint64, d)
+#define DEFINE_PROP_INT32(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_int32, d)
+/* uint64_t with K/M/G suffixes */
+#define DEFINE_PROP_SIZE(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_size, d)
+/* char *, owned by the device */
 #define DEFINE_PROP_STRING(n, st, f)                                           \
-    {.name = (n), .type = PROP_STRING, .offset = offsetof(st, f)}
-#define DEFINE_PROP_CHARDEV(n, st, f)                                          \
-    {.name = (n), .type = PROP_CHARDEV, .offset = offsetof(st, f)}
+    {.name = (n), .info = &prop_info_string, .offset = offsetof(st, f)}
 #define DEFINE_PROP_END {.name = NULL}
 
 typedef enum {
@@ -152,6 +175,10 @@ void device_class_print_properties(DeviceClass *dc, FILE *out);
  */
 GPtrArray *device_class_get_properties(DeviceClass *dc);
 const char *device_property_type_name(const Property *p);
+/* One line of "-device NAME,help" for p, as QEMU prints it (g_free). */
+char *device_property_help_line(const Property *p);
+/* p's own description, or its kind's (NULL when neither has one). */
+const char *device_property_description(const Property *p);
 char *device_property_default_string(const Property *p);
 GVariant *device_property_default_value(const Property *p);
 
