@@ -11,8 +11,8 @@ static void chardev_prop_set_default(const Property *p, void *field)
     ((CharFrontend *)field)->mux_index = -1;
 }
 
-static bool chardev_prop_parse(DeviceState *dev, const Property *p,
-                               void *field, const char *text, GError **errp)
+static bool chardev_prop_parse(DeviceState *dev, const Property *p, void *field,
+                               const char *text, GError **errp)
 {
     Chardev *chr = chardev_find(text);
 

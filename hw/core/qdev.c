@@ -303,6 +303,21 @@ static void device_object_init(DeviceState *dev, GPtrArray *props)
                         NULL);
 }
 
+/* What the properties' kinds hold for a device that is going away. */
+static void device_release_properties(DeviceState *dev)
+{
+    g_autoptr(GPtrArray) props = g_ptr_array_new();
+
+    class_properties(dev->klass, props);
+    for (unsigned i = 0; i < props->len; i++) {
+        const Property *p = g_ptr_array_index(props, i);
+
+        if (p->info->release) {
+            p->info->release(p, property_field(dev, p));
+        }
+    }
+}
+
 DeviceState *device_new(const char *type_name)
 {
     DeviceClass *dc = device_class_find(type_name);
@@ -549,11 +564,13 @@ DeviceState *device_create_from_options(const char *options, BusState *root,
             continue;
         }
         if (!device_set_property(dev, key, keyval_value_at(kv, i), errp)) {
-            return NULL; /* the process exits on this error */
+            device_release_properties(dev); /* e.g. a drive it claimed */
+            return NULL;
         }
     }
     object_add_child(peripheral, id ? id : "device[*]", OBJECT(dev));
     if (!device_realize(dev, bus, errp)) {
+        device_release_properties(dev);
         object_unparent(OBJECT(dev));
         return NULL;
     }
@@ -590,9 +607,8 @@ void bus_print_tree(BusState *bus, GString *out, int indent)
             g_autofree char *v = device_get_property(dev, prop->name);
 
             g_string_append_printf(out, "%*s    %s = %s%s%s\n", indent, "",
-                                   prop->name,
-                                   prop->info->quoted ? "\"" : "", v,
-                                   prop->info->quoted ? "\"" : "");
+                                   prop->name, prop->info->quoted ? "\"" : "",
+                                   v, prop->info->quoted ? "\"" : "");
         }
         if (dev->klass->print_info) {
             dev->klass->print_info(dev, out, indent + 4);

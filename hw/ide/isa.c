@@ -16,7 +16,7 @@ typedef struct ISAIDEState {
     DeviceState parent_obj;
     /* properties */
     uint32_t iobase, iobase2, irq;
-    char *drive[2];
+    DriveConfig *drive[2]; /* drive=, drive1= (claimed when set) */
 
     IDEBus bus;
 } ISAIDEState;
@@ -30,29 +30,16 @@ static void isa_ide_reset(DeviceState *dev)
 
 static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
 {
-    const char *prop = unit ? "drive1" : "drive";
-    DriveConfig *drive;
+    DriveConfig *drive = s->drive[unit];
 
-    if (!s->drive[unit]) {
-        return true;
-    }
-    drive = drive_find_by_id(s->drive[unit]);
     if (!drive) {
-        return error_setg(errp, "Property 'isa-ide.%s' can't find value '%s'",
-                          prop, s->drive[unit]);
-    }
-    if (drive->attached) {
-        return error_setg(errp,
-                          "Drive '%s' is already in use by another "
-                          "device",
-                          drive->id);
+        return true;
     }
     if (!ide_bus_attach(&s->bus, unit, drive->blk,
                         drive->media == MEDIA_CDROM ? IDE_CD : IDE_HD, errp)) {
         error_prefix(errp, "%s", drive->spec);
         return false;
     }
-    drive->attached = (DeviceState *)s;
     return true;
 }
 
@@ -79,8 +66,8 @@ static const Property isa_ide_properties[] = {
     DEFINE_PROP_UINT32("iobase", ISAIDEState, iobase, 0x1f0),
     DEFINE_PROP_UINT32("iobase2", ISAIDEState, iobase2, 0x3f6),
     DEFINE_PROP_UINT32("irq", ISAIDEState, irq, 14),
-    DEFINE_PROP_STRING("drive", ISAIDEState, drive[0]),
-    DEFINE_PROP_STRING("drive1", ISAIDEState, drive[1]),
+    DEFINE_PROP_DRIVE("drive", ISAIDEState, drive[0]),
+    DEFINE_PROP_DRIVE("drive1", ISAIDEState, drive[1]),
     DEFINE_PROP_END,
 };
 

@@ -359,8 +359,10 @@ void pci_msi_send(PCIDevice *dev, uint64_t address, uint32_t data)
 
 /* ---- realize and reset ---------------------------------------------------- */
 
+/* ---- the addr= property kind ------------------------------------------- */
+
 /* addr= is "SLOT[.FUNCTION]" in hex, as QEMU takes it. */
-static bool pci_parse_devfn(const char *text, int *devfn)
+static bool pci_parse_devfn(const char *text, int32_t *devfn)
 {
     unsigned long slot, fn = 0;
     char *end;
@@ -383,6 +385,51 @@ static bool pci_parse_devfn(const char *text, int *devfn)
     *devfn = PCI_DEVFN(slot, fn);
     return true;
 }
+
+static void pci_devfn_set_default(const Property *p, void *field)
+{
+    *(int32_t *)field = (int32_t)p->default_value;
+}
+
+static bool pci_devfn_parse(DeviceState *dev, const Property *p, void *field,
+                            const char *text, GError **errp)
+{
+    if (!pci_parse_devfn(text, field)) {
+        return error_setg(errp, "Property '%s.%s' doesn't take value '%s'",
+                          dev->klass->name, p->name, text);
+    }
+    return true;
+}
+
+static char *pci_devfn_print(const Property *p, const void *field)
+{
+    int32_t devfn = *(const int32_t *)field;
+
+    if (devfn < 0) {
+        return g_strdup("<unset>");
+    }
+    return g_strdup_printf("%02x.%x", PCI_SLOT(devfn), PCI_FUNC(devfn));
+}
+
+static GVariant *pci_devfn_get(const Property *p, const void *field)
+{
+    return g_variant_new_int32(*(const int32_t *)field);
+}
+
+static GVariant *pci_devfn_default(const Property *p)
+{
+    return g_variant_new_int32((int32_t)p->default_value);
+}
+
+const PropertyInfo prop_info_pci_devfn = {
+    .name = "int32",
+    .description = "Slot and optional function number, example: 06.0 or 06",
+    .set_default = pci_devfn_set_default,
+    .parse = pci_devfn_parse,
+    .print = pci_devfn_print,
+    .get = pci_devfn_get,
+    .default_value = pci_devfn_default,
+};
 
 static bool pci_rom_load(PCIDevice *dev, GError **errp)
 {
@@ -424,12 +471,8 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
     PCIDevice *dev = PCI_DEVICE(qdev);
     PCIDeviceClass *pc = PCI_DEVICE_GET_CLASS(dev);
     PCIBus *bus = qdev->parent_bus->opaque;
-    int devfn = -1;
+    int devfn = dev->addr;
 
-    if (dev->addr && !pci_parse_devfn(dev->addr, &devfn)) {
-        return error_setg(errp, "Property '%s.addr' doesn't take value '%s'",
-                          qdev->klass->name, dev->addr);
-    }
     if (devfn < 0) {
         for (int d = 0; d < 256; d += 8) {
             if (!bus->devices[d]) {
@@ -468,8 +511,7 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
     }
     dev->bus = bus;
     dev->devfn = devfn;
-    g_free(dev->addr);
-    dev->addr = g_strdup_printf("%02x.%x", PCI_SLOT(devfn), PCI_FUNC(devfn));
+    dev->addr = devfn;
     pci_set_word(dev->config + PCI_VENDOR_ID, pc->vendor_id);
     pci_set_word(dev->config + PCI_DEVICE_ID, pc->device_id);
     dev->config[PCI_REVISION_ID] = pc->revision;
@@ -592,9 +634,7 @@ PCIDevice *pci_new(int devfn, const char *type)
 {
     PCIDevice *dev = PCI_DEVICE(device_new(type));
 
-    if (devfn >= 0) {
-        dev->addr = g_strdup_printf("%x.%x", PCI_SLOT(devfn), PCI_FUNC(devfn));
-    }
+    dev->addr = devfn < 0 ? -1 : devfn;
     return dev;
 }
 
@@ -650,7 +690,7 @@ PCIBus *pci_root_bus(void)
 }
 
 static const Property pci_device_properties[] = {
-    DEFINE_PROP_STRING("addr", PCIDevice, addr),
+    DEFINE_PROP_PCI_DEVFN("addr", PCIDevice, addr, -1),
     DEFINE_PROP_BOOL("multifunction", PCIDevice, multifunction, false),
     DEFINE_PROP_STRING("romfile", PCIDevice, romfile),
     DEFINE_PROP_UINT32("rombar", PCIDevice, rombar, 1),

@@ -131,6 +131,8 @@ bool chardev_fe_backend_connected(CharFrontend *fe);
  */
 extern const struct PropertyInfo prop_info_chardev;
 #define DEFINE_PROP_CHARDEV(n, st, f)                                          \
-    {.name = (n), .info = &prop_info_chardev, .offset = offsetof(st, f)}
+    {                                                                          \
+        .name = (n), .info = &prop_info_chardev, .offset = offsetof(st, f)     \
+    }
 
 #endif

@@ -975,6 +975,37 @@ static void test_isa_ide(void)
     /* The pc's own channel 0 has no drive. */
     g_assert_cmphex(qtest_inb(s, IDE0 + REG_STATUS), ==, 0);
     qtest_quit(s);
+
+    /* drive= names a -drive id and claims it, with QEMU's refusals. */
+    {
+        static const struct {
+            const char *devices, *error;
+        } bad[] = {
+            {"-device isa-ide,iobase=0x1e8,iobase2=0x3ee,irq=11,drive=nosuch",
+             "Property 'isa-ide.drive' can't find value 'nosuch'"},
+            {"-device isa-ide,iobase=0x1e8,iobase2=0x3ee,irq=11,drive=d0 "
+             "-device isa-ide,iobase=0x168,iobase2=0x36e,irq=10,drive=d0",
+             "Drive 'd0' is already in use by another device"},
+            {"-device isa-ide,iobase=0x1e8,iobase2=0x3ee,irq=11,drive=d0,"
+             "drive1=d0",
+             "Drive 'd0' is already in use by another device"},
+        };
+
+        for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+            g_autofree char *cmd = g_strdup_printf(
+                "%s -accel qtest -display none -drive file=%s,format=raw,"
+                "if=none,id=d0 %s",
+                qtest_binary(), img, bad[i].devices);
+            g_autofree char *out = NULL, *err = NULL;
+            int status;
+
+            g_assert_true(
+                g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+            g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+            g_assert_nonnull(strstr(err, bad[i].error));
+            g_assert_null(strchr(g_strchomp(err), '\n')); /* one line */
+        }
+    }
     unlink(img);
 }
 

@@ -10,6 +10,7 @@
 #include "chardev/char.h"
 #include "hw/core/machine.h"
 #include "hw/isa/isa.h"
+#include "hw/pci/pci.h"
 #include "qom/object.h"
 #include "system/memory.h"
 
@@ -236,6 +237,7 @@ typedef struct TestDev {
     uint64_t size;
     char *label;
     CharFrontend chr;
+    int32_t devfn;
     bool fail;
 } TestDev;
 
@@ -270,6 +272,7 @@ static const Property test_dev_props[] = {
      .default_string = "hello",
      .description = "a label"},
     DEFINE_PROP_CHARDEV("chardev", TestDev, chr),
+    DEFINE_PROP_PCI_DEVFN("devfn", TestDev, devfn, -1),
     DEFINE_PROP_BOOL("fail", TestDev, fail, false),
     DEFINE_PROP_END,
 };
@@ -453,7 +456,7 @@ static void test_device_class_properties(void)
     g_autoptr(GVariant) value = NULL;
 
     /* Own properties first, then the parent's. */
-    g_assert_cmpuint(props->len, ==, 11);
+    g_assert_cmpuint(props->len, ==, 12);
     g_assert_cmpstr(last->name, ==, "base-prop");
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
@@ -483,15 +486,23 @@ static void test_property_kinds(void)
     static const struct {
         const char *name, *text, *printed;
     } good[] = {
-        {"flag", "off", "false"},      {"flag", "on", "true"},
-        {"flag", "yes", "true"},       {"u8", "255", "255"},
-        {"u8", "0x10", "16"},          {"u16", "65535", "65535"},
+        {"flag", "off", "false"},
+        {"flag", "on", "true"},
+        {"flag", "yes", "true"},
+        {"u8", "255", "255"},
+        {"u8", "0x10", "16"},
+        {"u16", "65535", "65535"},
         {"u32", "4294967295", "4294967295"},
         {"u64", "18446744073709551615", "18446744073709551615"},
         {"level", "-2147483648", "-2147483648"},
         {"level", "2147483647", "2147483647"},
-        {"size", "4k", "4096"},        {"size", "1G", "1073741824"},
-        {"label", "a,b", "a,b"},       {"label", "", ""},
+        {"size", "4k", "4096"},
+        {"size", "1G", "1073741824"},
+        {"label", "a,b", "a,b"},
+        {"label", "", ""},
+        {"devfn", "6", "06.0"},
+        {"devfn", "1f.7", "1f.7"},
+        {"devfn", "0x3.1", "03.1"},
     };
     static const struct {
         const char *name, *text, *error;
@@ -508,11 +519,20 @@ static void test_property_kinds(void)
         {"chardev", "nosuch",
          "Property 'test-qom-dev.chardev' can't find value 'nosuch'"},
         {"nosuch", "1", "Property 'test-qom-dev.nosuch' not found"},
+        {"devfn", "20",
+         "Property 'test-qom-dev.devfn' doesn't take value '20'"},
+        {"devfn", "3.8",
+         "Property 'test-qom-dev.devfn' doesn't take value '3.8'"},
+        {"devfn", "3.",
+         "Property 'test-qom-dev.devfn' doesn't take value '3.'"},
+        {"devfn", "", "Property 'test-qom-dev.devfn' doesn't take value ''"},
     };
     DeviceState *dev = device_new("test-qom-dev");
     g_autoptr(GPtrArray) props =
         device_class_get_properties(device_class_find("test-qom-dev"));
+    g_autofree char *unset = device_get_property(dev, "devfn");
 
+    g_assert_cmpstr(unset, ==, "<unset>");
     for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
         GError *err = NULL;
         g_autofree char *back = NULL;
@@ -528,7 +548,8 @@ static void test_property_kinds(void)
         g_autofree char *before = device_get_property(dev, bad[i].name);
         g_autofree char *after = NULL;
 
-        g_assert_false(device_set_property(dev, bad[i].name, bad[i].text, &err));
+        g_assert_false(
+            device_set_property(dev, bad[i].name, bad[i].text, &err));
         g_assert_nonnull(err);
         g_assert_cmpstr(err->message, ==, bad[i].error);
         g_error_free(err);
@@ -543,8 +564,8 @@ static void test_property_kinds(void)
         g_autofree char *line = device_property_help_line(p);
 
         if (!strcmp(p->name, "flag")) {
-            g_assert_cmpstr(line, ==,
-                            "  flag=<bool>            - on/off (default: true)");
+            g_assert_cmpstr(
+                line, ==, "  flag=<bool>            - on/off (default: true)");
         } else if (!strcmp(p->name, "level")) {
             g_assert_cmpstr(line, ==,
                             "  level=<int32>          -  (default: -1)");
@@ -553,8 +574,14 @@ static void test_property_kinds(void)
                             "  label=<str>            - a label "
                             "(default: \"hello\")");
         } else if (!strcmp(p->name, "chardev")) {
-            g_assert_cmpstr(line, ==, "  chardev=<str>          - ID of a "
-                                      "chardev to use as a backend");
+            g_assert_cmpstr(line, ==,
+                            "  chardev=<str>          - ID of a "
+                            "chardev to use as a backend");
+        } else if (!strcmp(p->name, "devfn")) {
+            g_assert_cmpstr(line, ==,
+                            "  devfn=<int32>          - Slot and "
+                            "optional function number, example: "
+                            "06.0 or 06 (default: -1)");
         } else if (!strcmp(p->name, "size")) {
             g_assert_cmpstr(line, ==,
                             "  size=<size>            -  (default: 4096)");

@@ -65,8 +65,10 @@ extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
     prop_info_string;
 
 #define DEFINE_PROP(n, st, field, kind, def)                                   \
-    {.name = (n), .info = &(kind), .offset = offsetof(st, field),              \
-     .default_value = (def)}
+    {                                                                          \
+        .name = (n), .info = &(kind), .offset = offsetof(st, field),           \
+        .default_value = (def)                                                 \
+    }
 #define DEFINE_PROP_BOOL(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_bool, d)
 #define DEFINE_PROP_UINT8(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_uint8, d)
 #define DEFINE_PROP_UINT16(n, st, f, d)                                        \
@@ -80,7 +82,9 @@ extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
 #define DEFINE_PROP_SIZE(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_size, d)
 /* char *, owned by the device */
 #define DEFINE_PROP_STRING(n, st, f)                                           \
-    {.name = (n), .info = &prop_info_string, .offset = offsetof(st, f)}
+    {                                                                          \
+        .name = (n), .info = &prop_info_string, .offset = offsetof(st, f)      \
+    }
 #define DEFINE_PROP_END {.name = NULL}
 
 typedef enum {

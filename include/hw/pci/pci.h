@@ -126,7 +126,7 @@ struct PCIDevice {
     int irq_level;              /* what the device drives on its pin */
     bool intx_asserted;         /* what the bus sees (INTx-disable applied) */
     /* Properties. */
-    char *addr;                 /* "SLOT[.FN]" (hex), or NULL: first free */
+    int32_t addr; /* addr=: a devfn, or -1: the first free */
     bool multifunction;
     char *romfile;
     uint32_t rombar;            /* 0: the ROM is not visible as a BAR */
@@ -269,5 +269,14 @@ static inline uint64_t pci_get_quad(const uint8_t *p)
 const char *pci_class_description(uint16_t class_id);
 /* The machine's root PCI bus, or NULL when it has none. */
 PCIBus *pci_root_bus(void);
+
+/*
+ * The addr= kind (QEMU's "pci-devfn"): "SLOT[.FUNCTION]" in hex into an
+ * int32_t devfn, -1 when unset; shown as "06.0", read by qom-get as the
+ * devfn.
+ */
+extern const PropertyInfo prop_info_pci_devfn;
+#define DEFINE_PROP_PCI_DEVFN(n, st, f, d)                                     \
+    DEFINE_PROP(n, st, f, prop_info_pci_devfn, d)
 
 #endif

@@ -1,0 +1,69 @@
+/*
+ * The drive= property kind: a DriveConfig * field, set from a -drive id
+ * (QEMU's "drive" property). Setting it claims the drive for the device,
+ * so a second device naming the same drive is refused, with QEMU's words.
+ */
+#include "block/drive.h"
+#include "hw/core/device.h"
+#include "util/error.h"
+
+static bool drive_prop_parse(DeviceState *dev, const Property *p, void *field,
+                             const char *text, GError **errp)
+{
+    DriveConfig **slot = field;
+    DriveConfig *drive = drive_find_by_id(text);
+
+    if (!drive) {
+        return error_setg(errp, "Property '%s.%s' can't find value '%s'",
+                          dev->klass->name, p->name, text);
+    }
+    if (drive == *slot) {
+        return true;
+    }
+    if (drive->attached) {
+        return error_setg(
+            errp, "Drive '%s' is already in use by another device", drive->id);
+    }
+    if (*slot) {
+        (*slot)->attached = NULL;
+    }
+    drive->attached = dev;
+    *slot = drive;
+    return true;
+}
+
+static const char *drive_prop_id(const void *field)
+{
+    const DriveConfig *drive = *(DriveConfig *const *)field;
+
+    return drive ? drive->id : "";
+}
+
+static char *drive_prop_print(const Property *p, const void *field)
+{
+    return g_strdup(drive_prop_id(field));
+}
+
+static GVariant *drive_prop_get(const Property *p, const void *field)
+{
+    return g_variant_new_string(drive_prop_id(field));
+}
+
+static void drive_prop_release(const Property *p, void *field)
+{
+    DriveConfig **slot = field;
+
+    if (*slot) {
+        (*slot)->attached = NULL;
+        *slot = NULL;
+    }
+}
+
+const PropertyInfo prop_info_drive = {
+    .name = "str",
+    .description = "Node name or ID of a block device to use as a backend",
+    .parse = drive_prop_parse,
+    .print = drive_prop_print,
+    .get = drive_prop_get,
+    .release = drive_prop_release,
+};
