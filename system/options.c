@@ -618,25 +618,8 @@ static bool opt_rtc(VMConfig *cfg, const char *arg, GError **errp)
 
 static bool opt_uuid(VMConfig *cfg, const char *arg, GError **errp)
 {
-    static const int dashes[] = {8, 13, 18, 23};
-    size_t n = 0;
-
-    if (strlen(arg) != 36) {
+    if (!parse_uuid(arg, cfg->uuid)) {
         return error_setg(errp, "Fail to parse UUID string");
-    }
-    for (size_t i = 0; i < 36; i++) {
-        bool dash = i == dashes[0] || i == dashes[1] || i == dashes[2] ||
-                    i == dashes[3];
-
-        if (dash ? arg[i] != '-' : !g_ascii_isxdigit(arg[i])) {
-            return error_setg(errp, "Fail to parse UUID string");
-        }
-        if (!dash) {
-            int digit = g_ascii_xdigit_value(arg[i]);
-
-            cfg->uuid[n / 2] = n % 2 ? cfg->uuid[n / 2] | digit : digit << 4;
-            n++;
-        }
     }
     cfg->uuid_set = true;
     return true;

@@ -89,3 +89,34 @@ bool parse_bool(const char *str, bool *out, GError **errp)
     }
     return error_setg(errp, "'%s' is not on/off", str);
 }
+
+bool parse_uuid(const char *str, uint8_t out[16])
+{
+    uint8_t bytes[16] = {0};
+    size_t n = 0;
+
+    if (strlen(str) != 36) {
+        return false;
+    }
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+        if (dash ? str[i] != '-' : !g_ascii_isxdigit(str[i])) {
+            return false;
+        }
+        if (!dash) {
+            bytes[n / 2] |= g_ascii_xdigit_value(str[i]) << (n % 2 ? 0 : 4);
+            n++;
+        }
+    }
+    memcpy(out, bytes, 16);
+    return true;
+}
+
+char *format_uuid(const uint8_t u[16])
+{
+    return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                           "%02x%02x%02x%02x%02x%02x",
+                           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
+                           u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}

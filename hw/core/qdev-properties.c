@@ -4,6 +4,7 @@
  * drive, ...) live beside that backend.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hw/core/device.h"
 #include "util/cutils.h"
@@ -246,4 +247,205 @@ const PropertyInfo prop_info_string = {
     .default_value = string_default,
     .release = string_release,
     .quoted = true,
+};
+
+/* The refusal QEMU gives for text a kind cannot read. */
+static bool prop_bad_value(DeviceState *dev, const Property *p,
+                           const char *text, GError **errp)
+{
+    return error_setg(errp, "Property '%s.%s' doesn't take value '%s'",
+                      dev->klass->name, p->name, text);
+}
+
+/* ---- macaddr ------------------------------------------------------------- */
+
+/* Six pairs of hex digits, separated by ':' or '-', as QEMU reads them. */
+static bool macaddr_parse(DeviceState *dev, const Property *p, void *field,
+                          const char *text, GError **errp)
+{
+    MACAddr mac;
+
+    for (int i = 0, pos = 0; i < 6; i++, pos += 3) {
+        if (!g_ascii_isxdigit(text[pos]) || !g_ascii_isxdigit(text[pos + 1])) {
+            return prop_bad_value(dev, p, text, errp);
+        }
+        if (i == 5 ? text[pos + 2] != '\0'
+                   : text[pos + 2] != ':' && text[pos + 2] != '-') {
+            return prop_bad_value(dev, p, text, errp);
+        }
+        mac.a[i] = g_ascii_xdigit_value(text[pos]) << 4 |
+                   g_ascii_xdigit_value(text[pos + 1]);
+    }
+    *(MACAddr *)field = mac;
+    return true;
+}
+
+static char *macaddr_print(const Property *p, const void *field)
+{
+    const uint8_t *a = ((const MACAddr *)field)->a;
+
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2],
+                           a[3], a[4], a[5]);
+}
+
+static GVariant *macaddr_get(const Property *p, const void *field)
+{
+    g_autofree char *text = macaddr_print(p, field);
+
+    return g_variant_new_string(text);
+}
+
+const PropertyInfo prop_info_macaddr = {
+    .name = "str",
+    .description = "Ethernet 6-byte MAC Address, example: 52:54:00:12:34:56",
+    .parse = macaddr_parse,
+    .print = macaddr_print,
+    .get = macaddr_get,
+};
+
+/* ---- uuid ---------------------------------------------------------------- */
+
+static void uuid_random(uint8_t *uuid)
+{
+    g_autofree char *text = g_uuid_string_random();
+
+    parse_uuid(text, uuid);
+}
+
+static void uuid_set_default(const Property *p, void *field)
+{
+    uuid_random(field);
+}
+
+static bool uuid_parse(DeviceState *dev, const Property *p, void *field,
+                       const char *text, GError **errp)
+{
+    if (!strcmp(text, "auto")) {
+        uuid_random(field);
+        return true;
+    }
+    if (!parse_uuid(text, field)) {
+        return prop_bad_value(dev, p, text, errp);
+    }
+    return true;
+}
+
+static char *uuid_print(const Property *p, const void *field)
+{
+    return format_uuid(field);
+}
+
+static GVariant *uuid_get(const Property *p, const void *field)
+{
+    g_autofree char *text = format_uuid(field);
+
+    return g_variant_new_string(text);
+}
+
+static GVariant *uuid_default(const Property *p)
+{
+    return g_variant_new_string("auto");
+}
+
+const PropertyInfo prop_info_uuid = {
+    .name = "str",
+    .description = "UUID (aka GUID) or \"auto\" for random value (default)",
+    .set_default = uuid_set_default,
+    .parse = uuid_parse,
+    .print = uuid_print,
+    .get = uuid_get,
+    .default_value = uuid_default,
+};
+
+/* ---- enums --------------------------------------------------------------- */
+
+static void enum_set_default(const Property *p, void *field)
+{
+    *(int *)field = (int)p->default_value;
+}
+
+static bool enum_parse(DeviceState *dev, const Property *p, void *field,
+                       const char *text, GError **errp)
+{
+    for (int i = 0; p->info->enum_table[i]; i++) {
+        if (!strcmp(p->info->enum_table[i], text)) {
+            *(int *)field = i;
+            return true;
+        }
+    }
+    return error_setg(errp, "Parameter '%s' does not accept value '%s'",
+                      p->name, text);
+}
+
+static char *enum_print(const Property *p, const void *field)
+{
+    return g_strdup(p->info->enum_table[*(const int *)field]);
+}
+
+static GVariant *enum_get(const Property *p, const void *field)
+{
+    return g_variant_new_string(p->info->enum_table[*(const int *)field]);
+}
+
+static GVariant *enum_default(const Property *p)
+{
+    return g_variant_new_string(p->info->enum_table[p->default_value]);
+}
+
+static const char *const on_off_auto_names[] = {
+    [ON_OFF_AUTO_AUTO] = "auto",
+    [ON_OFF_AUTO_ON] = "on",
+    [ON_OFF_AUTO_OFF] = "off",
+    NULL,
+};
+
+const PropertyInfo prop_info_on_off_auto = {
+    .name = "OnOffAuto",
+    .description = "on/off/auto",
+    .set_default = enum_set_default,
+    .parse = enum_parse,
+    .print = enum_print,
+    .get = enum_get,
+    .default_value = enum_default,
+    .enum_table = on_off_auto_names,
+};
+
+/* ---- link to a device ---------------------------------------------------- */
+
+static bool link_parse(DeviceState *dev, const Property *p, void *field,
+                       const char *text, GError **errp)
+{
+    bool ambiguous = false;
+    Object *target = object_resolve_path_type(text, p->link_type, &ambiguous);
+
+    if (!target) {
+        if (ambiguous) {
+            return error_setg(
+                errp, "Path '%s' does not uniquely identify an object", text);
+        }
+        return error_setg(errp, "Device '%s' not found", text);
+    }
+    *(DeviceState **)field = (DeviceState *)target;
+    return true;
+}
+
+static char *link_print(const Property *p, const void *field)
+{
+    DeviceState *target = *(DeviceState *const *)field;
+
+    return target ? object_get_path(OBJECT(target)) : g_strdup("");
+}
+
+static GVariant *link_get(const Property *p, const void *field)
+{
+    g_autofree char *path = link_print(p, field);
+
+    return g_variant_new_string(path);
+}
+
+const PropertyInfo prop_info_link = {
+    .name = "link", /* shown as link<TYPE> */
+    .parse = link_parse,
+    .print = link_print,
+    .get = link_get,
 };

@@ -115,6 +115,11 @@ void device_class_print_help(FILE *out)
 
 const char *device_property_type_name(const Property *p)
 {
+    if (p->link_type) {
+        g_autofree char *name = g_strdup_printf("link<%s>", p->link_type);
+
+        return g_intern_string(name);
+    }
     return p->info->name;
 }
 

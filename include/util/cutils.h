@@ -17,5 +17,12 @@ bool parse_size(const char *str, uint64_t default_unit, uint64_t *out,
 bool parse_uint64(const char *str, uint64_t *out, GError **errp);
 /* on/off/yes/no/true/false. */
 bool parse_bool(const char *str, bool *out, GError **errp);
+/*
+ * A UUID in its 36-character text form (8-4-4-4-12 hex digits, either
+ * case) into 16 bytes in text order; false, out untouched, otherwise.
+ */
+bool parse_uuid(const char *str, uint8_t out[16]);
+/* The text form of a UUID, lower case (g_free it). */
+char *format_uuid(const uint8_t uuid[16]);
 
 #endif

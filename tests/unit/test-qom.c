@@ -238,6 +238,10 @@ typedef struct TestDev {
     char *label;
     CharFrontend chr;
     int32_t devfn;
+    MACAddr mac;
+    uint8_t uuid[16];
+    int mode;
+    DeviceState *peer;
     bool fail;
 } TestDev;
 
@@ -273,6 +277,10 @@ static const Property test_dev_props[] = {
      .description = "a label"},
     DEFINE_PROP_CHARDEV("chardev", TestDev, chr),
     DEFINE_PROP_PCI_DEVFN("devfn", TestDev, devfn, -1),
+    DEFINE_PROP_MACADDR("mac", TestDev, mac),
+    DEFINE_PROP_UUID("uuid", TestDev, uuid),
+    DEFINE_PROP_ON_OFF_AUTO("mode", TestDev, mode, ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_LINK("peer", TestDev, peer, "test-qom-base"),
     DEFINE_PROP_BOOL("fail", TestDev, fail, false),
     DEFINE_PROP_END,
 };
@@ -456,7 +464,7 @@ static void test_device_class_properties(void)
     g_autoptr(GVariant) value = NULL;
 
     /* Own properties first, then the parent's. */
-    g_assert_cmpuint(props->len, ==, 12);
+    g_assert_cmpuint(props->len, ==, 16);
     g_assert_cmpstr(last->name, ==, "base-prop");
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
@@ -503,6 +511,13 @@ static void test_property_kinds(void)
         {"devfn", "6", "06.0"},
         {"devfn", "1f.7", "1f.7"},
         {"devfn", "0x3.1", "03.1"},
+        {"mac", "52:54:00:12:34:56", "52:54:00:12:34:56"},
+        {"mac", "0A-0b-0C-0d-0E-0f", "0a:0b:0c:0d:0e:0f"},
+        {"uuid", "6B8C1A5E-0C39-4B4A-9D3E-1F2A3B4C5D6E",
+         "6b8c1a5e-0c39-4b4a-9d3e-1f2a3b4c5d6e"},
+        {"mode", "on", "on"},
+        {"mode", "off", "off"},
+        {"mode", "auto", "auto"},
     };
     static const struct {
         const char *name, *text, *error;
@@ -526,6 +541,17 @@ static void test_property_kinds(void)
         {"devfn", "3.",
          "Property 'test-qom-dev.devfn' doesn't take value '3.'"},
         {"devfn", "", "Property 'test-qom-dev.devfn' doesn't take value ''"},
+        {"mac", "52:54:00:12:34",
+         "Property 'test-qom-dev.mac' doesn't take value '52:54:00:12:34'"},
+        {"mac", "52:54:00:12:34:567",
+         "Property 'test-qom-dev.mac' doesn't take value '52:54:00:12:34:567'"},
+        {"mac", "5254.0012.3456",
+         "Property 'test-qom-dev.mac' doesn't take value '5254.0012.3456'"},
+        {"uuid", "6b8c1a5e0c394b4a9d3e1f2a3b4c5d6e",
+         "Property 'test-qom-dev.uuid' doesn't take value "
+         "'6b8c1a5e0c394b4a9d3e1f2a3b4c5d6e'"},
+        {"mode", "maybe", "Parameter 'mode' does not accept value 'maybe'"},
+        {"peer", "nosuch", "Device 'nosuch' not found"},
     };
     DeviceState *dev = device_new("test-qom-dev");
     g_autoptr(GPtrArray) props =
@@ -558,6 +584,39 @@ static void test_property_kinds(void)
         g_assert_cmpstr(after, ==, before);
     }
 
+    /* uuid: each device gets its own random one, and "auto" makes another */
+    {
+        DeviceState *other = device_new("test-qom-dev");
+        g_autofree char *a = device_get_property(dev, "uuid");
+        g_autofree char *b = device_get_property(other, "uuid");
+        g_autofree char *c = NULL;
+
+        g_assert_true(g_uuid_string_is_valid(b));
+        g_assert_cmpstr(a, !=, b);
+        g_assert_true(device_set_property(other, "uuid", "auto", NULL));
+        c = device_get_property(other, "uuid");
+        g_assert_true(g_uuid_string_is_valid(c));
+        g_assert_cmpstr(c, !=, b);
+        object_unparent(OBJECT(other));
+    }
+    /* link: by id or QOM path, to an object of the link's type only */
+    {
+        GError *err = NULL;
+        DeviceState *target = device_create_from_options(
+            "test-qom-dev,id=linktarget", test_sysbus(), &err);
+        g_autofree char *path = NULL;
+
+        g_assert_no_error(err);
+        g_assert_true(device_set_property(dev, "peer", "linktarget", &err));
+        g_assert_no_error(err);
+        g_assert_true(((TestDev *)dev)->peer == target);
+        path = device_get_property(dev, "peer");
+        g_assert_cmpstr(path, ==, "/machine/peripheral/linktarget");
+        g_assert_false(device_set_property(dev, "peer", "/machine", &err));
+        g_assert_cmpstr(err->message, ==, "Device '/machine' not found");
+        g_clear_error(&err);
+    }
+
     /* -device NAME,help: QEMU's columns, description and JSON default */
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
@@ -582,6 +641,17 @@ static void test_property_kinds(void)
                             "  devfn=<int32>          - Slot and "
                             "optional function number, example: "
                             "06.0 or 06 (default: -1)");
+        } else if (!strcmp(p->name, "mac")) {
+            g_assert_cmpstr(line, ==,
+                            "  mac=<str>              - Ethernet "
+                            "6-byte MAC Address, example: "
+                            "52:54:00:12:34:56");
+        } else if (!strcmp(p->name, "mode")) {
+            g_assert_cmpstr(line, ==,
+                            "  mode=<OnOffAuto>       - on/off/auto "
+                            "(default: \"auto\")");
+        } else if (!strcmp(p->name, "peer")) {
+            g_assert_cmpstr(line, ==, "  peer=<link<test-qom-base>>");
         } else if (!strcmp(p->name, "size")) {
             g_assert_cmpstr(line, ==,
                             "  size=<size>            -  (default: 4096)");

@@ -49,6 +49,8 @@ typedef struct PropertyInfo {
     /* Frees what parse or set_default allocated (NULL: nothing). */
     void (*release)(const Property *p, void *field);
     bool quoted; /* "info qtree" shows the text in quotes */
+    /* An enum kind's names, by value, NULL-terminated (an int field). */
+    const char *const *enum_table;
 } PropertyInfo;
 
 struct Property {
@@ -58,11 +60,25 @@ struct Property {
     uint64_t default_value; /* numbers and bools */
     const char *default_string;
     const char *description;
+    const char *link_type; /* link kind: the type the target must be */
 };
 
 extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
     prop_info_uint32, prop_info_uint64, prop_info_int32, prop_info_size,
-    prop_info_string;
+    prop_info_string, prop_info_macaddr, prop_info_uuid, prop_info_on_off_auto,
+    prop_info_link;
+
+/* A MAC address field (macaddr kind), as "52:54:00:12:34:56". */
+typedef struct MACAddr {
+    uint8_t a[6];
+} MACAddr;
+
+/* QEMU's OnOffAuto (the on-off-auto enum kind; an int field). */
+typedef enum {
+    ON_OFF_AUTO_AUTO,
+    ON_OFF_AUTO_ON,
+    ON_OFF_AUTO_OFF,
+} OnOffAuto;
 
 #define DEFINE_PROP(n, st, field, kind, def)                                   \
     {                                                                          \
@@ -81,6 +97,23 @@ extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
 /* uint64_t with K/M/G suffixes */
 #define DEFINE_PROP_SIZE(n, st, f, d) DEFINE_PROP(n, st, f, prop_info_size, d)
 /* char *, owned by the device */
+#define DEFINE_PROP_MACADDR(n, st, f)                                          \
+    {                                                                          \
+        .name = (n), .info = &prop_info_macaddr, .offset = offsetof(st, f)     \
+    }
+/* uint8_t[16]; default "auto", a random UUID per device, as in QEMU */
+#define DEFINE_PROP_UUID(n, st, f)                                             \
+    {                                                                          \
+        .name = (n), .info = &prop_info_uuid, .offset = offsetof(st, f)        \
+    }
+#define DEFINE_PROP_ON_OFF_AUTO(n, st, f, d)                                   \
+    DEFINE_PROP(n, st, f, prop_info_on_off_auto, d)
+/* DeviceState *, set from a device id or QOM path; the target must be a t */
+#define DEFINE_PROP_LINK(n, st, f, t)                                          \
+    {                                                                          \
+        .name = (n), .info = &prop_info_link, .offset = offsetof(st, f),       \
+        .link_type = (t)                                                       \
+    }
 #define DEFINE_PROP_STRING(n, st, f)                                           \
     {                                                                          \
         .name = (n), .info = &prop_info_string, .offset = offsetof(st, f)      \
