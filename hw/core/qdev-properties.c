@@ -157,7 +157,7 @@ const PropertyInfo prop_info_size = UINT_KIND("size");
 
 /* ---- int32 --------------------------------------------------------------- */
 
-static void int32_set_default(const Property *p, void *field)
+void prop_int32_set_default(const Property *p, void *field)
 {
     *(int32_t *)field = (int32_t)p->default_value;
 }
@@ -180,23 +180,23 @@ static char *int32_print(const Property *p, const void *field)
     return g_strdup_printf("%d", *(const int32_t *)field);
 }
 
-static GVariant *int32_get(const Property *p, const void *field)
+GVariant *prop_int32_get(const Property *p, const void *field)
 {
     return g_variant_new_int32(*(const int32_t *)field);
 }
 
-static GVariant *int32_default(const Property *p)
+GVariant *prop_int32_default(const Property *p)
 {
     return g_variant_new_int32((int32_t)p->default_value);
 }
 
 const PropertyInfo prop_info_int32 = {
     .name = "int32",
-    .set_default = int32_set_default,
+    .set_default = prop_int32_set_default,
     .parse = int32_parse,
     .print = int32_print,
-    .get = int32_get,
-    .default_value = int32_default,
+    .get = prop_int32_get,
+    .default_value = prop_int32_default,
 };
 
 /* ---- string -------------------------------------------------------------- */

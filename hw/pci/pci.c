@@ -386,11 +386,6 @@ static bool pci_parse_devfn(const char *text, int32_t *devfn)
     return true;
 }
 
-static void pci_devfn_set_default(const Property *p, void *field)
-{
-    *(int32_t *)field = (int32_t)p->default_value;
-}
-
 static bool pci_devfn_parse(DeviceState *dev, const Property *p, void *field,
                             const char *text, GError **errp)
 {
@@ -411,24 +406,14 @@ static char *pci_devfn_print(const Property *p, const void *field)
     return g_strdup_printf("%02x.%x", PCI_SLOT(devfn), PCI_FUNC(devfn));
 }
 
-static GVariant *pci_devfn_get(const Property *p, const void *field)
-{
-    return g_variant_new_int32(*(const int32_t *)field);
-}
-
-static GVariant *pci_devfn_default(const Property *p)
-{
-    return g_variant_new_int32((int32_t)p->default_value);
-}
-
 const PropertyInfo prop_info_pci_devfn = {
     .name = "int32",
     .description = "Slot and optional function number, example: 06.0 or 06",
-    .set_default = pci_devfn_set_default,
+    .set_default = prop_int32_set_default,
     .parse = pci_devfn_parse,
     .print = pci_devfn_print,
-    .get = pci_devfn_get,
-    .default_value = pci_devfn_default,
+    .get = prop_int32_get,
+    .default_value = prop_int32_default,
 };
 
 static bool pci_rom_load(PCIDevice *dev, GError **errp)

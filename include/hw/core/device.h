@@ -68,6 +68,11 @@ extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
     prop_info_string, prop_info_macaddr, prop_info_uuid, prop_info_on_off_auto,
     prop_info_link;
 
+/* int32's callbacks, for kinds that keep an int32_t (PCI's addr=). */
+void prop_int32_set_default(const Property *p, void *field);
+GVariant *prop_int32_get(const Property *p, const void *field);
+GVariant *prop_int32_default(const Property *p);
+
 /* A MAC address field (macaddr kind), as "52:54:00:12:34:56". */
 typedef struct MACAddr {
     uint8_t a[6];
