@@ -145,15 +145,6 @@ char *device_property_default_string(const Property *p)
     if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
         return g_strdup(g_variant_get_string(v, NULL));
     }
-    if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
-        return g_strdup(g_variant_get_boolean(v) ? "true" : "false");
-    }
-    if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT32)) {
-        return g_strdup_printf("%d", g_variant_get_int32(v));
-    }
-    if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64)) {
-        return g_strdup_printf("%" PRIu64, g_variant_get_uint64(v));
-    }
     return g_variant_print(v, false);
 }
 
@@ -175,7 +166,17 @@ GPtrArray *device_class_get_properties(DeviceClass *dc)
     return props;
 }
 
-static const Property *property_find(DeviceClass *dc, const char *name);
+static const Property *property_find(DeviceClass *dc, const char *name)
+{
+    for (; dc; dc = dc->parent ? device_class_find(dc->parent) : NULL) {
+        for (const Property *p = dc->props; p && p->name; p++) {
+            if (!strcmp(p->name, name)) {
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
 
 static gint property_name_order(gconstpointer a, gconstpointer b)
 {
@@ -241,18 +242,6 @@ void device_class_print_properties(DeviceClass *dc, FILE *out)
         line = device_property_help_line(p);
         fprintf(out, "%s\n", line);
     }
-}
-
-static const Property *property_find(DeviceClass *dc, const char *name)
-{
-    for (; dc; dc = dc->parent ? device_class_find(dc->parent) : NULL) {
-        for (const Property *p = dc->props; p && p->name; p++) {
-            if (!strcmp(p->name, name)) {
-                return p;
-            }
-        }
-    }
-    return NULL;
 }
 
 static void *property_field(DeviceState *dev, const Property *p)

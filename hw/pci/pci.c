@@ -357,8 +357,6 @@ void pci_msi_send(PCIDevice *dev, uint64_t address, uint32_t data)
     }
 }
 
-/* ---- realize and reset ---------------------------------------------------- */
-
 /* ---- the addr= property kind ------------------------------------------- */
 
 /* addr= is "SLOT[.FUNCTION]" in hex, as QEMU takes it. */
@@ -415,6 +413,8 @@ const PropertyInfo prop_info_pci_devfn = {
     .get = prop_int32_get,
     .default_value = prop_int32_default,
 };
+
+/* ---- realize and reset -------------------------------------------------- */
 
 static bool pci_rom_load(PCIDevice *dev, GError **errp)
 {
