@@ -23,7 +23,7 @@
 #include "hw/pci/pci.h"
 #include "monitor/hmp.h"
 #include "qom/object.h"
-#include "system/accel.h"
+#include "accel/accel.h"
 #include "system/memory.h"
 #include "system/runstate.h"
 #include "ui/input.h"

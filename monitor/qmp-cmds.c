@@ -20,7 +20,7 @@
 #include "hw/pci/pci.h"
 #include "monitor/monitor-internal.h"
 #include "qom/object.h"
-#include "system/accel.h"
+#include "accel/accel.h"
 #include "system/runstate.h"
 #include "ui/input.h"
 

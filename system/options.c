@@ -559,27 +559,6 @@ static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
     return keyval_check_unused(kv, errp);
 }
 
-bool vm_config_parse_rtc_date(const char *date, int64_t *seconds)
-{
-    g_autoptr(GDateTime) dt = NULL;
-    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
-    int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
-    size_t len = strlen(date);
-
-    if (sscanf(date, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 ||
-        (used != (int)len &&
-         (sscanf(date + used, "T%2d:%2d:%2d", &hour, &minute, &second) != 3 ||
-          len != (size_t)used + 9))) {
-        return false;
-    }
-    dt = g_date_time_new(utc, year, month, day, hour, minute, second);
-    if (!dt) {
-        return false;
-    }
-    *seconds = g_date_time_to_unix(dt);
-    return true;
-}
-
 static bool opt_rtc(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
@@ -593,7 +572,7 @@ static bool opt_rtc(VMConfig *cfg, const char *arg, GError **errp)
     clock = keyval_get(kv, "clock");
     driftfix = keyval_get(kv, "driftfix");
     if (base && strcmp(base, "utc") && strcmp(base, "localtime") &&
-        !vm_config_parse_rtc_date(base, &seconds)) {
+        !parse_iso_date(base, &seconds)) {
         return error_setg(errp, "invalid datetime format: '%s' (valid "
                           "formats: '2006-06-17T16:01:21' or '2006-06-17')",
                           base);

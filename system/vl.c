@@ -13,7 +13,7 @@
 #include "config-host.h"
 #include "hw/core/machine.h"
 #include "monitor/monitor.h"
-#include "system/accel.h"
+#include "accel/accel.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/options.h"
@@ -23,97 +23,57 @@
 #include "util/log.h"
 
 static VMConfig config;
-static MachineState *current_machine;
 
-MachineState *current_machine_get(void)
+/*
+ * The chardevs of -serial and -debugcon, made before the board so that it
+ * finds them by id (serial0.., debugcon) and wires its ports to them.
+ */
+static bool serial_chardevs_create(MachineState *ms, GError **errp)
 {
-    return current_machine;
-}
+    GError *err = NULL;
 
-char *system_find_firmware(const char *name)
-{
-    g_auto(GStrv) defaults = g_strsplit(PCVM_FIRMWARE_PATH, ":", -1);
-
-    if (strchr(name, '/')) {
-        return g_strdup(name);
-    }
-    for (unsigned i = 0; i < config.firmware_dirs->len; i++) {
-        char *path = g_build_filename(g_ptr_array_index(config.firmware_dirs, i),
-                                      name, NULL);
-
-        if (access(path, R_OK) == 0) {
-            return path;
-        }
-        g_free(path);
-    }
-    for (char **dir = defaults; *dir; dir++) {
-        char *path = g_build_filename(*dir, name, NULL);
-
-        if (access(path, R_OK) == 0) {
-            return path;
-        }
-        g_free(path);
-    }
-    return NULL;
-}
-
-bool system_serial_ports_create(BusState *isa_bus, GError **errp)
-{
+    ms->serial_chardevs = g_ptr_array_new_with_free_func(g_free);
     for (unsigned i = 0; i < config.serials->len; i++) {
         const char *spec = g_ptr_array_index(config.serials, i);
         g_autofree char *id = g_strdup_printf("serial%u", i);
-        g_autofree char *index = g_strdup_printf("%u", i);
-        GError *err = NULL;
         Chardev *chr = chardev_new_from_legacy(spec, id, &err);
-        DeviceState *dev;
 
-        if (!chr) {
-            if (err) {
-                g_propagate_prefixed_error(errp, err, "-serial %s: ", spec);
-                return false;
-            }
-            continue; /* "none": no port at this index */
-        }
-        dev = device_new("isa-serial");
-        device_set_property_or_die(dev, "index", index);
-        if (!device_set_property(dev, "chardev", chr->id, errp) ||
-            !device_realize(dev, isa_bus, errp)) {
-            error_prefix(errp, "-serial %s", spec);
+        if (!chr && err) {
+            g_propagate_prefixed_error(errp, err, "-serial %s: ", spec);
             return false;
         }
-        /* "mon:DEV" shares DEV between the port and a human monitor. */
-        if (g_str_has_prefix(spec, "mon:") && !monitor_new(chr, false, false,
-                                                           errp)) {
-            error_prefix(errp, "-serial %s", spec);
-            return false;
-        }
+        /* "none" leaves a hole: no port at this index. */
+        g_ptr_array_add(ms->serial_chardevs, chr ? g_strdup(chr->id) : NULL);
     }
-    return true;
-}
+    if (config.debugcon) {
+        Chardev *chr = chardev_new_from_legacy(config.debugcon, "debugcon",
+                                               &err);
 
-bool system_debugcon_create(BusState *isa_bus, GError **errp)
-{
-    GError *err = NULL;
-    Chardev *chr;
-    DeviceState *dev;
-
-    if (!config.debugcon) {
-        return true;
-    }
-    chr = chardev_new_from_legacy(config.debugcon, "debugcon", &err);
-    if (!chr) {
-        if (err) {
+        if (!chr && err) {
             g_propagate_prefixed_error(errp, err, "-debugcon %s: ",
                                        config.debugcon);
             return false;
         }
-        return true;
+        ms->debugcon_chardev = chr ? chr->id : NULL;
     }
-    dev = device_new("isa-debugcon");
-    if (!device_set_property(dev, "chardev", chr->id, errp) ||
-        !device_realize(dev, isa_bus, errp)) {
-        error_prefix(errp, "-debugcon %s", config.debugcon);
-        return false;
+    return true;
+}
+
+/*
+ * "-serial mon:DEV" shares DEV between the port and a human monitor; the
+ * monitor comes after the port, as before the board existed.
+ */
+static bool serial_monitors_create(MachineState *ms, GError **errp)
+{
+    for (unsigned i = 0; i < config.serials->len; i++) {
+        const char *spec = g_ptr_array_index(config.serials, i);
+        const char *id = g_ptr_array_index(ms->serial_chardevs, i);
+
+        if (g_str_has_prefix(spec, "mon:") && id &&
+            !monitor_new(chardev_find(id), false, false, errp)) {
+            error_prefix(errp, "-serial %s", spec);
+            return false;
+        }
     }
     return true;
 }
@@ -223,6 +183,7 @@ static bool accel_select(MachineState *ms, GError **errp)
                               "available in pcvm", name);
         } else if (ops->init(ms, &err)) {
             accel_set_current(ops);
+            ms->accel = &ops->machine;
             return true;
         }
         if (i + 1 == config.accels->len) {
@@ -238,7 +199,7 @@ static bool accel_select(MachineState *ms, GError **errp)
 
 static void system_reset(void)
 {
-    MachineState *ms = current_machine;
+    MachineState *ms = current_machine_get();
     const AccelOps *accel = accel_current();
 
     bus_reset_all(ms->main_bus);
@@ -250,13 +211,11 @@ static void system_reset(void)
 
 static bool machine_create(GError **errp)
 {
-    MachineState *ms = g_new0(MachineState, 1);
+    MachineState *ms = machine_new(machine_class_find(config.machine_type));
+    g_auto(GStrv) defaults = g_strsplit(PCVM_FIRMWARE_PATH, ":", -1);
+    GPtrArray *path = g_ptr_array_new();
     const AccelOps *accel;
-    static MemoryRegion system_memory, system_io;
 
-    current_machine = ms;
-    ms->klass = machine_class_find(config.machine_type);
-    machine_object_init(ms);
     ms->ram_size = config.ram_size;
     ms->smp_cpus = config.smp_cpus;
     ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
@@ -287,10 +246,19 @@ static bool machine_create(GError **errp)
             return false;
         }
     }
+    /* -L directories first, then the built-in search path. */
+    for (unsigned i = 0; i < config.firmware_dirs->len; i++) {
+        g_ptr_array_add(path, g_strdup(g_ptr_array_index(config.firmware_dirs, i)));
+    }
+    for (char **dir = defaults; *dir; dir++) {
+        g_ptr_array_add(path, g_strdup(*dir));
+    }
+    g_ptr_array_add(path, NULL);
+    ms->firmware_path = (char **)g_ptr_array_free(path, false);
     if (!config.kernel || config.firmware_boot) {
         const char *name = config.bios ? config.bios : "bios-256k.bin";
 
-        ms->firmware = system_find_firmware(name);
+        ms->firmware = machine_find_firmware(ms, name);
         if (!ms->firmware) {
             return error_setg(errp, "-bios %s: could not find firmware (search "
                               "path: -L dirs, then %s)", name,
@@ -298,15 +266,7 @@ static bool machine_create(GError **errp)
         }
     }
 
-    memory_region_init_container(&system_memory, "system", UINT64_MAX);
-    memory_region_init_container(&system_io, "io", 0x10000);
-    address_space_init(&address_space_memory, &system_memory, "memory");
-    address_space_init(&address_space_io, &system_io, "I/O");
-    ms->system_memory = &system_memory;
-    ms->system_io = &system_io;
-    ms->main_bus = bus_new(NULL, "System", "main-system-bus");
-
-    if (!accel_select(ms, errp)) {
+    if (!accel_select(ms, errp) || !serial_chardevs_create(ms, errp)) {
         return false;
     }
     accel = accel_current();
@@ -325,7 +285,7 @@ static bool machine_create(GError **errp)
         }
     }
     memory_region_transaction_commit();
-    return accel->vcpus_create(ms, errp);
+    return serial_monitors_create(ms, errp) && accel->vcpus_create(ms, errp);
 }
 
 static gboolean on_terminate_signal(gpointer data)

@@ -1,6 +1,7 @@
 /* Number parsing with QEMU's size suffix rules. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,4 +120,25 @@ char *format_uuid(const uint8_t u[16])
                            "%02x%02x%02x%02x%02x%02x",
                            u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
                            u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+bool parse_iso_date(const char *date, int64_t *seconds)
+{
+    g_autoptr(GDateTime) dt = NULL;
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    int year, month, day, hour = 0, minute = 0, second = 0, used = 0;
+    size_t len = strlen(date);
+
+    if (sscanf(date, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 ||
+        (used != (int)len &&
+         (sscanf(date + used, "T%2d:%2d:%2d", &hour, &minute, &second) != 3 ||
+          len != (size_t)used + 9))) {
+        return false;
+    }
+    dt = g_date_time_new(utc, year, month, day, hour, minute, second);
+    if (!dt) {
+        return false;
+    }
+    *seconds = g_date_time_to_unix(dt);
+    return true;
 }

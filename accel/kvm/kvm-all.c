@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "accel/kvm.h"
-#include "system/accel.h"
+#include "accel/accel.h"
 #include "system/main-loop.h"
 #include "system/runstate.h"
 #include "util/error.h"
@@ -783,17 +783,19 @@ static int kvm_vcpu_thread_id(X86CPU *cpu)
 
 static const AccelOps kvm_accel_ops = {
     .name = "kvm",
+    .machine = {
+        .supported_cpuid = kvm_supported_cpuid,
+        .irqchip_create = kvm_irqchip_create,
+        .send_msi = kvm_send_msi,
+        .msi_route_add = kvm_irqchip_add_msi_route,
+        .msi_route_release = kvm_irqchip_release_route,
+        .irqfd_set = kvm_irqfd_op,
+    },
     .init = kvm_init,
-    .supported_cpuid = kvm_supported_cpuid,
-    .irqchip_create = kvm_irqchip_create,
     .vcpus_create = kvm_vcpus_create,
     .vcpus_pause = kvm_vcpus_pause,
     .vcpus_resume = kvm_vcpus_resume,
     .reset = kvm_reset,
-    .send_msi = kvm_send_msi,
-    .msi_route_add = kvm_irqchip_add_msi_route,
-    .msi_route_release = kvm_irqchip_release_route,
-    .irqfd_set = kvm_irqfd_op,
     .vcpu_sync_state = kvm_vcpu_sync_state,
     .vcpu_thread_id = kvm_vcpu_thread_id,
 };

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "system/accel.h"
+#include "accel/accel.h"
 #include "system/timer.h"
 #include "util/error.h"
 
@@ -48,14 +48,16 @@ static bool qtest_irqfd_set(EventNotifier *notifier, int gsi, bool assign,
 
 static const AccelOps qtest_accel_ops = {
     .name = "qtest",
+    .machine = {
+        .send_msi = qtest_send_msi,
+        .msi_route_add = qtest_msi_route_add,
+        .msi_route_release = qtest_msi_route_release,
+        .irqfd_set = qtest_irqfd_set,
+    },
     .init = qtest_accel_init,
     .vcpus_create = qtest_vcpus_create,
     .vcpus_pause = qtest_vcpus_nothing,
     .vcpus_resume = qtest_vcpus_nothing,
-    .send_msi = qtest_send_msi,
-    .msi_route_add = qtest_msi_route_add,
-    .msi_route_release = qtest_msi_route_release,
-    .irqfd_set = qtest_irqfd_set,
 };
 
 static void __attribute__((constructor)) qtest_accel_register(void)

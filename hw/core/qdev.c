@@ -2,14 +2,13 @@
  * The device type registry, properties, and the machine -> bus -> device
  * tree, with the QOM view of all three: device classes and bus kinds are
  * QOM types, devices and buses are objects placed where QEMU puts them
- * (include/qom/object.h), and the machine object is set up here too.
+ * (include/qom/object.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hw/core/device.h"
-#include "hw/core/machine.h"
 #include "util/cutils.h"
 #include "util/error.h"
 #include "util/keyval.h"
@@ -667,69 +666,3 @@ bool device_intercept_gpio_out(DeviceState *dev, IRQHandler handler,
     return true;
 }
 
-/* ---- the machine object ------------------------------------------------ */
-
-/*
- * QEMU's abstract machine types above every PC board. They sit here while
- * pcvm has only the PC family; a second family would register its own.
- */
-static const TypeInfo x86_machine_type = {
-    .name = "x86-machine",
-    .parent = "machine",
-    .abstract = true,
-};
-
-static const TypeInfo generic_pc_machine_type = {
-    .name = "generic-pc-machine",
-    .parent = "x86-machine",
-    .abstract = true,
-};
-
-void machine_class_register_type(const MachineClass *mc)
-{
-    g_autofree char *name = g_strdup_printf("%s-machine", mc->name);
-
-    type_register_simple(name, "generic-pc-machine", false);
-}
-
-static GVariant *machine_get_string(Object *obj, void *opaque)
-{
-    const char *value = *(const char **)((uint8_t *)obj + (size_t)opaque);
-
-    return g_variant_new_string(value ? value : "");
-}
-
-void machine_object_init(MachineState *ms)
-{
-    g_autofree char *type = g_strdup_printf("%s-machine", ms->klass->name);
-    Object *obj = OBJECT(ms);
-
-    /* Every board becomes a type, so qom-list-types lists them all. */
-    for (unsigned i = 0; i < machine_class_list()->len; i++) {
-        machine_class_register_type(g_ptr_array_index(machine_class_list(), i));
-    }
-    machine_class_register_type(ms->klass);
-    object_init(obj, type);
-    /* The -kernel/-initrd/-append values, as QEMU's machine shows them. */
-    object_add_property(obj, "kernel", "string", machine_get_string,
-                        (void *)offsetof(MachineState, kernel_filename),
-                        "Linux kernel image file");
-    object_add_property(obj, "initrd", "string", machine_get_string,
-                        (void *)offsetof(MachineState, initrd_filename),
-                        "Linux initial ramdisk file");
-    object_add_property(obj, "append", "string", machine_get_string,
-                        (void *)offsetof(MachineState, kernel_cmdline),
-                        "Linux kernel command line");
-    object_machine_container_set(obj);
-    /* The containers QEMU's /machine always lists. */
-    object_container_get("/machine/peripheral");
-    object_container_get("/machine/peripheral-anon");
-    object_container_get("/machine/unattached");
-}
-
-static void machine_types_register(void)
-{
-    type_register(&x86_machine_type);
-    type_register(&generic_pc_machine_type);
-}
-type_init(machine_types_register)

@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config-host.h"
 #include "hw/core/loader.h"
 #include "hw/i386/bootparam.h"
 #include "hw/i386/pc.h"
 #include "hw/nvram/fw_cfg.h"
-#include "system/system.h"
 #include "util/byteorder.h"
 #include "util/error.h"
 
@@ -247,12 +245,12 @@ bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp)
                           "bytes)",
                           strlen(cmdline), cmdline_max);
     }
-    rom_path = system_find_firmware(LINUXBOOT_ROM);
+    rom_path = machine_find_firmware(ms, LINUXBOOT_ROM);
     if (!rom_path) {
-        return error_setg(errp,
-                          "could not find the option ROM %s (search "
-                          "path: -L dirs, then %s)",
-                          LINUXBOOT_ROM, PCVM_FIRMWARE_PATH);
+        g_autofree char *dirs = g_strjoinv(":", ms->firmware_path);
+
+        return error_setg(errp, "could not find the option ROM %s (search "
+                                "path: %s)", LINUXBOOT_ROM, dirs);
     }
     if (!load_file(rom_path, &rom, &rom_size, errp)) {
         return false;

@@ -16,8 +16,6 @@
 #include "hw/isa/piix3.h"
 #include "hw/pci-host/i440fx.h"
 #include "qom/object.h"
-#include "system/accel.h"
-#include "system/system.h"
 #include "util/error.h"
 
 #define PC_MAX_CPUS 255
@@ -26,66 +24,6 @@
 #define PC_LOWMEM_SPLIT 0xc0000000ull
 #define BIOS_MAX_SIZE (16ull << 20)
 #define ISA_BIOS_MAX_SIZE (128 << 10)
-
-AddressSpace address_space_memory;
-AddressSpace address_space_io;
-
-static GPtrArray *machine_classes;
-
-void machine_class_register(const MachineClass *mc)
-{
-    if (!machine_classes) {
-        machine_classes = g_ptr_array_new();
-    }
-    g_ptr_array_add(machine_classes, (gpointer)mc);
-}
-
-const MachineClass *machine_class_find(const char *name)
-{
-    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
-        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
-
-        if (!strcmp(mc->name, name) || (mc->alias && !strcmp(mc->alias, name))) {
-            return mc;
-        }
-    }
-    return NULL;
-}
-
-const MachineClass *machine_class_default(void)
-{
-    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
-        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
-
-        if (mc->is_default) {
-            return mc;
-        }
-    }
-    return NULL;
-}
-
-GPtrArray *machine_class_list(void)
-{
-    if (!machine_classes) {
-        machine_classes = g_ptr_array_new();
-    }
-    return machine_classes;
-}
-
-void machine_print_list(FILE *out)
-{
-    fprintf(out, "Supported machines are:\n");
-    for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
-        const MachineClass *mc = g_ptr_array_index(machine_classes, i);
-
-        if (mc->alias) {
-            fprintf(out, "%-20s %s (alias of %s)\n", mc->alias,
-                    mc->description, mc->name);
-        }
-        fprintf(out, "%-20s %s%s\n", mc->name, mc->description,
-                mc->is_default ? " (default)" : "");
-    }
-}
 
 /* ---- e820 ------------------------------------------------------------- */
 
@@ -247,7 +185,6 @@ static bool pc_irqchip_create(PCMachineState *pcms, PCGSIRouter *router,
                               GError **errp)
 {
     MachineState *ms = pcms->machine;
-    const AccelOps *accel = accel_current();
     DeviceState *pic, *pic_slave, *ioapic;
 
     pic = i8259_create_pair(pcms->isa->bus, &pic_slave, errp);
@@ -262,7 +199,7 @@ static bool pc_irqchip_create(PCMachineState *pcms, PCGSIRouter *router,
     }
     memory_region_add_subregion(ms->system_memory, IOAPIC_DEFAULT_ADDRESS,
                                 ioapic_mmio(ioapic));
-    ioapic_set_delivery(ioapic, accel->send_msi);
+    ioapic_set_delivery(ioapic, ms->accel->send_msi);
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
         router->i8259[i] =
             i < I8259_NUM_IRQS
@@ -295,13 +232,47 @@ static bool pc_ide_init(PCMachineState *pcms, GError **errp)
                             errp) != NULL;
 }
 
+/* The COM ports on the -serial chardevs, then the -debugcon port. */
+static bool pc_serial_init(PCMachineState *pcms, GError **errp)
+{
+    MachineState *ms = pcms->machine;
+    DeviceState *dev;
+
+    for (unsigned i = 0; ms->serial_chardevs && i < ms->serial_chardevs->len;
+         i++) {
+        const char *chardev = g_ptr_array_index(ms->serial_chardevs, i);
+        g_autofree char *index = g_strdup_printf("%u", i);
+
+        if (!chardev) {
+            continue;
+        }
+        dev = device_new("isa-serial");
+        if (!device_set_property(dev, "index", index, errp) ||
+            !device_set_property(dev, "chardev", chardev, errp) ||
+            !device_realize(dev, pcms->isa->bus, errp)) {
+            error_prefix(errp, "-serial (COM%u)", i + 1);
+            return false;
+        }
+    }
+    if (!ms->debugcon_chardev) {
+        return true;
+    }
+    dev = device_new("isa-debugcon");
+    if (!device_set_property(dev, "chardev", ms->debugcon_chardev, errp) ||
+        !device_realize(dev, pcms->isa->bus, errp)) {
+        error_prefix(errp, "-debugcon");
+        return false;
+    }
+    return true;
+}
+
 static bool pc_devices_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
     IRQLine *isa_irqs[ISA_NUM_IRQS];
     PCGSIRouter *router = NULL;
 
-    if (!accel_current()->irqchip_create) {
+    if (!ms->accel->irqchip_create) {
         router = pc_gsi_router_new(ms);
     }
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
@@ -312,7 +283,7 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
     if (!pcms->pci_bus) {
         return false;
     }
-    pcms->pci_bus->msi_deliver = accel_current()->send_msi;
+    pcms->pci_bus->msi_deliver = ms->accel->send_msi;
     pcms->piix3 = piix3_create(pcms->pci_bus, PCI_DEVFN(1, 0), ms->system_io,
                                &pcms->pci_memory, isa_irqs, &pcms->isa, errp);
     if (!pcms->piix3) {
@@ -333,23 +304,24 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
         !pc_isa_device(pcms, "i8042", errp)) {
         return false;
     }
-    pcms->rtc = pc_isa_device(pcms, "mc146818rtc", errp);
-    if (!pcms->rtc) {
+    pcms->rtc = device_new("mc146818rtc");
+    if ((ms->rtc_base &&
+         !device_set_property(pcms->rtc, "x-base", ms->rtc_base, errp)) ||
+        (ms->rtc_clock &&
+         !device_set_property(pcms->rtc, "x-clock", ms->rtc_clock, errp)) ||
+        !device_realize(pcms->rtc, pcms->isa->bus, errp)) {
         return false;
     }
     pc_cmos_init(pcms, pcms->rtc);
-    return system_serial_ports_create(pcms->isa->bus, errp) &&
-           system_debugcon_create(pcms->isa->bus, errp) &&
-           pc_ide_init(pcms, errp);
+    return pc_serial_init(pcms, errp) && pc_ide_init(pcms, errp);
 }
 
 static bool pc_cpus_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
-    const AccelOps *accel = accel_current();
     unsigned count = 0;
-    g_autofree CPUIDEntry *supported = accel->supported_cpuid
-                                           ? accel->supported_cpuid(&count)
+    g_autofree CPUIDEntry *supported = ms->accel->supported_cpuid
+                                           ? ms->accel->supported_cpuid(&count)
                                            : NULL;
 
     ms->cpus = g_new0(X86CPU *, ms->smp_cpus);
@@ -376,7 +348,7 @@ static bool pc_cpus_init(PCMachineState *pcms, GError **errp)
 static bool pc_init(MachineState *ms, GError **errp)
 {
     PCMachineState *pcms = g_new0(PCMachineState, 1);
-    const AccelOps *accel = accel_current();
+    const MachineAccelOps *accel = ms->accel;
 
     pcms->machine = ms;
     ms->board = pcms;

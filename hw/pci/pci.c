@@ -13,7 +13,6 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
 #include "system/dma.h"
-#include "system/system.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -427,8 +426,7 @@ static bool pci_rom_load(PCIDevice *dev, GError **errp)
     if (!dev->romfile || !dev->romfile[0]) {
         return true;
     }
-    path = strchr(dev->romfile, '/') ? g_strdup(dev->romfile)
-                                     : system_find_firmware(dev->romfile);
+    path = machine_find_firmware(current_machine_get(), dev->romfile);
     if (!path) {
         return error_setg(errp, "failed to find romfile \"%s\"", dev->romfile);
     }

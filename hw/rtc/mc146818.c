@@ -20,11 +20,11 @@
  */
 #include <string.h>
 
-#include "hw/core/machine.h"
 #include "hw/isa/isa.h"
 #include "hw/rtc/mc146818.h"
-#include "system/options.h"
 #include "system/timer.h"
+#include "util/cutils.h"
+#include "util/error.h"
 #include "util/log.h"
 
 /* Clock and calendar registers. */
@@ -81,6 +81,8 @@ typedef struct MC146818State {
     DeviceState parent_obj;
     /* properties */
     int32_t base_year;
+    char *base;           /* -rtc base=: utc, localtime or a date */
+    char *clock_name;     /* -rtc clock=: host, rt or vm */
     uint32_t iobase;
     uint32_t irq_number;
 
@@ -632,47 +634,62 @@ static void rtc_reset(DeviceState *dev)
     rtc_timer_arm(s);
 }
 
-static VMClockType rtc_clock_from_option(const char *clock)
+static bool rtc_clock_parse(const char *clock, VMClockType *type,
+                            GError **errp)
 {
-    if (clock && !strcmp(clock, "rt")) {
-        return VM_CLOCK_REALTIME;
+    if (!clock || !strcmp(clock, "host")) {
+        *type = VM_CLOCK_HOST;
+    } else if (!strcmp(clock, "rt")) {
+        *type = VM_CLOCK_REALTIME;
+    } else if (!strcmp(clock, "vm")) {
+        *type = VM_CLOCK_VIRTUAL;
+    } else {
+        return error_setg(errp, "invalid option value '%s' for clock "
+                          "(host, rt or vm)", clock);
     }
-    if (clock && !strcmp(clock, "vm")) {
-        return VM_CLOCK_VIRTUAL;
-    }
-    return VM_CLOCK_HOST;
+    return true;
 }
 
 /*
  * The start time from -rtc base=: the host's UTC or local time with its
  * sub-second phase, or a given date at the start of its second.
  */
-static void rtc_start_time(const char *base, int64_t *secs, int64_t *subsec)
+static bool rtc_start_time(const char *base, int64_t *secs, int64_t *subsec,
+                           GError **errp)
 {
     int64_t host_ns = vm_clock_get_ns(VM_CLOCK_HOST);
     int64_t date;
 
     *secs = floor_div(host_ns, NANOSECONDS_PER_SECOND);
     *subsec = host_ns - *secs * NANOSECONDS_PER_SECOND;
-    if (base && !strcmp(base, "localtime")) {
+    if (!base || !strcmp(base, "utc")) {
+        return true;
+    }
+    if (!strcmp(base, "localtime")) {
         g_autoptr(GDateTime) local = g_date_time_new_now_local();
 
         *secs += g_date_time_get_utc_offset(local) / G_USEC_PER_SEC;
-    } else if (base && strcmp(base, "utc") &&
-               vm_config_parse_rtc_date(base, &date)) {
-        *secs = date;
-        *subsec = 0;
+        return true;
     }
+    if (!parse_iso_date(base, &date)) {
+        return error_setg(errp, "invalid datetime format: '%s' (valid "
+                          "formats: '2006-06-17T16:01:21' or '2006-06-17')",
+                          base);
+    }
+    *secs = date;
+    *subsec = 0;
+    return true;
 }
 
 static bool rtc_realize(DeviceState *dev, GError **errp)
 {
     MC146818State *s = (MC146818State *)dev;
-    MachineState *ms = current_machine_get();
     int64_t secs, subsec;
 
-    s->clock = rtc_clock_from_option(ms ? ms->rtc_clock : NULL);
-    rtc_start_time(ms ? ms->rtc_base : NULL, &secs, &subsec);
+    if (!rtc_clock_parse(s->clock_name, &s->clock, errp) ||
+        !rtc_start_time(s->base, &secs, &subsec, errp)) {
+        return false;
+    }
     /* The chain starts at the base time's phase, counting from zero. */
     s->phase_offset = subsec - vm_clock_get_ns(s->clock);
     s->secs_offset = secs;
@@ -694,6 +711,9 @@ static bool rtc_realize(DeviceState *dev, GError **errp)
 
 static const Property rtc_properties[] = {
     DEFINE_PROP_INT32("base_year", MC146818State, base_year, 0),
+    /* -rtc base= and clock=, handed in by the board */
+    DEFINE_PROP_STRING("x-base", MC146818State, base),
+    DEFINE_PROP_STRING("x-clock", MC146818State, clock_name),
     DEFINE_PROP_UINT32("iobase", MC146818State, iobase, 0x70),
     DEFINE_PROP_UINT32("irq", MC146818State, irq_number, 8),
     DEFINE_PROP_END,

@@ -92,10 +92,5 @@ bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp);
 /* The -smp value, on its own (exposed for tests). */
 bool vm_config_parse_smp(VMConfig *cfg, const char *value, GError **errp);
 void vm_config_print_usage(FILE *out);
-/*
- * A -rtc base= date, "2006-06-17T16:01:21" or "2006-06-17", as seconds since
- * the epoch (UTC). False if it is not such a date.
- */
-bool vm_config_parse_rtc_date(const char *date, int64_t *seconds);
 
 #endif

@@ -10,11 +10,4 @@
 /* Runs pcvm with this command line; returns the process exit status. */
 int pcvm_main(int argc, char **argv);
 
-/* Board helpers: the COM ports of -serial and the -debugcon port. */
-bool system_serial_ports_create(BusState *isa_bus, GError **errp);
-bool system_debugcon_create(BusState *isa_bus, GError **errp);
-
-/* A firmware file found on the search path (-L, then the defaults). */
-char *system_find_firmware(const char *name);
-
 #endif

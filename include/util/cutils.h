@@ -24,5 +24,10 @@ bool parse_bool(const char *str, bool *out, GError **errp);
 bool parse_uuid(const char *str, uint8_t out[16]);
 /* The text form of a UUID, lower case (g_free it). */
 char *format_uuid(const uint8_t uuid[16]);
+/*
+ * A date as -rtc base= takes it, "2006-06-17T16:01:21" or "2006-06-17", as
+ * seconds since the epoch (UTC). False if it is not such a date.
+ */
+bool parse_iso_date(const char *date, int64_t *seconds);
 
 #endif

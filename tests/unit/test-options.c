@@ -289,12 +289,12 @@ static void test_boot_rtc_uuid(void)
     g_assert_cmpstr(cfg.rtc_base, ==, "2006-06-17T16:01:21");
     g_assert_cmpstr(cfg.rtc_clock, ==, "vm");
     vm_config_clear(&cfg);
-    g_assert_true(vm_config_parse_rtc_date("2006-06-17T16:01:21", &seconds));
+    g_assert_true(parse_iso_date("2006-06-17T16:01:21", &seconds));
     g_assert_cmpint(seconds, ==, 1150560081);
-    g_assert_true(vm_config_parse_rtc_date("1970-01-02", &seconds));
+    g_assert_true(parse_iso_date("1970-01-02", &seconds));
     g_assert_cmpint(seconds, ==, 86400);
-    g_assert_false(vm_config_parse_rtc_date("2006-13-01", &seconds));
-    g_assert_false(vm_config_parse_rtc_date("2006-06-17T16:01", &seconds));
+    g_assert_false(parse_iso_date("2006-13-01", &seconds));
+    g_assert_false(parse_iso_date("2006-06-17T16:01", &seconds));
     assert_error("-rtc base=yesterday",
                  "-rtc base=yesterday: invalid datetime format: 'yesterday' "
                  "(valid formats: '2006-06-17T16:01:21' or '2006-06-17')");

@@ -19,6 +19,28 @@
 
 typedef struct MachineState MachineState;
 
+/*
+ * The accelerator's services for the board and its devices: interrupt
+ * controllers, MSI delivery, irqfd routes, the CPUID it supports. Start-up
+ * hands the selected accelerator's table in as ms->accel, so nothing under
+ * hw/ includes an accelerator header. A NULL member is a service this
+ * accelerator does not offer (qtest has no in-kernel irqchip).
+ */
+typedef struct MachineAccelOps {
+    /* The CPUID leaves the vCPUs can have (g_free the array). */
+    CPUIDEntry *(*supported_cpuid)(unsigned *count);
+    /* Creates the interrupt controllers and fills ms->gsi. */
+    bool (*irqchip_create)(MachineState *ms, GError **errp);
+    /* Delivers a message-signalled interrupt. */
+    void (*send_msi)(uint64_t address, uint32_t data);
+    /* Routes an MSI message to a new GSI for irqfd; the GSI or -errno. */
+    int (*msi_route_add)(uint64_t address, uint32_t data);
+    void (*msi_route_release)(int gsi);
+    /* Signals on notifier then injects gsi without a trip through pcvm. */
+    bool (*irqfd_set)(EventNotifier *notifier, int gsi, bool assign,
+                      GError **errp);
+} MachineAccelOps;
+
 typedef struct MachineClass {
     const char *name;
     const char *alias;
@@ -47,6 +69,8 @@ struct MachineState {
     const char *initrd_filename;
     const char *kernel_cmdline;
     const char *firmware;    /* -bios, resolved to a path */
+    /* Where firmware and ROM files are looked up: -L dirs, then defaults. */
+    char **firmware_path;
     bool firmware_boot;      /* run firmware even with -kernel */
     /* -boot: see VMConfig; boot_order NULL means the board's default. */
     const char *boot_order, *boot_once;
@@ -62,6 +86,12 @@ struct MachineState {
     /* -uuid */
     bool uuid_set;
     uint8_t uuid[16];
+    /*
+     * The chardev ids of -serial (COM1.. in order, NULL where "none") and
+     * -debugcon (NULL: none), made before the board.
+     */
+    GPtrArray *serial_chardevs;
+    const char *debugcon_chardev;
     /* -drive, -hda.., -cdrom: DriveConfig *, opened before the board */
     GPtrArray *drives;
 
@@ -70,6 +100,7 @@ struct MachineState {
     BusState *main_bus;      /* "main-system-bus" */
     IRQLine *gsi[MACHINE_GSI_COUNT];
     X86CPU **cpus;
+    const MachineAccelOps *accel; /* set before the board's init */
     void *board;             /* the board's own state (PCMachineState) */
 };
 
@@ -78,6 +109,17 @@ extern AddressSpace address_space_io;
 
 /* The machine being run (NULL before it is created). */
 MachineState *current_machine_get(void);
+/*
+ * Creates the machine of class mc as the current one: the /machine object,
+ * empty system memory and I/O spaces, the main system bus. Start-up fills
+ * in the configuration, then runs mc->init.
+ */
+MachineState *machine_new(const MachineClass *mc);
+/*
+ * The path of a firmware or ROM file: NAME itself when it has a '/', else
+ * the first readable one on ms->firmware_path; NULL if none (g_free it).
+ */
+char *machine_find_firmware(MachineState *ms, const char *name);
 
 void machine_class_register(const MachineClass *mc);
 /*

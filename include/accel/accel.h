@@ -3,8 +3,8 @@
  * (qtest). The machine asks it for interrupt controllers and vCPUs; the run
  * state asks it to pause, resume and reset them.
  */
-#ifndef SYSTEM_ACCEL_H
-#define SYSTEM_ACCEL_H
+#ifndef ACCEL_ACCEL_H
+#define ACCEL_ACCEL_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -13,26 +13,19 @@
 
 typedef struct AccelOps {
     const char *name;
+    /*
+     * What the board and its devices may use (hw/core/machine.h); start-up
+     * hands it to the machine as ms->accel.
+     */
+    MachineAccelOps machine;
     /* Opens the accelerator; fails when it is not available here. */
     bool (*init)(MachineState *ms, GError **errp);
-    /* The CPUID leaves the vCPUs can have (g_free the array). */
-    CPUIDEntry *(*supported_cpuid)(unsigned *count);
-    /* Creates the interrupt controllers and fills ms->gsi. */
-    bool (*irqchip_create)(MachineState *ms, GError **errp);
     /* Creates the vCPUs (stopped) once the machine is built. */
     bool (*vcpus_create)(MachineState *ms, GError **errp);
     void (*vcpus_pause)(void);
     void (*vcpus_resume)(void);
     /* Resets interrupt controllers and per-vCPU accelerator state. */
     void (*reset)(MachineState *ms);
-    /* Delivers a message-signalled interrupt. */
-    void (*send_msi)(uint64_t address, uint32_t data);
-    /* Routes an MSI message to a new GSI for irqfd; the GSI or -errno. */
-    int (*msi_route_add)(uint64_t address, uint32_t data);
-    void (*msi_route_release)(int gsi);
-    /* Signals on notifier then inject gsi without a trip through pcvm. */
-    bool (*irqfd_set)(EventNotifier *notifier, int gsi, bool assign,
-                      GError **errp);
     /* Copies the vCPU registers out into cpu->env (for info registers). */
     void (*vcpu_sync_state)(X86CPU *cpu);
     /* The host thread id (gettid()) running cpu (query-cpus-fast). */

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "qom/object.h"
-#include "system/accel.h"
+#include "accel/accel.h"
 
 static GPtrArray *accels;
 static const AccelOps *current;
