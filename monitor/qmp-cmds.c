@@ -22,6 +22,7 @@
 #include "qom/object.h"
 #include "accel/accel.h"
 #include "system/runstate.h"
+#include "target/i386/cpu.h"
 #include "ui/input.h"
 
 /* ---- the schema types --------------------------------------------------- */
@@ -851,7 +852,7 @@ static JsonNode *qmp_query_cpus_fast(Monitor *mon, JsonObject *args,
 
     for (unsigned i = 0; ms && ms->cpus && i < ms->smp_cpus; i++) {
         X86CPU *cpu = ms->cpus[i];
-        const X86CPUTopology *topo = &ms->topology;
+        const CpuTopology *topo = &ms->topology;
         unsigned threads = MAX(topo->threads, 1), cores = MAX(topo->cores, 1);
         JsonObject *info = json_object_new(), *props = json_object_new();
         int tid = accel_vcpu_thread_id(cpu);

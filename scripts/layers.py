@@ -18,9 +18,9 @@ Prints:
   * the import circles: sets of units that reach each other through
     includes (strongly connected components of more than one unit), each
     with one shortest way round;
-  * the rule breaks of docs/architecture.md: a file under hw/ including an
-    accelerator header (accel/, target/*/kvm*), or a system/ header other
-    than the memory, DMA, timer, main-loop and run-state APIs.
+  * the rule breaks of docs/architecture.md: an include that points up the
+    layers (RANKS below: a unit may include its own rank and the ranks
+    beneath it), and a unit that has no rank yet.
 
 Exit status: 0 when there is no circle and no rule break, 1 otherwise.
 """
@@ -38,6 +38,22 @@ INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 HW_SYSTEM_ALLOWED = {"system/memory.h", "system/dma.h", "system/timer.h",
                      "system/main-loop.h", "system/runstate.h"}
 
+# The layers, top down (docs/architecture.md). A device folder hw/X that is
+# not listed has DEVICE_RANK: devices may include each other (the circle
+# check still applies), the device core and the backends, never the board,
+# the CPU model, the accelerators or start-up.
+RANKS = {
+    "system": 70,                 # start-up, command line, main loop
+    "monitor": 60,                # HMP and QMP over everything below
+    "accel": 50,                  # kvm, qtest: run the vCPUs of a machine
+    "hw/i386": 40,                # the pc board: wires devices and CPUs
+    "target": 35,                 # the x86 CPU model
+    "hw/core": 20,                # device core and machine layer
+    "block": 10, "chardev": 10, "net": 10, "ui": 10, "audio": 10,
+    "system-api": 0, "qom": 0, "util": 0,
+}
+DEVICE_RANK = 30
+
 
 def unit_of(path):
     """The unit of a source path relative to TOP ("hw/pci/pci.c" -> "hw/pci")."""
@@ -51,6 +67,14 @@ def unit_of(path):
     if parts[0] == "hw" and len(parts) > 2:
         return "hw/" + parts[1]
     return parts[0]
+
+
+def rank(unit):
+    if unit in RANKS:
+        return RANKS[unit]
+    if unit.startswith("hw/"):
+        return DEVICE_RANK
+    return None
 
 
 def sources():
@@ -75,6 +99,7 @@ def resolve(src, header):
 def scan():
     edges = collections.defaultdict(list)  # (from, to) -> [(file, header)]
     breaks = []
+    unranked = set()
     for src in sorted(sources()):
         with open(os.path.join(TOP, src), errors="replace") as f:
             text = f.read()
@@ -84,11 +109,15 @@ def scan():
             if not target:
                 continue
             v = unit_of(target)
-            if u.startswith("hw/"):
-                if v == "accel" or re.match(r"(include/)?target/[^/]+/kvm", target):
-                    breaks.append(f"{src}: includes accelerator header {header}")
-                elif v == "system" and header not in HW_SYSTEM_ALLOWED:
-                    breaks.append(f"{src}: includes {header}, not a device API of system/")
+            ru, rv = rank(u), rank(v)
+            if ru is not None and rv is not None and rv > ru:
+                what = ", not a device API of system/" if v == "system" else ""
+                breaks.append(f"{src}: includes {header}{what} ({u} may not "
+                              f"include {v}: it is a higher layer)")
+            for w in (u, v):
+                if rank(w) is None and w not in unranked:
+                    unranked.add(w)
+                    breaks.append(f"{w}: a unit with no layer (add it to RANKS)")
             if u != v:
                 edges[(u, v)].append((src, header))
     return edges, breaks

@@ -19,6 +19,7 @@
 #include "system/options.h"
 #include "system/runstate.h"
 #include "system/system.h"
+#include "target/i386/cpu.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -219,7 +220,7 @@ static bool machine_create(GError **errp)
     ms->ram_size = config.ram_size;
     ms->smp_cpus = config.smp_cpus;
     ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
-    ms->topology = (X86CPUTopology){config.smp_sockets, config.smp_cores,
+    ms->topology = (CpuTopology){config.smp_sockets, config.smp_cores,
                                     config.smp_threads};
     ms->cpu_model = config.cpu_model;
     ms->kernel_filename = config.kernel;

@@ -21,6 +21,7 @@
 #include "accel/accel.h"
 #include "system/main-loop.h"
 #include "system/runstate.h"
+#include "target/i386/cpu.h"
 #include "util/error.h"
 #include "util/log.h"
 

@@ -3,7 +3,7 @@
  * written go to its chardev; a read returns the "readback" value (0xe9) so
  * firmware can detect the port.
  */
-#include "chardev/char.h"
+#include "hw/char/char-prop.h"
 #include "hw/isa/isa.h"
 
 typedef struct DebugconState {

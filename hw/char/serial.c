@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "chardev/char.h"
+#include "hw/char/char-prop.h"
 #include "hw/isa/isa.h"
 #include "system/timer.h"
 #include "util/error.h"

@@ -8,6 +8,7 @@
 
 #include "hw/core/loader.h"
 #include "hw/i386/pc.h"
+#include "target/i386/cpu.h"
 #include "util/byteorder.h"
 
 #define MP_ENTRY_PROCESSOR 0

@@ -16,6 +16,7 @@
 #include "hw/isa/piix3.h"
 #include "hw/pci-host/i440fx.h"
 #include "qom/object.h"
+#include "target/i386/cpu.h"
 #include "util/error.h"
 
 #define PC_MAX_CPUS 255

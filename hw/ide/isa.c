@@ -7,7 +7,7 @@
  * (QEMU puts ide-hd/ide-cd devices on its bus instead.) PIO only: an ISA
  * channel has no bus master.
  */
-#include "block/drive.h"
+#include "hw/block/drive-prop.h"
 #include "hw/ide/ide.h"
 #include "hw/isa/isa.h"
 #include "util/error.h"

@@ -52,14 +52,4 @@ GPtrArray *drive_list(void);
 /* Closes every opened drive (end of pcvm, unit tests). */
 void drive_close_all(void);
 
-/*
- * The drive= property kind (block/drive-prop.c): a DriveConfig * field,
- * set from a -drive id; setting it claims the drive for the device.
- */
-extern const struct PropertyInfo prop_info_drive;
-#define DEFINE_PROP_DRIVE(n, st, f)                                            \
-    {                                                                          \
-        .name = (n), .info = &prop_info_drive, .offset = offsetof(st, f)       \
-    }
-
 #endif

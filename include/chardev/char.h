@@ -125,14 +125,4 @@ int chardev_fe_write_all(CharFrontend *fe, const uint8_t *buf, int len);
 void chardev_fe_accept_input(CharFrontend *fe);
 bool chardev_fe_backend_connected(CharFrontend *fe);
 
-/*
- * The chardev= property kind: a CharFrontend field, linked by chardev id
- * (chardev/char-prop.c). A device declares it with DEFINE_PROP_CHARDEV.
- */
-extern const struct PropertyInfo prop_info_chardev;
-#define DEFINE_PROP_CHARDEV(n, st, f)                                          \
-    {                                                                          \
-        .name = (n), .info = &prop_info_chardev, .offset = offsetof(st, f)     \
-    }
-
 #endif

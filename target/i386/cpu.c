@@ -201,7 +201,7 @@ static unsigned bits_for(unsigned count)
     return bits;
 }
 
-uint32_t x86_apic_id_from_index(const X86CPUTopology *topo, unsigned index)
+uint32_t x86_apic_id_from_index(const CpuTopology *topo, unsigned index)
 {
     unsigned thread_bits = bits_for(topo->threads);
     unsigned core_bits = bits_for(topo->cores);
@@ -228,7 +228,7 @@ const CPUIDEntry *x86_cpu_cpuid_find(X86CPU *cpu, uint32_t function,
 }
 
 static void cpuid_shape_topology(X86CPU *cpu, CPUIDEntry *e,
-                                 const X86CPUTopology *topo)
+                                 const CpuTopology *topo)
 {
     unsigned per_socket = topo->cores * topo->threads;
 
@@ -319,7 +319,7 @@ static void cpuid_mask_baseline(CPUIDEntry *e)
 
 bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
                          const CPUIDEntry *supported, unsigned count,
-                         const X86CPUTopology *topo, unsigned smp_cpus,
+                         const CpuTopology *topo, unsigned smp_cpus,
                          GError **errp)
 {
     bool passthrough = false;

@@ -22,7 +22,7 @@ static const CPUIDEntry *leaf(X86CPU *cpu, uint32_t function)
 static void build(X86CPU *cpu, unsigned sockets, unsigned cores,
                   unsigned threads, unsigned index)
 {
-    X86CPUTopology topo = {sockets, cores, threads};
+    CpuTopology topo = {sockets, cores, threads};
     GError *err = NULL;
 
     cpu->index = index;

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "chardev/char.h"
+#include "hw/char/char-prop.h"
 #include "hw/core/machine.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/pci.h"

@@ -10,14 +10,17 @@
 #include <inttypes.h>
 #include <stdbool.h>
 
+#include "hw/core/cpu-topology.h"
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
 #include "system/memory.h"
-#include "target/i386/cpu.h"
 
 #define MACHINE_GSI_COUNT 24
 
 typedef struct MachineState MachineState;
+/* The CPU model's types (target/i386/cpu.h), which the machine only holds. */
+typedef struct X86CPU X86CPU;
+typedef struct CPUIDEntry CPUIDEntry;
 
 /*
  * The accelerator's services for the board and its devices: interrupt
@@ -63,7 +66,7 @@ struct MachineState {
     uint64_t ram_size;
     unsigned smp_cpus;
     unsigned max_cpus;       /* -smp maxcpus= (smp_cpus when not given) */
-    X86CPUTopology topology;
+    CpuTopology topology;
     const char *cpu_model;
     const char *kernel_filename;
     const char *initrd_filename;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "hw/core/cpu-topology.h"
 #include "qom/object.h"
 
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
@@ -53,10 +54,6 @@ typedef struct CPUIDEntry {
     uint32_t eax, ebx, ecx, edx;
 } CPUIDEntry;
 
-typedef struct X86CPUTopology {
-    unsigned sockets, cores, threads;
-} X86CPUTopology;
-
 typedef struct X86CPU {
     Object parent_obj;     /* "<model>-x86_64-cpu" at /machine/unattached */
     int index;
@@ -83,7 +80,7 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
  */
 bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
                          const CPUIDEntry *supported, unsigned count,
-                         const X86CPUTopology *topo, unsigned smp_cpus,
+                         const CpuTopology *topo, unsigned smp_cpus,
                          GError **errp);
 const CPUIDEntry *x86_cpu_cpuid_find(X86CPU *cpu, uint32_t function,
                                      uint32_t index);
@@ -110,6 +107,6 @@ bool x86_cpu_model_exists(const char *model);
 /* Makes cpu an object of its model's type ("qemu64-x86_64-cpu"). */
 void x86_cpu_object_init(X86CPU *cpu, const char *model);
 /* The APIC id of CPU number index for a topology (threads, cores packed). */
-uint32_t x86_apic_id_from_index(const X86CPUTopology *topo, unsigned index);
+uint32_t x86_apic_id_from_index(const CpuTopology *topo, unsigned index);
 
 #endif

@@ -3,8 +3,7 @@
  * (QEMU's "drive" property). Setting it claims the drive for the device,
  * so a second device naming the same drive is refused, with QEMU's words.
  */
-#include "block/drive.h"
-#include "hw/core/device.h"
+#include "hw/block/drive-prop.h"
 #include "util/error.h"
 
 static bool drive_prop_parse(DeviceState *dev, const Property *p, void *field,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accel/kvm.h"
+#include "target/i386/cpu.h"
 #include "util/error.h"
 #include "util/log.h"
 

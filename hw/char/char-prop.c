@@ -2,8 +2,7 @@
  * The chardev= property kind: links a device's CharFrontend to a backend
  * by its -chardev id, as QEMU's "chr" property does.
  */
-#include "chardev/char.h"
-#include "hw/core/device.h"
+#include "hw/char/char-prop.h"
 #include "util/error.h"
 
 static void chardev_prop_set_default(const Property *p, void *field)
