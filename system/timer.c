@@ -73,6 +73,18 @@ void vm_clock_virtual_set_manual(int64_t start_ns)
     virtual_manual = true;
 }
 
+void vm_clock_virtual_set(int64_t ns)
+{
+    if (virtual_manual) {
+        virtual_manual_ns = ns;
+    } else if (virtual_stopped_at >= 0) {
+        virtual_offset = virtual_stopped_at - ns;
+    } else {
+        virtual_offset = host_clock(CLOCK_MONOTONIC) - ns;
+    }
+    main_loop_wakeup();
+}
+
 void vm_clock_virtual_step_to(int64_t ns)
 {
     g_assert(virtual_manual);
@@ -138,6 +150,11 @@ void timer_mod_ns(Timer *t, int64_t expire_ns)
     if (first && !main_loop_is_current_thread()) {
         main_loop_wakeup();
     }
+}
+
+int64_t timer_clock_ns(Timer *t)
+{
+    return vm_clock_get_ns(t->type);
 }
 
 void timer_del(Timer *t)

@@ -33,6 +33,11 @@ void vm_clock_virtual_start(void);
  */
 void vm_clock_virtual_set_manual(int64_t start_ns);
 void vm_clock_virtual_step_to(int64_t ns);
+/*
+ * Makes the virtual clock read ns from now on (loading a saved machine);
+ * timers already armed on it keep their deadlines.
+ */
+void vm_clock_virtual_set(int64_t ns);
 /* When the earliest virtual-clock timer expires (absolute ns), or -1. */
 int64_t vm_clock_virtual_deadline(void);
 
@@ -43,6 +48,8 @@ void timer_mod_ns(Timer *t, int64_t expire_ns);
 void timer_del(Timer *t);
 bool timer_pending(Timer *t);
 int64_t timer_expire_time_ns(Timer *t);
+/* What the timer's clock reads now. */
+int64_t timer_clock_ns(Timer *t);
 
 /* Nanoseconds until the earliest timer of any clock expires, or -1. */
 int64_t timers_deadline_ns(void);
