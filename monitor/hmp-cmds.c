@@ -290,6 +290,24 @@ static void memory_save(Monitor *mon, const HMPArgs *args, bool physical)
     close(fd);
 }
 
+static void hmp_x_save_devices(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!monitor_devices_save(hmp_args_get_str(args, "filename"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+static void hmp_x_load_devices(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!monitor_devices_load(hmp_args_get_str(args, "filename"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
 static void hmp_memsave(Monitor *mon, const HMPArgs *args)
 {
     memory_save(mon, args, false);
@@ -777,6 +795,10 @@ const HMPCommand hmp_commands[] = {
      hmp_physical_memory_dump},
     {"memsave", "val:l,size:i,filename:s", "addr size file",
      "save size bytes of virtual memory at addr to file", hmp_memsave},
+    {"x-save-devices", "filename:s", "file",
+     "save the state of every device to file", hmp_x_save_devices},
+    {"x-load-devices", "filename:s", "file",
+     "load the state of every device from file", hmp_x_load_devices},
     {"pmemsave", "val:l,size:i,filename:s", "addr size file",
      "save size bytes of physical memory at addr to file", hmp_pmemsave},
     {"gva2gpa", "addr:l", "addr",

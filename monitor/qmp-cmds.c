@@ -24,6 +24,7 @@
 #include "system/runstate.h"
 #include "target/i386/cpu.h"
 #include "ui/input.h"
+#include "util/error.h"
 
 /* ---- the schema types --------------------------------------------------- */
 
@@ -1371,6 +1372,77 @@ static JsonNode *qmp_send_key(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+/* ---- device state ----------------------------------------------------- */
+
+/*
+ * Saves the state of every device to path (pcvm's own stream, see
+ * hw/core/vmstate.h), with the vCPUs stopped while it is taken.
+ */
+bool monitor_devices_save(const char *path, GError **errp)
+{
+    MachineState *ms = current_machine_get();
+    bool running = runstate_is_running();
+    g_autoptr(GBytes) stream = NULL;
+    const void *data;
+    size_t len;
+
+    if (!ms) {
+        return error_setg(errp, "there is no machine yet");
+    }
+    if (running) {
+        vm_stop(RUN_STATE_PAUSED);
+    }
+    stream = machine_save_devices(ms, errp);
+    if (running) {
+        vm_start();
+    }
+    if (!stream) {
+        return false;
+    }
+    data = g_bytes_get_data(stream, &len);
+    return g_file_set_contents(path, data, len, errp);
+}
+
+/* Loads a stream that monitor_devices_save wrote into this machine. */
+bool monitor_devices_load(const char *path, GError **errp)
+{
+    MachineState *ms = current_machine_get();
+    bool running = runstate_is_running(), ok;
+    g_autofree char *data = NULL;
+    g_autoptr(GBytes) stream = NULL;
+    size_t len;
+
+    if (!ms) {
+        return error_setg(errp, "there is no machine yet");
+    }
+    if (!g_file_get_contents(path, &data, &len, errp)) {
+        return false;
+    }
+    stream = g_bytes_new_take(g_steal_pointer(&data), len);
+    if (running) {
+        vm_stop(RUN_STATE_PAUSED);
+    }
+    ok = machine_load_devices(ms, stream, errp);
+    if (running) {
+        vm_start();
+    }
+    return ok;
+}
+
+static JsonNode *qmp_x_save_devices(Monitor *mon, JsonObject *args,
+                                    GError **errp)
+{
+    monitor_devices_save(arg_str(args, "filename"), errp);
+    return NULL;
+}
+
+static JsonNode *qmp_x_load_devices(Monitor *mon, JsonObject *args,
+                                    GError **errp)
+{
+    monitor_devices_load(arg_str(args, "filename"), errp);
+    return NULL;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const QmpMember qmp_capabilities_args[] = {
@@ -1384,6 +1456,7 @@ static const QmpMember qom_list_types_args[] = {
     {"implements", "str", true}, {"abstract", "bool", true}, {NULL}};
 static const QmpMember device_list_properties_args[] = {{"typename", "str"},
                                                         {NULL}};
+static const QmpMember filename_args[] = {{"filename", "str"}, {NULL}};
 static const QmpMember send_key_args[] = {
     {"keys", "[KeyValue]"}, {"hold-time", "int", true}, {NULL}};
 
@@ -1396,6 +1469,8 @@ const QmpCommand qmp_command_table[] = {
     {"cont", qmp_cont, NULL, NULL},
     {"system_reset", qmp_system_reset, NULL, NULL},
     {"system_powerdown", qmp_system_powerdown, NULL, NULL},
+    {"x-save-devices", qmp_x_save_devices, filename_args, NULL},
+    {"x-load-devices", qmp_x_load_devices, filename_args, NULL},
     {"quit", qmp_quit, NULL, NULL},
     {"query-machines", qmp_query_machines, NULL, "[MachineInfo]"},
     {"query-kvm", qmp_query_kvm, NULL, "KvmInfo"},

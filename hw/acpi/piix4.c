@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hw/acpi/piix4.h"
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "system/memory.h"
 #include "system/runstate.h"
@@ -411,6 +412,36 @@ static void piix4_reset(PCIDevice *dev)
     piix4_update_sci(s);
 }
 
+static bool piix4_post_load(void *opaque, int version_id, GError **errp)
+{
+    PIIX4PMState *s = opaque;
+
+    piix4_update_io(s);
+    piix4_update_sci(s);
+    piix4_tmr_rearm(s);
+    return true;
+}
+
+static const VMStateDescription vmstate_piix4_pm = {
+    .name = "piix4_pm",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = piix4_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_PCI_DEVICE(parent_obj, PIIX4PMState),
+        VMSTATE_UINT16(pm1_sts, PIIX4PMState),
+        VMSTATE_UINT16(pm1_en, PIIX4PMState),
+        VMSTATE_UINT16(pm1_cnt, PIIX4PMState),
+        VMSTATE_BUFFER(pm_misc, PIIX4PMState),
+        VMSTATE_UINT8_ARRAY(gpe_sts, PIIX4PMState, 2),
+        VMSTATE_UINT8_ARRAY(gpe_en, PIIX4PMState, 2),
+        VMSTATE_UINT8(apm_cnt, PIIX4PMState),
+        VMSTATE_UINT8(apm_sts, PIIX4PMState),
+        VMSTATE_BUFFER(smb_regs, PIIX4PMState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static bool piix4_realize(PCIDevice *dev, GError **errp)
 {
     PIIX4PMState *s = (PIIX4PMState *)dev;
@@ -439,6 +470,7 @@ static PCIDeviceClass piix4_pm_class = {
         .description = "PM",
         .category = DEVICE_CATEGORY_BRIDGE,
         .instance_size = sizeof(PIIX4PMState),
+        .vmsd = &vmstate_piix4_pm,
     },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x7113,

@@ -4,6 +4,7 @@
  * firmware can detect the port.
  */
 #include "hw/char/char-prop.h"
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 
 typedef struct DebugconState {
@@ -55,6 +56,13 @@ static const Property debugcon_properties[] = {
     DEFINE_PROP_END,
 };
 
+/* Writes go straight to the chardev; nothing is held. */
+static const VMStateDescription vmstate_debugcon = {
+    .name = "isa-debugcon",
+    .version_id = 1,
+    .minimum_version_id = 1,
+};
+
 static DeviceClass debugcon_class = {
     .name = "isa-debugcon",
     .parent = TYPE_ISA_DEVICE,
@@ -64,6 +72,7 @@ static DeviceClass debugcon_class = {
     .props = debugcon_properties,
     .user_creatable = true,
     .realize = debugcon_realize,
+    .vmsd = &vmstate_debugcon,
 };
 
 static void debugcon_register(void)

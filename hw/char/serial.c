@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hw/char/char-prop.h"
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "system/timer.h"
 #include "util/error.h"
@@ -445,6 +446,44 @@ static bool serial_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static bool serial_post_load(void *opaque, int version_id, GError **errp)
+{
+    SerialState *s = opaque;
+
+    if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE) {
+        return error_setg(errp, "receive FIFO position %u, count %u out of "
+                          "range", s->rx_head, s->rx_count);
+    }
+    s->ier &= 0x0f;
+    s->mcr &= 0x1f;
+    serial_update_irq(s);
+    return true;
+}
+
+static const VMStateDescription vmstate_serial = {
+    .name = "serial",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = serial_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT16(divider, SerialState),
+        VMSTATE_UINT8(ier, SerialState),
+        VMSTATE_UINT8(lcr, SerialState),
+        VMSTATE_UINT8(mcr, SerialState),
+        VMSTATE_UINT8(lsr, SerialState),
+        VMSTATE_UINT8(msr, SerialState),
+        VMSTATE_UINT8(scr, SerialState),
+        VMSTATE_UINT8(fcr, SerialState),
+        VMSTATE_BOOL(thr_ipending, SerialState),
+        VMSTATE_BOOL(timeout_ipending, SerialState),
+        VMSTATE_BUFFER(rx_fifo, SerialState),
+        VMSTATE_UINT32(rx_head, SerialState),
+        VMSTATE_UINT32(rx_count, SerialState),
+        VMSTATE_TIMER_PTR(timeout_timer, SerialState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property serial_properties[] = {
     DEFINE_PROP_UINT32("index", SerialState, index, UINT32_MAX),
     DEFINE_PROP_UINT32("iobase", SerialState, iobase, UINT32_MAX),
@@ -464,6 +503,7 @@ static DeviceClass serial_class = {
     .user_creatable = true,
     .realize = serial_realize,
     .reset = serial_reset,
+    .vmsd = &vmstate_serial,
 };
 
 static void serial_register(void)

@@ -120,7 +120,7 @@ static bool save_field(const VMStateField *f, void *opaque, GByteArray *out,
     uint8_t *base = field_base(f, opaque);
     unsigned n = field_count(f, opaque);
 
-    if (n > f->count) {
+    if (!f->pointer && n > f->count) {
         return error_setg(errp, "field %s: %u elements, at most %u", f->name,
                           n, f->count);
     }
@@ -286,7 +286,15 @@ static bool load_field(const VMStateDescription *vmsd, const VMStateField *f,
         if (!get_le(r, 4, &v)) {
             return truncated(errp, vmsd, f->name);
         }
-        if (v > f->count) {
+        if (f->pointer) {
+            /* The device sized the array; the stream must agree. */
+            n = field_count(f, opaque);
+            if (v != n) {
+                return error_setg(errp, "%s: field %s has %" PRIu64 " "
+                                  "elements in the stream, %u here",
+                                  vmsd->name, f->name, v, n);
+            }
+        } else if (v > f->count) {
             return error_setg(errp, "%s: field %s has %" PRIu64 " elements, "
                               "at most %u", vmsd->name, f->name, v, f->count);
         }

@@ -17,6 +17,7 @@
 #include "hw/i386/bootparam.h"
 #include "hw/i386/pc.h"
 #include "hw/nvram/fw_cfg.h"
+#include "target/i386/cpu.h"
 #include "util/byteorder.h"
 #include "util/error.h"
 

@@ -3,6 +3,7 @@
  * every PC chipset since: bit 0 going from 0 to 1 resets the CPU, bit 1 is
  * the A20 gate. KVM has no A20 masking, so the gate is only stored.
  */
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
 
@@ -55,6 +56,16 @@ static bool port92_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_port92 = {
+    .name = "port92",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(value, Port92State),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static DeviceClass port92_class = {
     .name = "port92",
     .parent = TYPE_ISA_DEVICE,
@@ -62,6 +73,7 @@ static DeviceClass port92_class = {
     .instance_size = sizeof(Port92State),
     .realize = port92_realize,
     .reset = port92_reset,
+    .vmsd = &vmstate_port92,
 };
 
 static void port92_register(void)

@@ -5,6 +5,7 @@
  * The register belongs to the PIIX3 but sits in the ISA port space, so it
  * is its own small device on the PIIX3's ISA bus.
  */
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
 
@@ -55,6 +56,16 @@ static bool rcr_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_rcr = {
+    .name = "reset-control",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(rcr, ResetControlState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static DeviceClass rcr_class = {
     .name = "reset-control",
     .parent = TYPE_ISA_DEVICE,
@@ -62,6 +73,7 @@ static DeviceClass rcr_class = {
     .instance_size = sizeof(ResetControlState),
     .realize = rcr_realize,
     .reset = rcr_reset,
+    .vmsd = &vmstate_rcr,
 };
 
 static void rcr_register(void)

@@ -1144,3 +1144,93 @@ void ide_bus_reset(IDEBus *bus)
     ide_bus_soft_reset(bus);
     ide_update_irq(bus);
 }
+
+/* ---- state ------------------------------------------------------------ */
+
+/*
+ * A device's registers between commands. The state of a command in its
+ * data phase (the PIO buffer and where it is, a DMA transfer waiting for
+ * the engine, an ATAPI reply) is not described yet: saving refuses while
+ * one is in progress, and the guest's next command is a moment later.
+ */
+static bool ide_device_pre_save(void *opaque, GError **errp)
+{
+    IDEState *s = opaque;
+
+    if (s->blk) {
+        blk_drain(s->blk); /* completions land before the state is read */
+    }
+    if ((s->status & (ATA_STATUS_BSY | ATA_STATUS_DRQ)) || s->end_transfer ||
+        s->dma_ready || s->bus->dma_dev == s) {
+        return error_setg(errp, "%s unit %d is in the middle of a command; "
+                          "its state can be saved once it completes",
+                          s->bus->name, s->unit);
+    }
+    return true;
+}
+
+static const VMStateDescription vmstate_ide_device = {
+    .name = "ide_drive",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = ide_device_pre_save,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(feature, IDEState),
+        VMSTATE_UINT8(error, IDEState),
+        VMSTATE_UINT8(nsector, IDEState),
+        VMSTATE_UINT8(sector, IDEState),
+        VMSTATE_UINT8(lcyl, IDEState),
+        VMSTATE_UINT8(hcyl, IDEState),
+        VMSTATE_UINT8(hob_feature, IDEState),
+        VMSTATE_UINT8(hob_nsector, IDEState),
+        VMSTATE_UINT8(hob_sector, IDEState),
+        VMSTATE_UINT8(hob_lcyl, IDEState),
+        VMSTATE_UINT8(hob_hcyl, IDEState),
+        VMSTATE_UINT8(select, IDEState),
+        VMSTATE_UINT8(status, IDEState),
+        VMSTATE_BOOL(lba48, IDEState),
+        VMSTATE_UINT32(mult_sectors, IDEState),
+        VMSTATE_BOOL(write_cache, IDEState),
+        VMSTATE_UINT8(xfer_mode, IDEState),
+        VMSTATE_UINT8(sense_key, IDEState),
+        VMSTATE_UINT8(asc, IDEState),
+        VMSTATE_UINT8(ascq, IDEState),
+        VMSTATE_BOOL(media_event_pending, IDEState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
+static bool ide_bus_post_load(void *opaque, int version_id, GError **errp)
+{
+    IDEBus *bus = opaque;
+
+    for (int i = 0; i < 2; i++) {
+        IDEState *s = &bus->ifs[i];
+
+        if (s->status & (ATA_STATUS_BSY | ATA_STATUS_DRQ)) {
+            return error_setg(errp, "%s unit %d: status 0x%02x has a command "
+                              "in progress", bus->name, i, s->status);
+        }
+        if (s->mult_sectors > IDE_MAX_MULT_SECTORS) {
+            return error_setg(errp, "%s unit %d: %u sectors per block",
+                              bus->name, i, s->mult_sectors);
+        }
+    }
+    bus->unit &= 1;
+    ide_update_irq(bus);
+    return true;
+}
+
+const VMStateDescription vmstate_ide_bus = {
+    .name = "ide_bus",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = ide_bus_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(unit, IDEBus),
+        VMSTATE_UINT8(devctl, IDEBus),
+        VMSTATE_BOOL(irq_pending, IDEBus),
+        VMSTATE_STRUCT_ARRAY(ifs, IDEBus, 2, vmstate_ide_device, IDEState),
+        VMSTATE_END_OF_LIST(),
+    },
+};

@@ -62,6 +62,16 @@ static bool isa_ide_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_isa_ide = {
+    .name = "isa-ide",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_STRUCT(bus, ISAIDEState, vmstate_ide_bus, IDEBus),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property isa_ide_properties[] = {
     DEFINE_PROP_UINT32("iobase", ISAIDEState, iobase, 0x1f0),
     DEFINE_PROP_UINT32("iobase2", ISAIDEState, iobase2, 0x3f6),
@@ -82,6 +92,7 @@ static DeviceClass isa_ide_class = {
     .user_creatable = true,
     .realize = isa_ide_realize,
     .reset = isa_ide_reset,
+    .vmsd = &vmstate_isa_ide,
 };
 
 static void isa_ide_register(void)

@@ -122,6 +122,18 @@ static bool piix_ide_realize(PCIDevice *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_piix_ide = {
+    .name = "ide",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_PCI_DEVICE(parent_obj, PIIX3IDEState),
+        VMSTATE_STRUCT(bmdma, PIIX3IDEState, vmstate_bmdma, BMDMAState),
+        VMSTATE_STRUCT_ARRAY(bus, PIIX3IDEState, 2, vmstate_ide_bus, IDEBus),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static PCIDeviceClass piix_ide_class = {
     .parent_class =
         {
@@ -129,6 +141,7 @@ static PCIDeviceClass piix_ide_class = {
             .description = "PIIX3 IDE controller",
             .category = DEVICE_CATEGORY_STORAGE,
             .instance_size = sizeof(PIIX3IDEState),
+            .vmsd = &vmstate_piix_ide,
         },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x7010,

@@ -294,6 +294,30 @@ static bool i8042_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static bool i8042_post_load(void *opaque, int version_id, GError **errp)
+{
+    i8042_update_irq(opaque);
+    return true;
+}
+
+static const VMStateDescription vmstate_i8042 = {
+    .name = "pckbd",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = i8042_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(status, I8042State),
+        VMSTATE_UINT8(mode, I8042State),
+        VMSTATE_UINT8(outport, I8042State),
+        VMSTATE_UINT8(pending, I8042State),
+        VMSTATE_UINT8(obuf, I8042State),
+        VMSTATE_BOOL(xlate_break, I8042State),
+        VMSTATE_STRUCT_POINTER(kbd, I8042State, vmstate_ps2_keyboard, PS2State),
+        VMSTATE_STRUCT_POINTER(mouse, I8042State, vmstate_ps2_mouse, PS2State),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static DeviceClass i8042_class = {
     .name = "i8042",
     .parent = TYPE_ISA_DEVICE,
@@ -302,6 +326,7 @@ static DeviceClass i8042_class = {
     .instance_size = sizeof(I8042State),
     .realize = i8042_realize,
     .reset = i8042_reset,
+    .vmsd = &vmstate_i8042,
 };
 
 static void i8042_register(void)

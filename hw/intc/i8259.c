@@ -12,6 +12,7 @@
  * after its line drops until it is acknowledged. Left out: MCS-80/85 mode
  * (treated as 8086 mode) and buffered mode (it only drives the SP/EN pin).
  */
+#include "hw/core/vmstate.h"
 #include "hw/intc/i8259.h"
 #include "hw/isa/isa.h"
 #include "util/error.h"
@@ -502,6 +503,47 @@ DeviceState *i8259_create_pair(BusState *isa_bus, DeviceState **slave,
     return master_dev;
 }
 
+static bool i8259_post_load(void *opaque, int version_id, GError **errp)
+{
+    I8259State *s = opaque;
+
+    if (s->init_state > I8259_ICW4) {
+        return error_setg(errp, "initialization step %u does not exist",
+                          s->init_state);
+    }
+    s->priority_base &= 7;
+    s->elcr &= s->elcr_mask;
+    i8259_update_irq(s);
+    return true;
+}
+
+static const VMStateDescription vmstate_i8259 = {
+    .name = "i8259",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = i8259_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(pin_level, I8259State),
+        VMSTATE_UINT8(irr, I8259State),
+        VMSTATE_UINT8(isr, I8259State),
+        VMSTATE_UINT8(imr, I8259State),
+        VMSTATE_UINT8(priority_base, I8259State),
+        VMSTATE_UINT8(vector_base, I8259State),
+        VMSTATE_UINT8(icw3, I8259State),
+        VMSTATE_UINT8(elcr, I8259State),
+        VMSTATE_UINT32(init_state, I8259State),
+        VMSTATE_BOOL(icw4_needed, I8259State),
+        VMSTATE_BOOL(single_mode, I8259State),
+        VMSTATE_BOOL(auto_eoi, I8259State),
+        VMSTATE_BOOL(rotate_in_auto_eoi, I8259State),
+        VMSTATE_BOOL(special_fully_nested, I8259State),
+        VMSTATE_BOOL(special_mask, I8259State),
+        VMSTATE_BOOL(read_isr, I8259State),
+        VMSTATE_BOOL(poll, I8259State),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property i8259_properties[] = {
     DEFINE_PROP_UINT32("iobase", I8259State, iobase, UINT32_MAX),
     DEFINE_PROP_UINT32("elcr_addr", I8259State, elcr_addr, UINT32_MAX),
@@ -520,6 +562,7 @@ static DeviceClass i8259_class = {
     .props = i8259_properties,
     .realize = i8259_realize,
     .reset = i8259_reset,
+    .vmsd = &vmstate_i8259,
 };
 
 static void i8259_register(void)

@@ -13,6 +13,7 @@
  * always sent as edge messages. Left out: the APIC serial bus and its
  * arbitration (IOAPICARB just mirrors IOAPICID), extended destination IDs.
  */
+#include "hw/core/vmstate.h"
 #include "hw/intc/ioapic.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -334,6 +335,20 @@ static bool ioapic_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_ioapic = {
+    .name = "ioapic",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT32(pin_level, IOAPICState),
+        VMSTATE_UINT8(ioregsel, IOAPICState),
+        VMSTATE_UINT8(id, IOAPICState),
+        VMSTATE_UINT8(arbitration_id, IOAPICState),
+        VMSTATE_UINT64_ARRAY(redirection, IOAPICState, IOAPIC_NUM_PINS),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property ioapic_properties[] = {
     DEFINE_PROP_UINT8("version", IOAPICState, version, 0x20),
     DEFINE_PROP_END,
@@ -347,6 +362,7 @@ static DeviceClass ioapic_class = {
     .props = ioapic_properties,
     .realize = ioapic_realize,
     .reset = ioapic_reset,
+    .vmsd = &vmstate_ioapic,
 };
 
 static void ioapic_register(void)

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "hw/core/vmstate.h"
 #include "hw/isa/piix3.h"
 #include "util/log.h"
 
@@ -109,12 +110,37 @@ static void piix3_reset(PCIDevice *dev)
     piix3_update_isa_irqs((PIIX3State *)dev);
 }
 
+static bool piix3_post_load(void *opaque, int version_id, GError **errp)
+{
+    PIIX3State *s = opaque;
+
+    for (int p = 0; p < PIIX_NUM_PIRQS; p++) {
+        s->pirq_level[p] = !!s->pirq_level[p];
+    }
+    /* Drive the ISA lines from this pcvm's levels to the loaded routes. */
+    piix3_update_isa_irqs(s);
+    return true;
+}
+
+static const VMStateDescription vmstate_piix3 = {
+    .name = "PIIX3",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = piix3_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_PCI_DEVICE(parent_obj, PIIX3State),
+        VMSTATE_UINT8_ARRAY(pirq_level, PIIX3State, PIIX_NUM_PIRQS),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static PCIDeviceClass piix3_class = {
     .parent_class = {
         .name = TYPE_PIIX3_DEVICE,
         .description = "ISA bridge",
         .category = DEVICE_CATEGORY_BRIDGE,
         .instance_size = sizeof(PIIX3State),
+        .vmsd = &vmstate_piix3,
     },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x7000,

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "system/runstate.h"
 
@@ -50,6 +51,13 @@ static const Property debug_exit_properties[] = {
     DEFINE_PROP_END,
 };
 
+/* Nothing of it changes while the guest runs. */
+static const VMStateDescription vmstate_debug_exit = {
+    .name = "isa-debug-exit",
+    .version_id = 1,
+    .minimum_version_id = 1,
+};
+
 static DeviceClass debug_exit_class = {
     .name = "isa-debug-exit",
     .parent = TYPE_ISA_DEVICE,
@@ -59,6 +67,7 @@ static DeviceClass debug_exit_class = {
     .props = debug_exit_properties,
     .user_creatable = true,
     .realize = debug_exit_realize,
+    .vmsd = &vmstate_debug_exit,
 };
 
 static void debug_exit_register(void)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hw/core/machine.h"
+#include "hw/core/vmstate.h"
 #include "hw/nvram/fw_cfg.h"
 #include "qom/object.h"
 #include "system/dma.h"
@@ -506,6 +507,31 @@ FWCfgState *fw_cfg_find(void)
     return (FWCfgState *)obj;
 }
 
+static bool fw_cfg_post_load(void *opaque, int version_id, GError **errp)
+{
+    FWCfgState *s = opaque;
+
+    /* The items are the command line's; only the position is the guest's. */
+    if (s->cur_entry != FW_CFG_INVALID && !fw_cfg_entry(s, s->cur_entry)) {
+        return error_setg(errp, "selected item 0x%04x does not exist here",
+                          s->cur_entry);
+    }
+    return true;
+}
+
+static const VMStateDescription vmstate_fw_cfg = {
+    .name = "fw_cfg",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = fw_cfg_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT16(cur_entry, FWCfgState),
+        VMSTATE_UINT32(cur_offset, FWCfgState),
+        VMSTATE_UINT64(dma_addr, FWCfgState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property fw_cfg_properties[] = {
     DEFINE_PROP_UINT32("iobase", FWCfgState, iobase, FW_CFG_IO_BASE),
     DEFINE_PROP_BOOL("dma_enabled", FWCfgState, dma_enabled, true),
@@ -520,6 +546,7 @@ static DeviceClass fw_cfg_class = {
     .props = fw_cfg_properties,
     .realize = fw_cfg_realize,
     .reset = fw_cfg_reset,
+    .vmsd = &vmstate_fw_cfg,
 };
 
 static void fw_cfg_register(void)

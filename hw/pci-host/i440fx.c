@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hw/core/machine.h"
+#include "hw/core/vmstate.h"
 #include "hw/pci-host/i440fx.h"
 #include "qom/object.h"
 #include "util/log.h"
@@ -327,6 +328,42 @@ static bool i440fx_realize(PCIDevice *dev, GError **errp)
     return true;
 }
 
+static const VMStateDescription vmstate_i440fx_host = {
+    .name = "i440FX-pcihost",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT32(config_address, I440FXHostState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
+static bool i440fx_post_load(void *opaque, int version_id, GError **errp)
+{
+    I440FXState *s = opaque;
+    uint8_t *smram = &s->parent_obj.config[I440FX_SMRAM];
+
+    /* What i440fx_config_write lets the guest reach, and no more. */
+    *smram = (*smram & ~0x07) | I440FX_SMRAM_C_BASE_SEG;
+    if (*smram & I440FX_SMRAM_D_LCK) {
+        *smram &= ~I440FX_SMRAM_D_OPEN;
+    }
+    i440fx_update_memory(s);
+    return true;
+}
+
+/* PAM and SMRAM are config registers: the PCI state holds them. */
+static const VMStateDescription vmstate_i440fx = {
+    .name = "I440FX",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = i440fx_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_PCI_DEVICE(parent_obj, I440FXState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static DeviceClass i440fx_host_class = {
     .name = TYPE_I440FX_PCI_HOST,
     .description = "i440FX PCI host bridge (configuration mechanism #1)",
@@ -334,6 +371,7 @@ static DeviceClass i440fx_host_class = {
     .instance_size = sizeof(I440FXHostState),
     .realize = host_realize,
     .reset = host_reset,
+    .vmsd = &vmstate_i440fx_host,
 };
 
 static PCIDeviceClass i440fx_class = {
@@ -342,6 +380,7 @@ static PCIDeviceClass i440fx_class = {
         .description = "Host bridge",
         .category = DEVICE_CATEGORY_BRIDGE,
         .instance_size = sizeof(I440FXState),
+        .vmsd = &vmstate_i440fx,
     },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x1237,

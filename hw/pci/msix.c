@@ -192,6 +192,7 @@ int msix_init(PCIDevice *dev, unsigned nentries, MemoryRegion *table_bar,
     dev->msix_entries = nentries;
     dev->msix_table = g_new0(MSIXVector, nentries);
     dev->msix_pending = g_malloc0(pba_size);
+    dev->msix_pba_bytes = pba_size;
     pci_set_word(dev->config + pos + PCI_MSIX_FLAGS, nentries - 1);
     pci_set_word(dev->wmask + pos + PCI_MSIX_FLAGS,
                  PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
@@ -217,5 +218,5 @@ void msix_reset(PCIDevice *dev)
         dev->msix_table[v] = (MSIXVector){
             .control = PCI_MSIX_ENTRY_CTRL_MASKBIT};
     }
-    memset(dev->msix_pending, 0, ((dev->msix_entries + 63) / 64) * 8);
+    memset(dev->msix_pending, 0, dev->msix_pba_bytes);
 }

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "hw/core/vmstate.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/pci/pci.h"
@@ -168,6 +169,20 @@ static bool testdev_realize(PCIDevice *dev, GError **errp)
                      0, 0xc00, 0, errp) >= 0;
 }
 
+static const VMStateDescription vmstate_testdev = {
+    .name = "pci-testdev",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_PCI_DEVICE(parent_obj, PCITestDevState),
+        VMSTATE_BUFFER(scratch, PCITestDevState),
+        VMSTATE_UINT64(dma_addr, PCITestDevState),
+        VMSTATE_UINT32(dma_len, PCITestDevState),
+        VMSTATE_UINT32(dma_result, PCITestDevState),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property testdev_properties[] = {
     DEFINE_PROP_SIZE("membar", PCITestDevState, membar_size, 0),
     DEFINE_PROP_END,
@@ -181,6 +196,7 @@ static PCIDeviceClass testdev_class = {
         .instance_size = sizeof(PCITestDevState),
         .props = testdev_properties,
         .user_creatable = true,
+        .vmsd = &vmstate_testdev,
     },
     .vendor_id = PCI_VENDOR_ID_REDHAT,
     .device_id = 0x0005,

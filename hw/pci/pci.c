@@ -672,6 +672,90 @@ PCIBus *pci_root_bus(void)
     return bus ? bus->opaque : NULL;
 }
 
+/* ---- state ------------------------------------------------------------ */
+
+static const VMStateDescription vmstate_msix_vector = {
+    .name = "msix-vector",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT64(address, MSIXVector),
+        VMSTATE_UINT32(data, MSIXVector),
+        VMSTATE_UINT32(control, MSIXVector),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
+static bool pci_msix_needed(void *opaque)
+{
+    return ((PCIDevice *)opaque)->msix_cap != 0;
+}
+
+static const VMStateDescription vmstate_pci_msix = {
+    .name = "PCIDevice/msix",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = pci_msix_needed,
+    .fields = (const VMStateField[]){
+        VMSTATE_STRUCT_VARRAY_POINTER(msix_table, PCIDevice, msix_entries,
+                                      vmstate_msix_vector, MSIXVector),
+        VMSTATE_UINT8_VARRAY_POINTER(msix_pending, PCIDevice, msix_pba_bytes),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
+static bool pci_device_pre_save(void *opaque, GError **errp)
+{
+    PCIDevice *dev = opaque;
+
+    memcpy(dev->stream.config, dev->config, PCI_CONFIG_SPACE_SIZE);
+    dev->stream.irq_level = dev->irq_level;
+    return true;
+}
+
+static bool pci_device_post_load(void *opaque, int version_id, GError **errp)
+{
+    PCIDevice *dev = opaque;
+    int level = dev->stream.irq_level;
+
+    if (level != 0 && level != 1) {
+        return error_setg(errp, "INTx level %d", level);
+    }
+    /*
+     * What the guest could write (and the status bits the device sets)
+     * comes from the stream; IDs and other read-only bits stay as this
+     * pcvm's device has them.
+     */
+    for (int i = 0; i < PCI_CONFIG_SPACE_SIZE; i++) {
+        uint8_t loaded = dev->wmask[i] | dev->w1cmask[i];
+
+        dev->config[i] = (dev->config[i] & ~loaded) |
+                         (dev->stream.config[i] & loaded);
+    }
+    pci_update_mappings(dev);
+    pci_set_irq(dev, 0);
+    pci_intx_update(dev);
+    pci_set_irq(dev, level);
+    return true;
+}
+
+const VMStateDescription vmstate_pci_device = {
+    .name = "PCIDevice",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = pci_device_pre_save,
+    .post_load = pci_device_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_BUFFER(stream.config, PCIDevice),
+        VMSTATE_INT32(stream.irq_level, PCIDevice),
+        VMSTATE_END_OF_LIST(),
+    },
+    .subsections = (const VMStateDescription *const[]){
+        &vmstate_pci_msix,
+        NULL,
+    },
+};
+
 static const Property pci_device_properties[] = {
     DEFINE_PROP_PCI_DEVFN("addr", PCIDevice, addr, -1),
     DEFINE_PROP_BOOL("multifunction", PCIDevice, multifunction, false),

@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "hw/core/vmstate.h"
 #include "hw/isa/isa.h"
 #include "hw/rtc/mc146818.h"
 #include "system/timer.h"
@@ -709,6 +710,37 @@ static bool rtc_realize(DeviceState *dev, GError **errp)
     return true;
 }
 
+static bool rtc_post_load(void *opaque, int version_id, GError **errp)
+{
+    MC146818State *s = opaque;
+
+    s->index &= MC146818_CMOS_SIZE - 1;
+    rtc_irq_update(s);
+    rtc_timer_arm(s);
+    return true;
+}
+
+/*
+ * The divider chain's offsets are kept against the RTC's clock: the host's
+ * clocks read the same in the pcvm that loads, the virtual clock is saved
+ * with the machine.
+ */
+static const VMStateDescription vmstate_rtc = {
+    .name = "mc146818rtc",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = rtc_post_load,
+    .fields = (const VMStateField[]){
+        VMSTATE_UINT8(index, MC146818State),
+        VMSTATE_BUFFER(cmos, MC146818State),
+        VMSTATE_INT64(phase_offset, MC146818State),
+        VMSTATE_INT64(stopped_div_ns, MC146818State),
+        VMSTATE_INT64(secs_offset, MC146818State),
+        VMSTATE_INT64(synced_div_ns, MC146818State),
+        VMSTATE_END_OF_LIST(),
+    },
+};
+
 static const Property rtc_properties[] = {
     DEFINE_PROP_INT32("base_year", MC146818State, base_year, 0),
     /* -rtc base= and clock=, handed in by the board */
@@ -730,6 +762,7 @@ static DeviceClass rtc_class = {
     .user_creatable = false, /* the board creates it */
     .realize = rtc_realize,
     .reset = rtc_reset,
+    .vmsd = &vmstate_rtc,
 };
 
 static void rtc_register(void)

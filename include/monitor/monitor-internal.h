@@ -143,6 +143,10 @@ const QmpCommand *qmp_command_find(const char *name);
 /* Checks args against spec with QEMU's messages ("Parameter 'x' is ..."). */
 bool qmp_args_check(const QmpMember *spec, JsonObject *args, GError **errp);
 
+/* x-save-devices / x-load-devices, for QMP and HMP alike. */
+bool monitor_devices_save(const char *path, GError **errp);
+bool monitor_devices_load(const char *path, GError **errp);
+
 /* QMP state of a monitor (qmp.c). */
 bool qmp_monitor_negotiated(Monitor *mon);
 /* qmp_capabilities succeeded: leave negotiation mode. */

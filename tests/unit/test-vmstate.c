@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "hw/core/device.h"
 #include "hw/core/vmstate.h"
 #include "system/timer.h"
 
@@ -442,6 +443,30 @@ static void test_unmigratable(void)
     g_error_free(err);
 }
 
+/* Every device type that can be created says what its state is. */
+static void test_every_device_described(void)
+{
+    GPtrArray *classes = device_class_list();
+    unsigned described = 0;
+
+    for (unsigned i = 0; i < classes->len; i++) {
+        DeviceClass *dc = g_ptr_array_index(classes, i);
+
+        if (dc->abstract) {
+            continue;
+        }
+        if (!dc->vmsd) {
+            g_test_message("%s has no state description", dc->name);
+        }
+        g_assert_nonnull(dc->vmsd);
+        g_assert_nonnull(dc->vmsd->name);
+        g_assert_cmpint(dc->vmsd->minimum_version_id, <=,
+                        dc->vmsd->version_id);
+        described++;
+    }
+    g_assert_cmpuint(described, >=, 17);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -452,5 +477,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vmstate/variable-array-bound", test_variable_array_bound);
     g_test_add_func("/vmstate/stream", test_stream);
     g_test_add_func("/vmstate/unmigratable", test_unmigratable);
+    g_test_add_func("/vmstate/every-device", test_every_device_described);
     return g_test_run();
 }

@@ -149,6 +149,13 @@ struct DeviceClass {
     bool abstract;
     bool (*realize)(DeviceState *dev, GError **errp);
     void (*reset)(DeviceState *dev);
+    /*
+     * What of the device's state the guest can see, for saving the machine
+     * (hw/core/vmstate.h). Every concrete device has one: a device without
+     * state has one with no fields, a device that cannot be saved yet one
+     * with an unmigratable reason.
+     */
+    const struct VMStateDescription *vmsd;
     /* Appends device-specific lines to "info qtree". */
     void (*print_info)(DeviceState *dev, GString *out, int indent);
 };

@@ -124,6 +124,16 @@ MachineState *machine_new(const MachineClass *mc);
  */
 char *machine_find_firmware(MachineState *ms, const char *name);
 
+/*
+ * The state of every device (hw/core/machine-state.c). Saving fails with
+ * one line naming the first device that has no state description or is
+ * unmigratable; loading needs a machine built from the same command line
+ * and checks the whole stream against it before it loads anything.
+ */
+bool machine_devices_savable(MachineState *ms, GError **errp);
+GBytes *machine_save_devices(MachineState *ms, GError **errp);
+bool machine_load_devices(MachineState *ms, GBytes *stream, GError **errp);
+
 void machine_class_register(const MachineClass *mc);
 /*
  * Registers the QOM type "<name>-machine" (parent "generic-pc-machine");

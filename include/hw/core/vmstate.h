@@ -162,6 +162,16 @@ struct VMStateDescription {
         .size = sizeof(t), .count = (n), .vmsd = &(vmsd_)                      \
     }
 /*
+ * The struct a t * field points to (a part the device allocated; t may be
+ * opaque here).
+ */
+#define VMSTATE_STRUCT_POINTER(f, st, vmsd_, t)                                \
+    {                                                                          \
+        .name = #f, .kind = VMS_STRUCT,                                        \
+        .offset = offsetof(st, f) + VMSTATE_TYPE_CHECK(t *, st, f),            \
+        .count = 1, .pointer = true, .vmsd = &(vmsd_)                          \
+    }
+/*
  * Up to n elements of an array, as many as the uint32 field nf says; a
  * stream whose count is above n is refused.
  */
@@ -171,6 +181,29 @@ struct VMStateDescription {
         .offset = offsetof(st, f) + VMSTATE_ARRAY_CHECK(uint8_t, n, st, f),    \
         .size = 1, .count = (n), .count_in_field = true,                       \
         .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf) \
+    }
+
+/*
+ * An array the field points to, of as many elements as the device's uint32
+ * field nf says (the device allocated it); a stream with another count is
+ * refused.
+ */
+#define VMSTATE_VARRAY_POINTER(f, st, nf, k, t)                                \
+    {                                                                          \
+        .name = #f, .kind = (k),                                               \
+        .offset = offsetof(st, f) + VMSTATE_TYPE_CHECK(t *, st, f),            \
+        .size = sizeof(t), .pointer = true, .count_in_field = true,            \
+        .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf) \
+    }
+#define VMSTATE_UINT8_VARRAY_POINTER(f, st, nf)                                \
+    VMSTATE_VARRAY_POINTER(f, st, nf, VMS_UINT8, uint8_t)
+#define VMSTATE_STRUCT_VARRAY_POINTER(f, st, nf, vmsd_, t)                     \
+    {                                                                          \
+        .name = #f, .kind = VMS_STRUCT,                                        \
+        .offset = offsetof(st, f) + VMSTATE_TYPE_CHECK(t *, st, f),            \
+        .size = sizeof(t), .pointer = true, .count_in_field = true,            \
+        .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf), \
+        .vmsd = &(vmsd_)                                                       \
     }
 
 /*

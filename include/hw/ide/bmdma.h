@@ -63,5 +63,7 @@ MemoryRegion *bmdma_io_region(BMDMAState *s);
 void bmdma_set_master_check(BMDMAState *s, bool (*enabled)(void *opaque),
                             void *opaque);
 void bmdma_reset(BMDMAState *s);
+/* Both channels' registers, for the controller's description. */
+extern const VMStateDescription vmstate_bmdma;
 
 #endif

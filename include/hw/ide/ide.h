@@ -18,6 +18,7 @@
 
 #include "block/block.h"
 #include "hw/core/irq.h"
+#include "hw/core/vmstate.h"
 #include "system/memory.h"
 
 #define IDE_IO_BUFFER_SIZE (64 * 1024)
@@ -109,6 +110,9 @@ struct IDEBus {
 /* Command block (8 ports) and control block (1 port) ops; opaque: IDEBus. */
 extern const MemoryRegionOps ide_cmd_ops;
 extern const MemoryRegionOps ide_ctl_ops;
+
+/* A channel's state (both devices), for a controller's description. */
+extern const VMStateDescription vmstate_ide_bus;
 
 void ide_bus_init(IDEBus *bus, const char *name);
 /*

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/core/vmstate.h"
 #include "ui/input.h"
 
 typedef struct PS2State PS2State;
@@ -19,6 +20,8 @@ typedef void PS2UpdateFunc(void *opaque);
 
 PS2State *ps2_keyboard_new(PS2UpdateFunc *update, void *opaque);
 PS2State *ps2_mouse_new(PS2UpdateFunc *update, void *opaque);
+/* Their state, over the PS2State * the constructors return. */
+extern const VMStateDescription vmstate_ps2_keyboard, vmstate_ps2_mouse;
 
 /* A byte from the host (a command or a command's argument). */
 void ps2_write(PS2State *s, uint8_t value);

@@ -14,6 +14,7 @@
 
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
+#include "hw/core/vmstate.h"
 #include "system/memory.h"
 
 #define TYPE_PCI_DEVICE "pci-device"
@@ -139,6 +140,12 @@ struct PCIDevice {
     unsigned msix_entries;
     MSIXVector *msix_table;
     uint8_t *msix_pending;      /* one bit per vector */
+    uint32_t msix_pba_bytes;    /* the size of msix_pending */
+    /* The config space and INTx level as the state stream carries them. */
+    struct {
+        uint8_t config[PCI_CONFIG_SPACE_SIZE];
+        int32_t irq_level;
+    } stream;
     MemoryRegion msix_table_mr, msix_pba_mr;
 };
 
@@ -163,6 +170,15 @@ typedef struct PCIDeviceClass {
     void (*config_write)(PCIDevice *dev, uint32_t addr, uint32_t value,
                          unsigned len);
 } PCIDeviceClass;
+
+/*
+ * The state every PCI function has (config space, INTx level, the MSI-X
+ * table and pending bits); a function's own description nests it first as
+ * VMSTATE_PCI_DEVICE(parent_obj, State).
+ */
+extern const VMStateDescription vmstate_pci_device;
+#define VMSTATE_PCI_DEVICE(f, st)                                              \
+    VMSTATE_STRUCT(f, st, vmstate_pci_device, PCIDevice)
 
 #define PCI_DEVICE(obj) ((PCIDevice *)(obj))
 #define PCI_DEVICE_GET_CLASS(dev)                                              \
