@@ -83,6 +83,8 @@ typedef struct PIIX4PMState {
     Timer *tmr_timer;            /* when the timer's bit 23 next toggles */
 } PIIX4PMState;
 
+#define PIIX4_PM(obj) DEVICE_CAST(PIIX4PMState, obj, TYPE_PIIX4_PM)
+
 /* ---- ACPI fixed hardware ------------------------------------------------ */
 
 static uint32_t pm_timer_value(void)
@@ -371,7 +373,7 @@ static void piix4_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
     if (addr < PIIX4_SMBBA + 4 && addr + len > PIIX4_SMBBA) {
         dev->config[PIIX4_SMBBA] |= 1;
     }
-    piix4_update_io((PIIX4PMState *)dev);
+    piix4_update_io(PIIX4_PM(dev));
 }
 
 static void piix4_powerdown(RunStateEvent event, bool guest,
@@ -389,7 +391,7 @@ static void piix4_powerdown(RunStateEvent event, bool guest,
 
 static void piix4_reset(PCIDevice *dev)
 {
-    PIIX4PMState *s = (PIIX4PMState *)dev;
+    PIIX4PMState *s = PIIX4_PM(dev);
     uint8_t *c = dev->config;
 
     pci_set_word(c + PCI_STATUS, PCI_STATUS_FAST_BACK |
@@ -444,7 +446,7 @@ static const VMStateDescription vmstate_piix4_pm = {
 
 static bool piix4_realize(PCIDevice *dev, GError **errp)
 {
-    PIIX4PMState *s = (PIIX4PMState *)dev;
+    PIIX4PMState *s = PIIX4_PM(dev);
 
     dev->config[PCI_INTERRUPT_PIN] = 1;
     s->io_space = dev->bus->io;
@@ -486,7 +488,7 @@ PCIDevice *piix4_pm_create(PCIBus *bus, int devfn, IRQLine *sci,
 {
     PCIDevice *dev = pci_new(devfn, TYPE_PIIX4_PM);
 
-    ((PIIX4PMState *)dev)->sci = sci;
+    (PIIX4_PM(dev))->sci = sci;
     return pci_realize(dev, bus, errp) ? dev : NULL;
 }
 

@@ -15,6 +15,8 @@ typedef struct DebugconState {
     MemoryRegion io;
 } DebugconState;
 
+#define DEBUGCON(obj) DEVICE_CAST(DebugconState, obj, "isa-debugcon")
+
 static uint64_t debugcon_read(void *opaque, uint64_t addr, unsigned size)
 {
     DebugconState *s = opaque;
@@ -42,7 +44,7 @@ static const MemoryRegionOps debugcon_ops = {
 
 static bool debugcon_realize(DeviceState *dev, GError **errp)
 {
-    DebugconState *s = (DebugconState *)dev;
+    DebugconState *s = DEBUGCON(dev);
 
     memory_region_init_io(&s->io, "isa-debugcon", &debugcon_ops, s, 1);
     isa_register_ioport(dev, &s->io, s->iobase);

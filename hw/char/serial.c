@@ -97,6 +97,8 @@ typedef struct SerialState {
     unsigned rx_head, rx_count;
 } SerialState;
 
+#define SERIAL(obj) DEVICE_CAST(SerialState, obj, "isa-serial")
+
 static const uint16_t isa_serial_io[] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
 static const uint8_t isa_serial_irq[] = {4, 3, 4, 3};
 static unsigned serial_next_index;
@@ -398,7 +400,7 @@ static void serial_event(void *opaque, CharEvent event)
 
 static void serial_reset(DeviceState *dev)
 {
-    SerialState *s = (SerialState *)dev;
+    SerialState *s = SERIAL(dev);
 
     s->divider = 12; /* 9600 baud, what firmware typically leaves */
     s->ier = 0;
@@ -417,7 +419,7 @@ static void serial_reset(DeviceState *dev)
 
 static bool serial_realize(DeviceState *dev, GError **errp)
 {
-    SerialState *s = (SerialState *)dev;
+    SerialState *s = SERIAL(dev);
 
     if (s->index == UINT32_MAX) {
         s->index = serial_next_index;

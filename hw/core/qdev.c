@@ -48,6 +48,22 @@ bool device_class_is(DeviceClass *dc, const char *type_name)
     return false;
 }
 
+#ifndef NDEBUG
+void *device_cast_check(const void *dev, const char *type_name,
+                        const char *file, int line)
+{
+    const DeviceState *d = dev;
+
+    /* The exact type first: most casts are, and it needs no lookup. */
+    if (d && d->klass->name != type_name && strcmp(d->klass->name, type_name) &&
+        !device_class_is(d->klass, type_name)) {
+        g_error("%s:%d: a device of type %s used as type %s", file, line,
+                d->klass->name, type_name);
+    }
+    return (void *)dev;
+}
+#endif
+
 static gint class_name_order(gconstpointer a, gconstpointer b)
 {
     const DeviceClass *x = *(DeviceClass *const *)a;

@@ -16,6 +16,8 @@ typedef struct Port92State {
     uint8_t value;
 } Port92State;
 
+#define PORT92(obj) DEVICE_CAST(Port92State, obj, "port92")
+
 static uint64_t port92_read(void *opaque, uint64_t addr, unsigned size)
 {
     Port92State *s = opaque;
@@ -44,12 +46,12 @@ static const MemoryRegionOps port92_ops = {
 
 static void port92_reset(DeviceState *dev)
 {
-    ((Port92State *)dev)->value = PORT92_A20;
+    (PORT92(dev))->value = PORT92_A20;
 }
 
 static bool port92_realize(DeviceState *dev, GError **errp)
 {
-    Port92State *s = (Port92State *)dev;
+    Port92State *s = PORT92(dev);
 
     memory_region_init_io(&s->io, "port92", &port92_ops, s, 1);
     isa_register_ioport(dev, &s->io, 0x92);

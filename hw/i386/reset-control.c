@@ -18,6 +18,8 @@ typedef struct ResetControlState {
     uint8_t rcr;
 } ResetControlState;
 
+#define RESET_CONTROL(obj) DEVICE_CAST(ResetControlState, obj, "reset-control")
+
 static uint64_t rcr_read(void *opaque, uint64_t addr, unsigned size)
 {
     return ((ResetControlState *)opaque)->rcr;
@@ -44,12 +46,12 @@ static const MemoryRegionOps rcr_ops = {
 
 static void rcr_reset(DeviceState *dev)
 {
-    ((ResetControlState *)dev)->rcr = 0;
+    (RESET_CONTROL(dev))->rcr = 0;
 }
 
 static bool rcr_realize(DeviceState *dev, GError **errp)
 {
-    ResetControlState *s = (ResetControlState *)dev;
+    ResetControlState *s = RESET_CONTROL(dev);
 
     memory_region_init_io(&s->io, "reset-control", &rcr_ops, s, 1);
     isa_register_ioport(dev, &s->io, 0xcf9);

@@ -72,6 +72,8 @@ typedef struct I8042State {
     IRQLine *kbd_irq, *mouse_irq;
 } I8042State;
 
+#define I8042(obj) DEVICE_CAST(I8042State, obj, "i8042")
+
 /* A full output buffer interrupts on IRQ1 (keyboard) or IRQ12 (mouse). */
 static void i8042_update_irq(I8042State *s)
 {
@@ -265,7 +267,7 @@ static const MemoryRegionOps i8042_command_ops = {
 
 static void i8042_reset(DeviceState *dev)
 {
-    I8042State *s = (I8042State *)dev;
+    I8042State *s = I8042(dev);
 
     s->mode = KBD_MODE_KBD_INT | KBD_MODE_MOUSE_INT | KBD_MODE_SYS |
               KBD_MODE_KCC;
@@ -281,7 +283,7 @@ static void i8042_reset(DeviceState *dev)
 
 static bool i8042_realize(DeviceState *dev, GError **errp)
 {
-    I8042State *s = (I8042State *)dev;
+    I8042State *s = I8042(dev);
 
     memory_region_init_io(&s->data, "i8042-data", &i8042_data_ops, s, 1);
     memory_region_init_io(&s->command, "i8042-cmd", &i8042_command_ops, s, 1);

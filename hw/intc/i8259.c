@@ -98,9 +98,11 @@ typedef struct I8259State {
     bool poll;     /* OCW3: the next read is a poll */
 } I8259State;
 
+#define I8259(obj) DEVICE_CAST(I8259State, obj, TYPE_I8259)
+
 static I8259State *i8259_from_device(DeviceState *dev)
 {
-    return (I8259State *)dev;
+    return I8259(dev);
 }
 
 /* ---- priority resolution ---------------------------------------------- */

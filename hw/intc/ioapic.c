@@ -72,9 +72,11 @@ typedef struct IOAPICState {
     uint64_t redirection[IOAPIC_NUM_PINS];
 } IOAPICState;
 
+#define IOAPIC(obj) DEVICE_CAST(IOAPICState, obj, TYPE_IOAPIC)
+
 static IOAPICState *ioapic_from_device(DeviceState *dev)
 {
-    return (IOAPICState *)dev;
+    return IOAPIC(dev);
 }
 
 /* ---- delivery --------------------------------------------------------- */

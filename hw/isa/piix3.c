@@ -30,6 +30,8 @@ typedef struct PIIX3State {
     uint16_t isa_driven;           /* ISA IRQs the router set high */
 } PIIX3State;
 
+#define PIIX3(obj) DEVICE_CAST(PIIX3State, obj, TYPE_PIIX3_DEVICE)
+
 /* The ISA IRQ a PIRQ goes to, or -1 when its routing is disabled. */
 static int piix3_pirq_route(PIIX3State *s, int pirq)
 {
@@ -84,7 +86,7 @@ static void piix3_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
 {
     pci_default_config_write(dev, addr, value, len);
     if (addr < PIIX_PIRQRC + PIIX_NUM_PIRQS && addr + len > PIIX_PIRQRC) {
-        piix3_update_isa_irqs((PIIX3State *)dev);
+        piix3_update_isa_irqs(PIIX3(dev));
     }
 }
 
@@ -107,7 +109,7 @@ static void piix3_reset(PCIDevice *dev)
     c[PIIX_PCSC] = 0x02;
     c[PIIX_SMICNTL] = 0x08;
     c[PIIX_FTMR] = 0x0f;
-    piix3_update_isa_irqs((PIIX3State *)dev);
+    piix3_update_isa_irqs(PIIX3(dev));
 }
 
 static bool piix3_post_load(void *opaque, int version_id, GError **errp)
@@ -154,7 +156,7 @@ PCIDevice *piix3_create(PCIBus *bus, int devfn, MemoryRegion *io,
                         ISABus **isa_bus, GError **errp)
 {
     PCIDevice *dev = pci_new(devfn, TYPE_PIIX3_DEVICE);
-    PIIX3State *s = (PIIX3State *)dev;
+    PIIX3State *s = PIIX3(dev);
 
     dev->multifunction = true;
     /* The ISA bus exists before the bridge resets (reset drives IRQs). */

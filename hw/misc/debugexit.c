@@ -16,6 +16,8 @@ typedef struct DebugExitState {
     MemoryRegion io;
 } DebugExitState;
 
+#define DEBUG_EXIT(obj) DEVICE_CAST(DebugExitState, obj, "isa-debug-exit")
+
 static uint64_t debug_exit_read(void *opaque, uint64_t addr, unsigned size)
 {
     return UINT64_MAX;
@@ -37,7 +39,7 @@ static const MemoryRegionOps debug_exit_ops = {
 
 static bool debug_exit_realize(DeviceState *dev, GError **errp)
 {
-    DebugExitState *s = (DebugExitState *)dev;
+    DebugExitState *s = DEBUG_EXIT(dev);
 
     memory_region_init_io(&s->io, "isa-debug-exit", &debug_exit_ops, s,
                           s->iosize);

@@ -49,6 +49,8 @@ struct FWCfgState {
     uint64_t dma_addr;
 };
 
+#define FW_CFG(obj) DEVICE_CAST(FWCfgState, obj, TYPE_FW_CFG_IO)
+
 static inline uint32_t be32_load(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
@@ -452,7 +454,7 @@ static const MemoryRegionOps fw_cfg_dma_ops = {
 /* The signature is selected at reset, as in QEMU; the items stay. */
 static void fw_cfg_reset(DeviceState *dev)
 {
-    FWCfgState *s = (FWCfgState *)dev;
+    FWCfgState *s = FW_CFG(dev);
 
     fw_cfg_select(s, FW_CFG_SIGNATURE);
     s->dma_addr = 0;
@@ -460,7 +462,7 @@ static void fw_cfg_reset(DeviceState *dev)
 
 static bool fw_cfg_realize(DeviceState *dev, GError **errp)
 {
-    FWCfgState *s = (FWCfgState *)dev;
+    FWCfgState *s = FW_CFG(dev);
 
     if (s->iobase > 0xffff - 11) {
         return error_setg(errp, "fw_cfg_io: iobase 0x%x is out of range",
@@ -480,7 +482,7 @@ FWCfgState *fw_cfg_init_io_dma(BusState *bus, MemoryRegion *io, uint16_t iobase,
                                GError **errp)
 {
     DeviceState *dev = device_new(TYPE_FW_CFG_IO);
-    FWCfgState *s = (FWCfgState *)dev;
+    FWCfgState *s = FW_CFG(dev);
     char value[16];
 
     snprintf(value, sizeof(value), "0x%x", iobase);
@@ -504,7 +506,7 @@ FWCfgState *fw_cfg_find(void)
     if (!obj || strcmp(obj->type, TYPE_FW_CFG_IO)) {
         return NULL;
     }
-    return (FWCfgState *)obj;
+    return FW_CFG(obj);
 }
 
 static bool fw_cfg_post_load(void *opaque, int version_id, GError **errp)

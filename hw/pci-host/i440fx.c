@@ -46,12 +46,16 @@ struct I440FXState {
     MemoryRegion legacy_unassigned; /* PCI space 0xA0000-0xFFFFF below all */
 };
 
+#define I440FX(obj) DEVICE_CAST(I440FXState, obj, TYPE_I440FX_PCI_DEVICE)
+
 typedef struct I440FXHostState {
     DeviceState parent_obj;
     PCIBus *bus;
     uint32_t config_address;
     MemoryRegion address_io, data_io;
 } I440FXHostState;
+
+#define I440FX_HOST(obj) DEVICE_CAST(I440FXHostState, obj, TYPE_I440FX_PCI_HOST)
 
 /* ---- configuration mechanism #1 ------------------------------------------ */
 
@@ -125,12 +129,12 @@ static const MemoryRegionOps host_data_ops = {
 
 static void host_reset(DeviceState *dev)
 {
-    ((I440FXHostState *)dev)->config_address = 0;
+    (I440FX_HOST(dev))->config_address = 0;
 }
 
 static bool host_realize(DeviceState *dev, GError **errp)
 {
-    I440FXHostState *s = (I440FXHostState *)dev;
+    I440FXHostState *s = I440FX_HOST(dev);
     MachineState *ms = current_machine_get();
 
     memory_region_init_io(&s->address_io, "pci-conf-idx", &host_address_ops,
@@ -261,13 +265,13 @@ void i440fx_pam_set_ram(PCIDevice *dev)
 {
     dev->config[I440FX_PAM0] = 0x30;
     memset(dev->config + I440FX_PAM0 + 1, 0x33, I440FX_PAM_COUNT - 1);
-    i440fx_update_memory((I440FXState *)dev);
+    i440fx_update_memory(I440FX(dev));
 }
 
 static void i440fx_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
                                 unsigned len)
 {
-    I440FXState *s = (I440FXState *)dev;
+    I440FXState *s = I440FX(dev);
     uint8_t old_smram = dev->config[I440FX_SMRAM];
 
     pci_default_config_write(dev, addr, value, len);
@@ -301,12 +305,12 @@ static void i440fx_reset(PCIDevice *dev)
                  PCI_STATUS_FAST_BACK | PCI_STATUS_DEVSEL_MEDIUM);
     dev->config[I440FX_SMRAM] = I440FX_SMRAM_C_BASE_SEG;
     memset(dev->config + I440FX_PAM0, 0, I440FX_PAM_COUNT);
-    i440fx_update_memory((I440FXState *)dev);
+    i440fx_update_memory(I440FX(dev));
 }
 
 static bool i440fx_realize(PCIDevice *dev, GError **errp)
 {
-    I440FXState *s = (I440FXState *)dev;
+    I440FXState *s = I440FX(dev);
     MachineState *ms = current_machine_get();
 
     /* The host bridge does not decode BARs; it never masters or stops. */
@@ -396,7 +400,7 @@ PCIBus *i440fx_init(MachineState *ms, MemoryRegion *ram,
                     GError **errp)
 {
     DeviceState *host = device_new(TYPE_I440FX_PCI_HOST);
-    I440FXHostState *h = (I440FXHostState *)host;
+    I440FXHostState *h = I440FX_HOST(host);
     I440FXState *s;
 
     object_add_child(object_machine_container(), "i440fx", OBJECT(host));
@@ -405,7 +409,7 @@ PCIBus *i440fx_init(MachineState *ms, MemoryRegion *ram,
     }
     h->bus = pci_bus_new(host, "pci.0", pci_memory, ms->system_io,
                          &address_space_memory);
-    s = (I440FXState *)pci_new(PCI_DEVFN(0, 0), TYPE_I440FX_PCI_DEVICE);
+    s = I440FX(pci_new(PCI_DEVFN(0, 0), TYPE_I440FX_PCI_DEVICE));
     s->ram = ram;
     s->pci_memory = pci_memory;
     if (!pci_realize(&s->parent_obj, h->bus, errp)) {

@@ -43,6 +43,8 @@ typedef struct PCITestDevState {
     uint32_t dma_result;
 } PCITestDevState;
 
+#define PCI_TESTDEV(obj) DEVICE_CAST(PCITestDevState, obj, "pci-testdev")
+
 static void testdev_dma(PCITestDevState *s, uint32_t cmd)
 {
     PCIDevice *dev = &s->parent_obj;
@@ -130,7 +132,7 @@ static const MemoryRegionOps testdev_ops = {
 
 static void testdev_reset(PCIDevice *dev)
 {
-    PCITestDevState *s = (PCITestDevState *)dev;
+    PCITestDevState *s = PCI_TESTDEV(dev);
 
     memset(s->scratch, 0, sizeof(s->scratch));
     s->dma_addr = 0;
@@ -140,7 +142,7 @@ static void testdev_reset(PCIDevice *dev)
 
 static bool testdev_realize(PCIDevice *dev, GError **errp)
 {
-    PCITestDevState *s = (PCITestDevState *)dev;
+    PCITestDevState *s = PCI_TESTDEV(dev);
 
     dev->config[PCI_INTERRUPT_PIN] = 1;
     memory_region_init_container(&s->bar0, "pci-testdev-mmio", 0x1000);

@@ -106,6 +106,8 @@ typedef struct MC146818State {
     int64_t synced_div_ns;
 } MC146818State;
 
+#define MC146818_RTC(obj) DEVICE_CAST(MC146818State, obj, TYPE_MC146818_RTC)
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -625,7 +627,7 @@ void mc146818_cmos_set(DeviceState *rtc, unsigned addr, uint8_t value)
 /* The RESET pin: time, date, RAM, SET, DM, 24/12 and register A stay. */
 static void rtc_reset(DeviceState *dev)
 {
-    MC146818State *s = (MC146818State *)dev;
+    MC146818State *s = MC146818_RTC(dev);
 
     rtc_flags_sync(s);
     s->cmos[RTC_REG_B] &=
@@ -684,7 +686,7 @@ static bool rtc_start_time(const char *base, int64_t *secs, int64_t *subsec,
 
 static bool rtc_realize(DeviceState *dev, GError **errp)
 {
-    MC146818State *s = (MC146818State *)dev;
+    MC146818State *s = MC146818_RTC(dev);
     int64_t secs, subsec;
 
     if (!rtc_clock_parse(s->clock_name, &s->clock, errp) ||

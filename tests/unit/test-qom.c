@@ -763,6 +763,28 @@ static void test_machine(void)
     }
 }
 
+typedef struct CastProbe {
+    DeviceState parent_obj;
+} CastProbe;
+
+/* A checked cast lets the device's own type and its ancestors through. */
+static void test_device_cast(void)
+{
+    DeviceState *dev = device_new("port92");
+
+    g_assert_true(DEVICE_CAST(CastProbe, dev, "port92") == (CastProbe *)dev);
+    g_assert_true(DEVICE_CAST(CastProbe, dev, "isa-device") ==
+                  (CastProbe *)dev);
+    if (g_test_subprocess()) {
+        /* A port92 taken for a serial port is a bug: it must not pass. */
+        DEVICE_CAST(CastProbe, dev, "isa-serial");
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*a device of type port92 used as type isa-serial*");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -789,5 +811,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qom/chardevs", test_chardevs);
     /* Last: the machine adopts what the tests above put under /machine. */
     g_test_add_func("/qom/machine", test_machine);
+    g_test_add_func("/qom/device-cast", test_device_cast);
     return g_test_run();
 }

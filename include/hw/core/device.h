@@ -274,4 +274,26 @@ void bus_print_tree(BusState *bus, GString *out, int indent);
 
 #define DEVICE(obj) (&(obj)->parent_obj)
 
+/*
+ * DEVICE_CAST(FooState, dev, TYPE_FOO): dev (a DeviceState *, or a device
+ * state whose first member leads to one, such as a PCIDevice *) as the
+ * FooState that contains it. FooState must start with its parent device
+ * (checked when it compiles); in builds with assertions, dev's type must
+ * be TYPE_FOO or derive from it, and a mismatch aborts with both names. A
+ * mismatch is a pcvm bug: no guest or command line can cause one.
+ */
+#define DEVICE_CAST(T, dev, type_name)                                         \
+    ((void)sizeof(char[offsetof(T, parent_obj) == 0 ? 1 : -1]),                \
+     (T *)device_cast_check((dev), (type_name), __FILE__, __LINE__))
+#ifdef NDEBUG
+static inline void *device_cast_check(const void *dev, const char *type_name,
+                                      const char *file, int line)
+{
+    return (void *)dev;
+}
+#else
+void *device_cast_check(const void *dev, const char *type_name,
+                        const char *file, int line);
+#endif
+
 #endif

@@ -180,7 +180,7 @@ extern const VMStateDescription vmstate_pci_device;
 #define VMSTATE_PCI_DEVICE(f, st)                                              \
     VMSTATE_STRUCT(f, st, vmstate_pci_device, PCIDevice)
 
-#define PCI_DEVICE(obj) ((PCIDevice *)(obj))
+#define PCI_DEVICE(obj) DEVICE_CAST(PCIDevice, obj, TYPE_PCI_DEVICE)
 #define PCI_DEVICE_GET_CLASS(dev)                                              \
     ((PCIDeviceClass *)((DeviceState *)(dev))->klass)
 
