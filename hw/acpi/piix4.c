@@ -450,6 +450,8 @@ static bool piix4_realize(PCIDevice *dev, GError **errp)
 
     dev->config[PCI_INTERRUPT_PIN] = 1;
     s->io_space = dev->bus->io;
+    /* GPIO out 0 is the SCI; the board connects it (ISA IRQ 9 on pc). */
+    device_init_gpio_out(DEVICE(dev), &s->sci, 1);
     s->tmr_timer = timer_new_ns(VM_CLOCK_VIRTUAL, piix4_tmr_expired, s);
     memory_region_init_io(&s->pm_io, "piix4-pm", &pm_io_ops, s, PM_IO_SIZE);
     memory_region_init_io(&s->smb_io, "piix4-smbus", &smb_ops, s,
@@ -483,12 +485,10 @@ static PCIDeviceClass piix4_pm_class = {
     .config_write = piix4_config_write,
 };
 
-PCIDevice *piix4_pm_create(PCIBus *bus, int devfn, IRQLine *sci,
-                           GError **errp)
+PCIDevice *piix4_pm_create(PCIBus *bus, int devfn, GError **errp)
 {
     PCIDevice *dev = pci_new(devfn, TYPE_PIIX4_PM);
 
-    (PIIX4_PM(dev))->sci = sci;
     return pci_realize(dev, bus, errp) ? dev : NULL;
 }
 

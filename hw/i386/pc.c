@@ -291,11 +291,11 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
         return false;
     }
     /* PIIX4 power management at 01.3, its SCI on ISA IRQ 9 (QEMU's pc). */
-    pcms->pm = piix4_pm_create(pcms->pci_bus, PCI_DEVFN(1, 3), isa_irqs[9],
-                               errp);
+    pcms->pm = piix4_pm_create(pcms->pci_bus, PCI_DEVFN(1, 3), errp);
     if (!pcms->pm) {
         return false;
     }
+    device_connect_gpio_out(DEVICE(pcms->pm), 0, isa_irqs[9]);
     /* The controllers come first: the devices below may raise lines. */
     if (router && !pc_irqchip_create(pcms, router, errp)) {
         return false;

@@ -15,8 +15,10 @@
 #define PIIX4_SMBBA 0x90     /* SMBus I/O base, bits 15:4 */
 #define PIIX4_SMBHSTCFG 0xd2 /* bit 0: SMBus host enable */
 
-/* Creates the function at devfn with its SCI on sci (ISA IRQ 9 on a PC). */
-PCIDevice *piix4_pm_create(PCIBus *bus, int devfn, IRQLine *sci,
-                           GError **errp);
+/*
+ * Creates the function at devfn. Its GPIO out 0 is the SCI, for the board
+ * to connect (ISA IRQ 9 on a PC).
+ */
+PCIDevice *piix4_pm_create(PCIBus *bus, int devfn, GError **errp);
 
 #endif
