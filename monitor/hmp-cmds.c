@@ -290,6 +290,15 @@ static void memory_save(Monitor *mon, const HMPArgs *args, bool physical)
     close(fd);
 }
 
+static void hmp_device_del(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!monitor_device_del(hmp_args_get_str(args, "id"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
 static void hmp_x_save_devices(Monitor *mon, const HMPArgs *args)
 {
     g_autoptr(GError) err = NULL;
@@ -795,6 +804,8 @@ const HMPCommand hmp_commands[] = {
      hmp_physical_memory_dump},
     {"memsave", "val:l,size:i,filename:s", "addr size file",
      "save size bytes of virtual memory at addr to file", hmp_memsave},
+    {"device_del", "id:s", "device",
+     "remove device", hmp_device_del},
     {"x-save-devices", "filename:s", "file",
      "save the state of every device to file", hmp_x_save_devices},
     {"x-load-devices", "filename:s", "file",

@@ -1372,6 +1372,33 @@ static JsonNode *qmp_send_key(Monitor *mon, JsonObject *args, GError **errp)
     return NULL;
 }
 
+/* ---- device_del ------------------------------------------------------- */
+
+/* device_del ID: ID is a device's id= or its QOM path, as in QEMU. */
+bool monitor_device_del(const char *id, GError **errp)
+{
+    MachineState *ms = current_machine_get();
+    DeviceState *dev = ms ? device_find_by_id(ms->main_bus, id) : NULL;
+
+    if (!dev && id[0] == '/') {
+        Object *obj = object_resolve_path_type(id, "device", NULL);
+
+        dev = obj ? (DeviceState *)obj : NULL;
+    }
+    if (!dev) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_DEVICE_NOT_FOUND,
+                    "Device '%s' not found", id);
+        return false;
+    }
+    return device_unplug(dev, errp);
+}
+
+static JsonNode *qmp_device_del(Monitor *mon, JsonObject *args, GError **errp)
+{
+    monitor_device_del(arg_str(args, "id"), errp);
+    return NULL;
+}
+
 /* ---- device state ----------------------------------------------------- */
 
 /*
@@ -1457,6 +1484,7 @@ static const QmpMember qom_list_types_args[] = {
 static const QmpMember device_list_properties_args[] = {{"typename", "str"},
                                                         {NULL}};
 static const QmpMember filename_args[] = {{"filename", "str"}, {NULL}};
+static const QmpMember device_del_args[] = {{"id", "str"}, {NULL}};
 static const QmpMember send_key_args[] = {
     {"keys", "[KeyValue]"}, {"hold-time", "int", true}, {NULL}};
 
@@ -1469,6 +1497,7 @@ const QmpCommand qmp_command_table[] = {
     {"cont", qmp_cont, NULL, NULL},
     {"system_reset", qmp_system_reset, NULL, NULL},
     {"system_powerdown", qmp_system_powerdown, NULL, NULL},
+    {"device_del", qmp_device_del, device_del_args, NULL},
     {"x-save-devices", qmp_x_save_devices, filename_args, NULL},
     {"x-load-devices", qmp_x_load_devices, filename_args, NULL},
     {"quit", qmp_quit, NULL, NULL},

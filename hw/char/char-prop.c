@@ -39,6 +39,12 @@ static GVariant *chardev_prop_get(const Property *p, const void *field)
     return g_variant_new_string(chardev_prop_id(field));
 }
 
+/* The device is going: the chardev is free for another front end. */
+static void chardev_prop_release(const Property *p, void *field)
+{
+    chardev_fe_deinit(field);
+}
+
 const PropertyInfo prop_info_chardev = {
     .name = "str",
     .description = "ID of a chardev to use as a backend", /* QEMU's */
@@ -46,4 +52,5 @@ const PropertyInfo prop_info_chardev = {
     .parse = chardev_prop_parse,
     .print = chardev_prop_print,
     .get = chardev_prop_get,
+    .release = chardev_prop_release,
 };

@@ -486,6 +486,17 @@ static const VMStateDescription vmstate_serial = {
     },
 };
 
+static void serial_unrealize(DeviceState *dev)
+{
+    SerialState *s = SERIAL(dev);
+
+    irq_lower(s->irq);
+    isa_unregister_ioport(dev, &s->io);
+    timer_free(s->timeout_timer);
+    s->timeout_timer = NULL;
+    /* The chardev= property's release detaches the backend. */
+}
+
 static const Property serial_properties[] = {
     DEFINE_PROP_UINT32("index", SerialState, index, UINT32_MAX),
     DEFINE_PROP_UINT32("iobase", SerialState, iobase, UINT32_MAX),
@@ -504,6 +515,7 @@ static DeviceClass serial_class = {
     .props = serial_properties,
     .user_creatable = true,
     .realize = serial_realize,
+    .unrealize = serial_unrealize,
     .reset = serial_reset,
     .vmsd = &vmstate_serial,
 };

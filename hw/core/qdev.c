@@ -496,6 +496,63 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
     return true;
 }
 
+void device_unrealize(DeviceState *dev)
+{
+    BusState *bus = dev->parent_bus;
+    Object *obj = OBJECT(dev);
+
+    g_assert(dev->realized);
+    for (unsigned i = 0; i < dev->child_buses->len; i++) {
+        BusState *child = g_ptr_array_index(dev->child_buses, i);
+
+        while (child->children->len) {
+            device_unrealize(g_ptr_array_index(child->children,
+                                               child->children->len - 1));
+        }
+    }
+    if (dev->klass->unrealize) {
+        dev->klass->unrealize(dev);
+    }
+    dev->realized = false;
+    device_release_properties(dev);
+    if (bus) {
+        const GPtrArray *props = object_get_properties(OBJECT(bus));
+
+        /* The bus's child[N] link to it goes with it. */
+        for (unsigned i = 0; props && i < props->len; i++) {
+            const ObjectProperty *prop = g_ptr_array_index(props, i);
+
+            if (g_str_has_prefix(prop->name, "child[") &&
+                prop->target == obj) {
+                object_property_del(OBJECT(bus), prop->name);
+                break;
+            }
+        }
+        g_ptr_array_remove(bus->children, dev);
+        object_property_del(obj, "parent_bus");
+        dev->parent_bus = NULL;
+    }
+    object_unparent(obj);
+    g_free(dev->id);
+    g_free(dev);
+}
+
+bool device_unplug(DeviceState *dev, GError **errp)
+{
+    BusState *bus = dev->parent_bus;
+
+    if (!bus || !bus->hotpluggable) {
+        return error_setg(errp, "Bus '%s' does not support hotplugging",
+                          bus ? bus->name : "main-system-bus");
+    }
+    if (!dev->klass->unrealize) {
+        return error_setg(errp, "Device '%s' does not support hotplugging",
+                          dev->klass->name);
+    }
+    device_unrealize(dev);
+    return true;
+}
+
 /* QEMU's rule for ids: a letter, then letters, digits, '-', '.' or '_'. */
 static bool id_wellformed(const char *id)
 {

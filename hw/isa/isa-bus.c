@@ -32,6 +32,11 @@ void isa_register_ioport(DeviceState *dev, MemoryRegion *mr, uint16_t port)
     memory_region_add_subregion(isa_bus_from_device(dev)->io, port, mr);
 }
 
+void isa_unregister_ioport(DeviceState *dev, MemoryRegion *mr)
+{
+    memory_region_del_subregion(isa_bus_from_device(dev)->io, mr);
+}
+
 static DeviceClass isa_device_class = {
     .name = TYPE_ISA_DEVICE,
     .abstract = true,

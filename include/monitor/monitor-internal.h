@@ -143,7 +143,8 @@ const QmpCommand *qmp_command_find(const char *name);
 /* Checks args against spec with QEMU's messages ("Parameter 'x' is ..."). */
 bool qmp_args_check(const QmpMember *spec, JsonObject *args, GError **errp);
 
-/* x-save-devices / x-load-devices, for QMP and HMP alike. */
+/* device_del, x-save-devices, x-load-devices: for QMP and HMP alike. */
+bool monitor_device_del(const char *id, GError **errp);
 bool monitor_devices_save(const char *path, GError **errp);
 bool monitor_devices_load(const char *path, GError **errp);
 

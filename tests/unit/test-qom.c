@@ -704,6 +704,38 @@ static void test_isa_serial(void)
                     "child<ISA>");
     g_assert_true(object_resolve_path("isa.0", NULL) == OBJECT(isa->bus));
     g_assert_true(object_resolve_path("com1", NULL) == OBJECT(serial));
+
+    /* device_del: refused on a bus without hotplug, QEMU's words. */
+    g_assert_false(device_unplug(serial, &err));
+    g_assert_cmpstr(err->message, ==, "Bus 'isa.0' does not support "
+                    "hotplugging");
+    g_clear_error(&err);
+    /* Where the bus allows it, the port, its QOM path and its id go... */
+    isa->bus->hotpluggable = true;
+    g_assert_true(device_unplug(serial, &err));
+    g_assert_no_error(err);
+    g_assert_null(object_resolve_path("com1", NULL));
+    g_assert_cmpuint(isa->bus->children->len, ==, 0);
+    g_assert_cmpuint(io.subregions ? io.subregions->len : 0, ==, 0);
+    /* ...the chardev is free for another front end, the id and port too. */
+    serial = device_create_from_options(
+        "isa-serial,id=com1,index=0,chardev=qomserial", test_sysbus(), &err);
+    g_assert_no_error(err);
+    g_assert_true(object_resolve_path("com1", NULL) == OBJECT(serial));
+    g_assert_cmpuint(io.subregions->len, ==, 1);
+    isa->bus->hotpluggable = false;
+    /* A type without unrealize cannot be taken out. */
+    {
+        DeviceState *p92 = device_new("port92");
+
+        g_assert_true(device_realize(p92, isa->bus, &err));
+        isa->bus->hotpluggable = true;
+        g_assert_false(device_unplug(p92, &err));
+        g_assert_cmpstr(err->message, ==, "Device 'port92' does not support "
+                        "hotplugging");
+        g_clear_error(&err);
+        isa->bus->hotpluggable = false;
+    }
 }
 
 static void test_chardevs(void)

@@ -148,6 +148,12 @@ struct DeviceClass {
     bool user_creatable; /* may be created with -device */
     bool abstract;
     bool (*realize)(DeviceState *dev, GError **errp);
+    /*
+     * Undoes realize (unmaps its regions, frees its timers, lowers its
+     * lines); NULL for a device that cannot be taken out while the machine
+     * runs. Properties are released by the core afterwards.
+     */
+    void (*unrealize)(DeviceState *dev);
     void (*reset)(DeviceState *dev);
     /*
      * What of the device's state the guest can see, for saving the machine
@@ -199,6 +205,7 @@ struct BusState {
     GPtrArray *children; /* DeviceState *, in creation order */
     void *opaque;        /* the bus kind's own data (ISABus, ...) */
     unsigned max_index;  /* next "child[N]" number, never reused */
+    bool hotpluggable;   /* devices may be unplugged while it runs */
 };
 
 #define type_init(fn)                                                          \
@@ -242,6 +249,17 @@ void device_set_property_or_die(DeviceState *dev, const char *name,
 char *device_get_property(DeviceState *dev, const char *name);
 /* Plugs dev into bus (may be NULL for bus-less devices) and realizes it. */
 bool device_realize(DeviceState *dev, BusState *bus, GError **errp);
+/*
+ * Takes a realized device out: its child buses' devices first, then its own
+ * unrealize, its properties' hold (drive, chardev), its place on the bus and
+ * in the QOM tree. The device's memory is freed; dev is gone afterwards.
+ */
+void device_unrealize(DeviceState *dev);
+/*
+ * device_del: unplugs dev if its bus and its type allow it, with QEMU's
+ * messages otherwise.
+ */
+bool device_unplug(DeviceState *dev, GError **errp);
 /* Creates, configures from "key=value" pairs in opts and realizes. */
 DeviceState *device_create_from_options(const char *options, BusState *root,
                                         GError **errp);

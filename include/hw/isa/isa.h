@@ -27,5 +27,6 @@ ISABus *isa_bus_from_device(DeviceState *dev);
 /* ISA IRQ n of the device's bus; NULL (not connected) for n out of range. */
 IRQLine *isa_get_irq(DeviceState *dev, unsigned n);
 void isa_register_ioport(DeviceState *dev, MemoryRegion *mr, uint16_t port);
+void isa_unregister_ioport(DeviceState *dev, MemoryRegion *mr);
 
 #endif
