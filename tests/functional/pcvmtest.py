@@ -347,6 +347,12 @@ class SerialRun:
                 break
         return data in self.output
 
+    def drain(self, seconds):
+        """Reads the console for seconds (or until the VMM exits)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and self.step(min(0.25, end - time.monotonic())):
+            pass
+
     def wait_first_byte(self, timeout):
         end = self.t0 + timeout
         while self.first_byte is None:
