@@ -1,6 +1,7 @@
 # Convenience front end over Meson/Ninja, in QEMU's spirit:
 #   ./configure && make        build
-#   make check                 every test suite (ends with "N passed, N failed")
+#   make check                 every test suite, unit/qtest also under ASan/UBSan
+#                              (ends with "N passed, N failed")
 #   make run                   boot the default guest on the console
 #   make run KERNEL=bzImage INITRD=initrd.img APPEND="console=ttyS0"
 BUILD_DIR ?= build
@@ -51,4 +52,4 @@ clean:
 	ninja -C $(BUILD_DIR) clean
 
 distclean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-san

@@ -306,6 +306,12 @@ void object_unparent(Object *obj)
     g_clear_pointer(&obj->name, g_free);
 }
 
+void object_finalize(Object *obj)
+{
+    object_unparent(obj);
+    g_clear_pointer(&obj->properties, g_ptr_array_unref);
+}
+
 const GPtrArray *object_get_properties(Object *obj)
 {
     return obj->properties;
@@ -401,6 +407,11 @@ void object_machine_container_set(Object *machine)
             name = g_strdup(child->name);
             object_unparent(child);
             object_add_child(machine, name, child);
+        }
+        /* A placeholder container_get made is ours to free. */
+        if (!strcmp(old->type, "container")) {
+            object_finalize(old);
+            g_free(old);
         }
     }
     object_add_child(object_root(), "machine", machine);

@@ -492,6 +492,7 @@ static void serial_unrealize(DeviceState *dev)
 
     irq_lower(s->irq);
     isa_unregister_ioport(dev, &s->io);
+    memory_region_destroy(&s->io);
     timer_free(s->timeout_timer);
     s->timeout_timer = NULL;
     /* The chardev= property's release detaches the backend. */

@@ -345,6 +345,16 @@ DeviceState *device_new(const char *type_name)
     return dev;
 }
 
+void device_free(DeviceState *dev)
+{
+    g_assert(!dev->realized);
+    device_release_properties(dev);
+    object_finalize(OBJECT(dev));
+    g_ptr_array_unref(dev->child_buses);
+    g_free(dev->id);
+    g_free(dev);
+}
+
 bool device_set_property(DeviceState *dev, const char *name, const char *value,
                          GError **errp)
 {
@@ -514,7 +524,6 @@ void device_unrealize(DeviceState *dev)
         dev->klass->unrealize(dev);
     }
     dev->realized = false;
-    device_release_properties(dev);
     if (bus) {
         const GPtrArray *props = object_get_properties(OBJECT(bus));
 
@@ -532,9 +541,7 @@ void device_unrealize(DeviceState *dev)
         object_property_del(obj, "parent_bus");
         dev->parent_bus = NULL;
     }
-    object_unparent(obj);
-    g_free(dev->id);
-    g_free(dev);
+    device_free(dev);
 }
 
 bool device_unplug(DeviceState *dev, GError **errp)
@@ -630,14 +637,13 @@ DeviceState *device_create_from_options(const char *options, BusState *root,
             continue;
         }
         if (!device_set_property(dev, key, keyval_value_at(kv, i), errp)) {
-            device_release_properties(dev); /* e.g. a drive it claimed */
+            device_free(dev); /* releases e.g. a drive it claimed */
             return NULL;
         }
     }
     object_add_child(peripheral, id ? id : "device[*]", OBJECT(dev));
     if (!device_realize(dev, bus, errp)) {
-        device_release_properties(dev);
-        object_unparent(OBJECT(dev));
+        device_free(dev);
         return NULL;
     }
     return dev;

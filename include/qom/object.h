@@ -91,6 +91,8 @@ void object_add_child(Object *parent, const char *name, Object *child);
 bool object_try_add_child(Object *parent, const char *name, Object *child,
                           GError **errp);
 void object_unparent(Object *obj);
+/* Unparents obj and frees its properties; the caller frees obj itself. */
+void object_finalize(Object *obj);
 void object_add_property(Object *obj, const char *name, const char *type,
                          ObjectPropertyGet *get, void *opaque,
                          const char *description);

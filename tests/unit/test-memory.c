@@ -60,7 +60,8 @@ static char *view_string(AddressSpace *as)
 
 static void test_overlap_priority(void)
 {
-    MemoryRegion root, ram, mmio, low;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, ram, mmio, low;
     AddressSpace as;
     TestDevice dev = {0};
     g_autofree char *v1 = NULL, *v2 = NULL, *v3 = NULL;
@@ -99,7 +100,8 @@ static void test_overlap_priority(void)
 
 static void test_equal_priority_last_added_wins(void)
 {
-    MemoryRegion root, a, b;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, a, b;
     AddressSpace as;
     g_autofree char *v = NULL;
 
@@ -116,7 +118,8 @@ static void test_equal_priority_last_added_wins(void)
 
 static void test_alias_and_nested_container(void)
 {
-    MemoryRegion root, ram, bios, alias, sub, inner;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, ram, bios, alias, sub, inner;
     AddressSpace as;
     g_autofree char *v = NULL;
     uint8_t *bios_ptr;
@@ -160,7 +163,8 @@ static void test_alias_and_nested_container(void)
 
 static void test_io_access_sizes(void)
 {
-    MemoryRegion root, bytes, dwords;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, bytes, dwords;
     AddressSpace as;
     TestDevice dev = {0}, dev2 = {0};
     uint64_t v;
@@ -223,7 +227,8 @@ static void record_del(MemoryListener *l, const FlatRange *fr)
 
 static void test_listener_diff(void)
 {
-    MemoryRegion root, ram, hole;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, ram, hole;
     AddressSpace as;
     RecordingListener rl = {
         .listener = {.region_add = record_add, .region_del = record_del},
@@ -275,7 +280,8 @@ static void record_eventfd_del(MemoryListener *l, AddressSpace *as,
 
 static void test_ioeventfd(void)
 {
-    MemoryRegion root, doorbell;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, doorbell;
     AddressSpace as;
     TestDevice dev = {0};
     EventNotifier notifier;
@@ -321,7 +327,8 @@ static void test_ioeventfd(void)
 /* Guest-supplied DMA ranges: wrapping or oversized ones touch nothing. */
 static void test_dma_checks(void)
 {
-    MemoryRegion root, ram;
+    /* static: the address space keeps pointing at them after the test */
+    static MemoryRegion root, ram;
     AddressSpace as;
     uint8_t buf[8];
     uint64_t v;

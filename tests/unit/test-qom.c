@@ -132,6 +132,8 @@ static void test_children(void)
     object_unparent(a);
     g_assert_null(a->parent);
     g_assert_null(object_property_find(parent, "item[0]"));
+    object_finalize(a);
+    g_free(a);
     object_add_child(parent, "item[*]", c);
     g_assert_cmpstr(c->name, ==, "item[0]");
 
@@ -141,6 +143,8 @@ static void test_children(void)
                     "(type 'container')");
     g_clear_error(&err);
     g_assert_null(d->parent);
+    object_finalize(d);
+    g_free(d);
 
     /* Every object has "type"; children come after in insertion order. */
     prop = g_ptr_array_index(object_get_properties(parent), 0);
@@ -167,7 +171,13 @@ static void test_paths(void)
     path = object_get_path(leaf_a);
     g_assert_cmpstr(path, ==, "/test-paths/a/leaf");
     g_assert_cmpstr(root_path, ==, "/");
-    g_assert_null(object_get_path(object_new_of("test-leaf")));
+    {
+        Object *loose = object_new_of("test-leaf");
+
+        g_assert_null(object_get_path(loose));
+        object_finalize(loose);
+        g_free(loose);
+    }
 
     /* Full paths, with empty components skipped and links followed. */
     g_assert_true(object_resolve_path("/", NULL) == object_root());
@@ -597,7 +607,7 @@ static void test_property_kinds(void)
         c = device_get_property(other, "uuid");
         g_assert_true(g_uuid_string_is_valid(c));
         g_assert_cmpstr(c, !=, b);
-        object_unparent(OBJECT(other));
+        device_free(other);
     }
     /* link: by id or QOM path, to an object of the link's type only */
     {
@@ -657,7 +667,7 @@ static void test_property_kinds(void)
                             "  size=<size>            -  (default: 4096)");
         }
     }
-    object_unparent(OBJECT(dev));
+    device_free(dev);
 }
 
 /* A bridge device of the test's own to carry an ISA bus. */
@@ -815,6 +825,7 @@ static void test_device_cast(void)
     g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
     g_test_trap_assert_failed();
     g_test_trap_assert_stderr("*a device of type port92 used as type isa-serial*");
+    device_free(dev);
 }
 
 int main(int argc, char **argv)

@@ -240,6 +240,8 @@ GVariant *device_property_default_value(const Property *p);
 
 /* Allocates a device with its properties at their defaults. */
 DeviceState *device_new(const char *type_name);
+/* Frees a device that is not (or no longer) realized, and what it holds. */
+void device_free(DeviceState *dev);
 bool device_set_property(DeviceState *dev, const char *name, const char *value,
                          GError **errp);
 /* Sets a property from the string form; aborts on failure (board code). */
