@@ -624,96 +624,135 @@ static void hmp_info_mtree(Monitor *mon, const HMPArgs *args)
     }
 }
 
-/* QEMU's layout, one block per function. */
+static int64_t member_int(JsonObject *o, const char *name)
+{
+    return json_object_has_member(o, name)
+               ? json_object_get_int_member(o, name) : 0;
+}
+
+/* QEMU's layout, one block per function, from query-pci's result. */
 static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
 {
-    PCIBus *bus = pci_root_bus();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = qmp_run_query("query-pci", &err);
+    JsonArray *buses;
 
-    for (int devfn = 0; bus && devfn < 256; devfn++) {
-        PCIDevice *dev = bus->devices[devfn];
-        const uint8_t *c;
-        const char *desc;
+    if (!ret) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+        return;
+    }
+    buses = json_node_get_array(ret);
+    for (unsigned b = 0; b < json_array_get_length(buses); b++) {
+        JsonObject *bus = json_array_get_object_element(buses, b);
+        JsonArray *devs = json_object_get_array_member(bus, "devices");
 
-        if (!dev) {
-            continue;
-        }
-        c = dev->config;
-        desc = pci_class_description(pci_get_word(c + PCI_CLASS_DEVICE));
-        monitor_printf(mon, "  Bus %2d, device %3d, function %d:\n", 0,
-                       PCI_SLOT(devfn), PCI_FUNC(devfn));
-        if (desc) {
-            monitor_printf(mon, "    %s", desc);
-        } else {
-            monitor_printf(mon, "    Class %04x",
-                           pci_get_word(c + PCI_CLASS_DEVICE));
-        }
-        monitor_printf(mon, ": PCI device %04x:%04x\n",
-                       pci_get_word(c + PCI_VENDOR_ID),
-                       pci_get_word(c + PCI_DEVICE_ID));
-        monitor_printf(mon, "      PCI subsystem %04x:%04x\n",
-                       pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID),
-                       pci_get_word(c + PCI_SUBSYSTEM_ID));
-        if (c[PCI_INTERRUPT_PIN]) {
-            monitor_printf(mon, "      IRQ %d, pin %c\n",
-                           c[PCI_INTERRUPT_LINE],
-                           'A' + c[PCI_INTERRUPT_PIN] - 1);
-        }
-        for (int n = 0; n < PCI_NUM_REGIONS; n++) {
-            PCIIORegion *r = &dev->io_regions[n];
-            uint64_t last = r->addr + r->size - 1;
+        for (unsigned i = 0; i < json_array_get_length(devs); i++) {
+            JsonObject *d = json_array_get_object_element(devs, i);
+            JsonObject *klass = json_object_get_object_member(d, "class_info");
+            JsonObject *id = json_object_get_object_member(d, "id");
+            JsonArray *regions = json_object_get_array_member(d, "regions");
+            int64_t pin = member_int(d, "irq_pin");
 
-            if (!r->size) {
-                continue;
-            }
-            if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
-                monitor_printf(mon, "      BAR%d: I/O at 0x%04" PRIx64
-                               " [0x%04" PRIx64 "].\n", n, r->addr, last);
+            monitor_printf(mon, "  Bus %2d, device %3d, function %d:\n",
+                           (int)member_int(d, "bus"), (int)member_int(d, "slot"),
+                           (int)member_int(d, "function"));
+            if (json_object_has_member(klass, "desc")) {
+                monitor_printf(mon, "    %s",
+                               json_object_get_string_member(klass, "desc"));
             } else {
-                monitor_printf(mon, "      BAR%d: %d bit%s memory at 0x%08"
-                               PRIx64 " [0x%08" PRIx64 "].\n", n,
-                               r->type & PCI_BASE_ADDRESS_MEM_TYPE_64 ? 64
-                                                                      : 32,
-                               r->type & PCI_BASE_ADDRESS_MEM_PREFETCH
-                                   ? " prefetchable"
-                                   : "",
-                               r->addr, last);
+                monitor_printf(mon, "    Class %04x",
+                               (unsigned)member_int(klass, "class"));
             }
+            monitor_printf(mon, ": PCI device %04x:%04x\n",
+                           (unsigned)member_int(id, "vendor"),
+                           (unsigned)member_int(id, "device"));
+            monitor_printf(mon, "      PCI subsystem %04x:%04x\n",
+                           (unsigned)member_int(id, "subsystem-vendor"),
+                           (unsigned)member_int(id, "subsystem"));
+            if (pin) {
+                monitor_printf(mon, "      IRQ %d, pin %c\n",
+                               (int)member_int(d, "irq"), (char)('A' + pin - 1));
+            }
+            for (unsigned r = 0; r < json_array_get_length(regions); r++) {
+                JsonObject *reg = json_array_get_object_element(regions, r);
+                uint64_t addr = member_int(reg, "address");
+                uint64_t last = addr + member_int(reg, "size") - 1;
+                int bar = member_int(reg, "bar");
+
+                if (!strcmp(json_object_get_string_member(reg, "type"), "io")) {
+                    monitor_printf(mon, "      BAR%d: I/O at 0x%04" PRIx64
+                                   " [0x%04" PRIx64 "].\n", bar, addr, last);
+                } else {
+                    bool prefetch =
+                        json_object_get_boolean_member(reg, "prefetch");
+
+                    monitor_printf(mon, "      BAR%d: %d bit%s memory at 0x%08"
+                                   PRIx64 " [0x%08" PRIx64 "].\n", bar,
+                                   json_object_get_boolean_member(reg,
+                                                                  "mem_type_64")
+                                       ? 64 : 32,
+                                   prefetch ? " prefetchable" : "", addr, last);
+                }
+            }
+            monitor_printf(mon, "      id \"%s\"\n",
+                           json_object_get_string_member(d, "qdev_id"));
         }
-        monitor_printf(mon, "      id \"%s\"\n",
-                       DEVICE(dev)->id ? DEVICE(dev)->id : "");
     }
 }
 
-/* QEMU's layout: the drive, its medium, the device using it, the cache. */
+/*
+ * QEMU's layout, from query-block's result: the drive, its medium, the
+ * device using it, the cache.
+ */
 static void hmp_info_block(Monitor *mon, const HMPArgs *args)
 {
-    GPtrArray *drives = drive_list();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = qmp_run_query("query-block", &err);
+    JsonArray *list;
 
-    for (unsigned i = 0; i < drives->len; i++) {
-        DriveConfig *d = g_ptr_array_index(drives, i);
-        BlockBackend *blk = d->blk;
+    if (!ret) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+        return;
+    }
+    list = json_node_get_array(ret);
+    for (unsigned i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *b = json_array_get_object_element(list, i);
+        const char *dev = json_object_get_string_member(b, "device");
+        JsonObject *in = json_object_has_member(b, "inserted")
+                             ? json_object_get_object_member(b, "inserted")
+                             : NULL;
 
         if (i) {
             monitor_puts(mon, "\n");
         }
-        if (blk_is_inserted(blk)) {
-            monitor_printf(mon, "%s: %s (%s%s)\n", d->id, blk_filename(blk),
-                           d->format ? d->format : "raw",
-                           blk_is_read_only(blk) ? ", read-only" : "");
+        if (in) {
+            monitor_printf(mon, "%s: %s (%s%s)\n", dev,
+                           json_object_get_string_member(in, "file"),
+                           json_object_get_string_member(in, "drv"),
+                           json_object_get_boolean_member(in, "ro")
+                               ? ", read-only" : "");
         } else {
-            monitor_printf(mon, "%s: [not inserted]\n", d->id);
+            monitor_printf(mon, "%s: [not inserted]\n", dev);
         }
-        if (d->attached) {
-            g_autofree char *path = object_get_path(OBJECT(d->attached));
+        if (json_object_has_member(b, "qdev")) {
+            monitor_printf(mon, "    Attached to:      %s\n",
+                           json_object_get_string_member(b, "qdev"));
+        }
+        if (json_object_get_boolean_member(b, "removable")) {
+            monitor_printf(mon, "    Removable device: %slocked, tray %s\n",
+                           json_object_get_boolean_member(b, "locked")
+                               ? "" : "not ",
+                           json_object_get_boolean_member(b, "tray_open")
+                               ? "open" : "closed");
+        }
+        if (in) {
+            JsonObject *cache = json_object_get_object_member(in, "cache");
 
-            monitor_printf(mon, "    Attached to:      %s\n", path);
-        }
-        if (d->media == MEDIA_CDROM) {
-            monitor_printf(mon, "    Removable device: %slocked, tray closed\n",
-                           blk_is_locked(blk) ? "" : "not ");
-        }
-        if (blk_is_inserted(blk)) {
-            monitor_puts(mon, "    Cache mode:       writeback\n");
+            monitor_printf(mon, "    Cache mode:       %s%s\n",
+                           json_object_get_boolean_member(cache, "writeback")
+                               ? "writeback" : "writethrough",
+                           json_object_get_boolean_member(cache, "direct")
+                               ? ", direct" : "");
         }
     }
 }

@@ -582,8 +582,10 @@ static JsonNode *qmp_query_commands(Monitor *mon, JsonObject *args,
                                     GError **errp)
 {
     JsonArray *list = json_array_new();
+    GPtrArray *all = qmp_commands();
 
-    for (const QmpCommand *cmd = qmp_command_table; cmd->name; cmd++) {
+    for (unsigned i = 0; i < all->len; i++) {
+        const QmpCommand *cmd = g_ptr_array_index(all, i);
         JsonObject *info = json_object_new();
 
         json_object_set_string_member(info, "name", cmd->name);
@@ -691,158 +693,6 @@ static JsonNode *qmp_query_kvm(Monitor *mon, JsonObject *args, GError **errp)
                                    accel && !strcmp(accel->name, "kvm"));
     json_object_set_boolean_member(info, "present", fd >= 0);
     return object_node(info);
-}
-
-static JsonObject *pci_device_info(PCIDevice *dev)
-{
-    JsonObject *info = json_object_new();
-    JsonObject *klass = json_object_new();
-    JsonObject *id = json_object_new();
-    JsonArray *regions = json_array_new();
-    const uint8_t *c = dev->config;
-    uint16_t class_id = pci_get_word(c + PCI_CLASS_DEVICE);
-    const char *desc = pci_class_description(class_id);
-
-    json_object_set_int_member(info, "bus", 0);
-    json_object_set_int_member(info, "slot", PCI_SLOT(dev->devfn));
-    json_object_set_int_member(info, "function", PCI_FUNC(dev->devfn));
-    if (desc) {
-        json_object_set_string_member(klass, "desc", desc);
-    }
-    json_object_set_int_member(klass, "class", class_id);
-    json_object_set_object_member(info, "class_info", klass);
-    json_object_set_int_member(id, "device", pci_get_word(c + PCI_DEVICE_ID));
-    json_object_set_int_member(id, "vendor", pci_get_word(c + PCI_VENDOR_ID));
-    json_object_set_int_member(id, "subsystem",
-                               pci_get_word(c + PCI_SUBSYSTEM_ID));
-    json_object_set_int_member(id, "subsystem-vendor",
-                               pci_get_word(c + PCI_SUBSYSTEM_VENDOR_ID));
-    json_object_set_object_member(info, "id", id);
-    if (c[PCI_INTERRUPT_PIN]) {
-        json_object_set_int_member(info, "irq", c[PCI_INTERRUPT_LINE]);
-    }
-    json_object_set_int_member(info, "irq_pin", c[PCI_INTERRUPT_PIN]);
-    json_object_set_string_member(info, "qdev_id",
-                                  DEVICE(dev)->id ? DEVICE(dev)->id : "");
-    for (int n = 0; n < PCI_NUM_REGIONS; n++) {
-        PCIIORegion *r = &dev->io_regions[n];
-        JsonObject *region;
-
-        if (!r->size) {
-            continue;
-        }
-        region = json_object_new();
-        json_object_set_int_member(region, "bar", n);
-        if (r->type & PCI_BASE_ADDRESS_SPACE_IO) {
-            json_object_set_string_member(region, "type", "io");
-        } else {
-            json_object_set_string_member(region, "type", "memory");
-            json_object_set_boolean_member(
-                region, "prefetch", r->type & PCI_BASE_ADDRESS_MEM_PREFETCH);
-            json_object_set_boolean_member(
-                region, "mem_type_64", r->type & PCI_BASE_ADDRESS_MEM_TYPE_64);
-        }
-        json_object_set_int_member(region, "address", (gint64)r->addr);
-        json_object_set_int_member(region, "size", (gint64)r->size);
-        json_array_add_object_element(regions, region);
-    }
-    json_object_set_array_member(info, "regions", regions);
-    return info;
-}
-
-static JsonNode *qmp_query_pci(Monitor *mon, JsonObject *args, GError **errp)
-{
-    JsonArray *list = json_array_new();
-    PCIBus *bus = pci_root_bus();
-    JsonObject *info;
-    JsonArray *devices;
-
-    if (!bus) {
-        return array_node(list);
-    }
-    info = json_object_new();
-    devices = json_array_new();
-    for (int devfn = 0; devfn < 256; devfn++) {
-        if (bus->devices[devfn]) {
-            json_array_add_object_element(
-                devices, pci_device_info(bus->devices[devfn]));
-        }
-    }
-    json_object_set_int_member(info, "bus", 0);
-    json_object_set_array_member(info, "devices", devices);
-    json_array_add_object_element(list, info);
-    return array_node(list);
-}
-
-static JsonObject *block_device_info(DriveConfig *d)
-{
-    JsonObject *info = json_object_new();
-    JsonObject *image = json_object_new();
-    JsonObject *cache = json_object_new();
-    const char *format = d->format ? d->format : "raw";
-    static const char *const throttles[] = {"bps", "bps_rd", "bps_wr",
-                                            "iops", "iops_rd", "iops_wr"};
-    struct stat st;
-
-    json_object_set_string_member(info, "file", blk_filename(d->blk));
-    json_object_set_boolean_member(info, "ro", blk_is_read_only(d->blk));
-    json_object_set_string_member(info, "drv", format);
-    json_object_set_int_member(info, "backing_file_depth", 0);
-    json_object_set_boolean_member(info, "encrypted", false);
-    json_object_set_string_member(info, "detect_zeroes", "off");
-    for (size_t i = 0; i < G_N_ELEMENTS(throttles); i++) {
-        json_object_set_int_member(info, throttles[i], 0);
-    }
-    json_object_set_string_member(image, "filename", blk_filename(d->blk));
-    json_object_set_string_member(image, "format", format);
-    json_object_set_int_member(image, "virtual-size",
-                               (gint64)blk_getlength(d->blk));
-    if (stat(blk_filename(d->blk), &st) == 0) {
-        json_object_set_int_member(image, "actual-size",
-                                   (gint64)st.st_blocks * 512);
-    }
-    json_object_set_boolean_member(image, "dirty-flag", false);
-    json_object_set_object_member(info, "image", image);
-    /* Writes go through the host page cache; flushes reach fdatasync. */
-    json_object_set_boolean_member(cache, "writeback", true);
-    json_object_set_boolean_member(cache, "direct", false);
-    json_object_set_boolean_member(cache, "no-flush", false);
-    json_object_set_object_member(info, "cache", cache);
-    json_object_set_int_member(info, "write_threshold", 0);
-    return info;
-}
-
-static JsonNode *qmp_query_block(Monitor *mon, JsonObject *args,
-                                 GError **errp)
-{
-    JsonArray *list = json_array_new();
-    GPtrArray *drives = drive_list();
-
-    for (unsigned i = 0; i < drives->len; i++) {
-        DriveConfig *d = g_ptr_array_index(drives, i);
-        JsonObject *info = json_object_new();
-        bool removable = d->media == MEDIA_CDROM;
-
-        json_object_set_string_member(info, "device", d->id);
-        if (d->attached) {
-            g_autofree char *path = object_get_path(OBJECT(d->attached));
-
-            json_object_set_string_member(info, "qdev", path);
-        }
-        json_object_set_string_member(info, "type", "unknown");
-        json_object_set_boolean_member(info, "removable", removable);
-        json_object_set_boolean_member(info, "locked",
-                                       blk_is_locked(d->blk));
-        if (blk_is_inserted(d->blk)) {
-            json_object_set_object_member(info, "inserted",
-                                          block_device_info(d));
-        }
-        if (removable) {
-            json_object_set_boolean_member(info, "tray_open", false);
-        }
-        json_array_add_object_element(list, info);
-    }
-    return array_node(list);
 }
 
 static JsonNode *qmp_query_cpus_fast(Monitor *mon, JsonObject *args,
@@ -1063,7 +913,8 @@ static JsonNode *qmp_query_qmp_schema(Monitor *mon, JsonObject *args,
 
     g_queue_init(&b.pending);
     schema_use(&b, "q_empty"); /* "0", as in QEMU */
-    for (const QmpCommand *cmd = qmp_command_table; cmd->name; cmd++) {
+    for (unsigned i = 0; i < qmp_commands()->len; i++) {
+        const QmpCommand *cmd = g_ptr_array_index(qmp_commands(), i);
         JsonObject *entry = json_object_new();
 
         json_object_set_string_member(entry, "name", cmd->name);
@@ -1504,8 +1355,6 @@ const QmpCommand qmp_command_table[] = {
     {"query-machines", qmp_query_machines, NULL, "[MachineInfo]"},
     {"query-kvm", qmp_query_kvm, NULL, "KvmInfo"},
     {"query-cpus-fast", qmp_query_cpus_fast, NULL, "[CpuInfoFast]"},
-    {"query-pci", qmp_query_pci, NULL, "[PciInfo]"},
-    {"query-block", qmp_query_block, NULL, "[BlockInfo]"},
     {"human-monitor-command", qmp_human_monitor_command,
      human_monitor_command_args, "str"},
     {"query-qmp-schema", qmp_query_qmp_schema, NULL, "[SchemaInfo]"},
@@ -1519,9 +1368,36 @@ const QmpCommand qmp_command_table[] = {
     {NULL, NULL, NULL, NULL},
 };
 
+GPtrArray *qmp_commands(void)
+{
+    static GPtrArray *all;
+
+    if (!all) {
+        GPtrArray *registered = qmp_registered_commands();
+
+        all = g_ptr_array_new();
+        for (const QmpCommand *cmd = qmp_command_table; cmd->name; cmd++) {
+            g_ptr_array_add(all, (gpointer)cmd);
+        }
+        for (unsigned i = 0; i < registered->len; i++) {
+            const QmpCommandDef *d = g_ptr_array_index(registered, i);
+            QmpCommand *cmd = g_new0(QmpCommand, 1);
+
+            *cmd = (QmpCommand){d->name, NULL, d->args, d->ret_type,
+                                d->handler};
+            g_ptr_array_add(all, cmd);
+        }
+    }
+    return all;
+}
+
 const QmpCommand *qmp_command_find(const char *name)
 {
-    for (const QmpCommand *cmd = qmp_command_table; cmd->name; cmd++) {
+    GPtrArray *all = qmp_commands();
+
+    for (unsigned i = 0; i < all->len; i++) {
+        const QmpCommand *cmd = g_ptr_array_index(all, i);
+
         if (!strcmp(cmd->name, name)) {
             return cmd;
         }

@@ -457,7 +457,7 @@ static JsonNode *qmp_execute(Monitor *mon, JsonObject *req, GError **errp)
     if (!qmp_args_check(cmd->args, args, errp)) {
         return NULL;
     }
-    ret = cmd->fn(mon, args, &err);
+    ret = cmd->handler ? cmd->handler(args, &err) : cmd->fn(mon, args, &err);
     if (err) {
         if (ret) {
             json_node_unref(ret);

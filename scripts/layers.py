@@ -50,7 +50,7 @@ RANKS = {
     "target": 35,                 # the x86 CPU model
     "hw/core": 20,                # device core and machine layer
     "block": 10, "chardev": 10, "net": 10, "ui": 10, "audio": 10,
-    "system-api": 0, "qom": 0, "util": 0,
+    "system-api": 0, "qom": 0, "qapi": 0, "util": 0,
 }
 DEVICE_RANK = 30
 

@@ -21,6 +21,7 @@
 
 #include "chardev/char.h"
 #include "monitor/monitor.h"
+#include "qapi/qmp-registry.h"
 
 /* Input side a mode (HMP or QMP) installs with monitor_set_input(). */
 typedef int MonitorCanReceive(Monitor *mon);
@@ -114,17 +115,6 @@ GQuark qmp_error_quark(void);
 const char *qmp_error_class_name(QmpErrorClass cls);
 
 /*
- * One member of a command's arguments or of a schema object. type is a
- * builtin ("str", "int", "bool", "number", "any"), an enum or object type of
- * the schema table, or "[T]" for an array of T.
- */
-typedef struct QmpMember {
-    const char *name;
-    const char *type;
-    bool optional;
-} QmpMember;
-
-/*
  * A command: args (NULL-name terminated, or NULL for none) are checked
  * before fn runs. fn returns the "return" value; NULL without an error
  * means {}.
@@ -135,10 +125,16 @@ typedef struct QmpCommand {
     QmpCommandFunc *fn;
     const QmpMember *args;
     const char *ret_type; /* schema type of the return value; NULL: {} */
+    QmpHandler *handler;  /* a subsystem's command: called instead of fn */
 } QmpCommand;
 
-/* The command table (monitor/qmp-cmds.c), NULL-name terminated. */
+/*
+ * The monitor's own commands (monitor/qmp-cmds.c: those that need the
+ * monitor or the run state), NULL-name terminated.
+ */
 extern const QmpCommand qmp_command_table[];
+/* Those and the subsystems' (qapi/qmp-registry.h), as const QmpCommand *. */
+GPtrArray *qmp_commands(void);
 const QmpCommand *qmp_command_find(const char *name);
 /* Checks args against spec with QEMU's messages ("Parameter 'x' is ..."). */
 bool qmp_args_check(const QmpMember *spec, JsonObject *args, GError **errp);

@@ -1,0 +1,54 @@
+/*
+ * QMP commands that subsystems register from their own files (query-pci
+ * beside hw/pci, ...). A handler takes the command's checked arguments and
+ * returns its "return" value; the monitor dispatches to it, lists it in
+ * query-commands and query-qmp-schema, and HMP's "info" commands format
+ * what it returns. This layer sits below every subsystem (it knows JSON and
+ * nothing of devices or monitors), so registering includes nothing above.
+ */
+#ifndef QAPI_QMP_REGISTRY_H
+#define QAPI_QMP_REGISTRY_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+
+/*
+ * One member of a command's arguments or of a schema object. type is a
+ * builtin ("str", "int", "bool", "number", "any"), an enum or object type of
+ * the schema table, or "[T]" for an array of T.
+ */
+typedef struct QmpMember {
+    const char *name;
+    const char *type;
+    bool optional;
+} QmpMember;
+
+/* Returns the "return" value; NULL without an error means {}. */
+typedef JsonNode *QmpHandler(JsonObject *args, GError **errp);
+
+typedef struct QmpCommandDef {
+    const char *name;
+    QmpHandler *handler;
+    const QmpMember *args; /* NULL-name terminated, or NULL for none */
+    const char *ret_type;  /* schema type of the return value; NULL: {} */
+} QmpCommandDef;
+
+/* Adds the NULL-name terminated defs (from a constructor: qmp_init). */
+void qmp_register_commands(const QmpCommandDef *defs);
+/* Every registered command (const QmpCommandDef *), in registration order. */
+GPtrArray *qmp_registered_commands(void);
+const QmpCommandDef *qmp_registered_find(const char *name);
+/*
+ * Runs a registered command with no arguments (what HMP's "info X" does
+ * with "query-X"); NULL with errp set if it fails or does not exist.
+ */
+JsonNode *qmp_run_query(const char *name, GError **errp);
+
+#define qmp_init(fn)                                                           \
+    static void __attribute__((constructor)) fn##_register_qmp(void)           \
+    {                                                                          \
+        fn();                                                                  \
+    }
+
+#endif
