@@ -1194,35 +1194,6 @@ static JsonNode *qmp_device_list_properties(Monitor *mon, JsonObject *args,
     return array_node(list);
 }
 
-/* ---- input -------------------------------------------------------------- */
-
-static JsonNode *qmp_send_key(Monitor *mon, JsonObject *args, GError **errp)
-{
-    JsonArray *list = json_object_get_array_member(args, "keys");
-    unsigned n = json_array_get_length(list);
-    g_autofree QKeyCode *keys = g_new0(QKeyCode, n + 1);
-    int64_t hold = 100; /* QEMU's documented default */
-
-    if (json_object_has_member(args, "hold-time")) {
-        hold = json_object_get_int_member(args, "hold-time");
-    }
-    for (unsigned i = 0; i < n; i++) {
-        JsonObject *key = json_array_get_object_element(list, i);
-
-        if (!strcmp(json_object_get_string_member(key, "type"), "number")) {
-            int64_t number = json_object_get_int_member(key, "data");
-
-            keys[i] = qkeycode_from_number(
-                number < 0 || number > 0xff ? -1 : (int)number);
-        } else {
-            keys[i] =
-                qkeycode_from_name(json_object_get_string_member(key, "data"));
-        }
-    }
-    input_send_keys(keys, n, hold < 0 ? 0 : hold);
-    return NULL;
-}
-
 /* ---- device_del ------------------------------------------------------- */
 
 /* device_del ID: ID is a device's id= or its QOM path, as in QEMU. */
@@ -1336,8 +1307,6 @@ static const QmpMember device_list_properties_args[] = {{"typename", "str"},
                                                         {NULL}};
 static const QmpMember filename_args[] = {{"filename", "str"}, {NULL}};
 static const QmpMember device_del_args[] = {{"id", "str"}, {NULL}};
-static const QmpMember send_key_args[] = {
-    {"keys", "[KeyValue]"}, {"hold-time", "int", true}, {NULL}};
 
 const QmpCommand qmp_command_table[] = {
     {"qmp_capabilities", qmp_capabilities, qmp_capabilities_args, NULL},
@@ -1364,7 +1333,6 @@ const QmpCommand qmp_command_table[] = {
      "[ObjectTypeInfo]"},
     {"device-list-properties", qmp_device_list_properties,
      device_list_properties_args, "[ObjectPropertyInfo]"},
-    {"send-key", qmp_send_key, send_key_args, NULL},
     {NULL, NULL, NULL, NULL},
 };
 
