@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/core/device.h"
+#include "util/byteorder.h"
 #include "util/cutils.h"
 #include "util/error.h"
 
@@ -71,34 +72,12 @@ static unsigned uint_width(const Property *p)
 
 static uint64_t uint_load(const Property *p, const void *field)
 {
-    switch (uint_width(p)) {
-    case 1:
-        return *(const uint8_t *)field;
-    case 2:
-        return *(const uint16_t *)field;
-    case 4:
-        return *(const uint32_t *)field;
-    default:
-        return *(const uint64_t *)field;
-    }
+    return ldn_he_p(field, uint_width(p));
 }
 
 static void uint_store(const Property *p, void *field, uint64_t v)
 {
-    switch (uint_width(p)) {
-    case 1:
-        *(uint8_t *)field = v;
-        break;
-    case 2:
-        *(uint16_t *)field = v;
-        break;
-    case 4:
-        *(uint32_t *)field = v;
-        break;
-    default:
-        *(uint64_t *)field = v;
-        break;
-    }
+    stn_he_p(field, uint_width(p), v);
 }
 
 static void uint_set_default(const Property *p, void *field)

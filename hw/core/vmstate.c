@@ -18,6 +18,7 @@
 
 #include "hw/core/vmstate.h"
 #include "system/timer.h"
+#include "util/byteorder.h"
 #include "util/error.h"
 
 #define MARK_SUBSECTION 'S'
@@ -60,38 +61,6 @@ static void patch_length(GByteArray *out, size_t at)
 
     for (unsigned i = 0; i < 4; i++) {
         out->data[at + i] = len >> (8 * i);
-    }
-}
-
-static uint64_t read_scalar(const void *p, unsigned size)
-{
-    switch (size) {
-    case 1:
-        return *(const uint8_t *)p;
-    case 2:
-        return *(const uint16_t *)p;
-    case 4:
-        return *(const uint32_t *)p;
-    default:
-        return *(const uint64_t *)p;
-    }
-}
-
-static void write_scalar(void *p, unsigned size, uint64_t v)
-{
-    switch (size) {
-    case 1:
-        *(uint8_t *)p = v;
-        break;
-    case 2:
-        *(uint16_t *)p = v;
-        break;
-    case 4:
-        *(uint32_t *)p = v;
-        break;
-    default:
-        *(uint64_t *)p = v;
-        break;
     }
 }
 
@@ -140,7 +109,7 @@ static bool save_field(const VMStateField *f, void *opaque, GByteArray *out,
         case VMS_UINT64:
         case VMS_INT32:
         case VMS_INT64:
-            put_le(out, read_scalar(p, f->size), f->size);
+            put_le(out, ldn_he_p(p, f->size), f->size);
             break;
         case VMS_BUFFER:
             g_byte_array_append(out, p, f->size);
@@ -324,7 +293,7 @@ static bool load_field(const VMStateDescription *vmsd, const VMStateField *f,
             if (!get_le(r, f->size, &v)) {
                 return truncated(errp, vmsd, f->name);
             }
-            write_scalar(p, f->size, v);
+            stn_he_p(p, f->size, v);
             break;
         case VMS_BUFFER:
             if (!take(r, f->size, &b)) {

@@ -40,4 +40,40 @@ static inline void stq_le_p(void *p, uint64_t v)
     memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * A host-order integer of size 1, 2, 4 or 8 bytes (a struct field whose
+ * width is known only at run time), widened to or narrowed from 64 bits.
+ */
+static inline uint64_t ldn_he_p(const void *p, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return *(const uint8_t *)p;
+    case 2:
+        return *(const uint16_t *)p;
+    case 4:
+        return *(const uint32_t *)p;
+    default:
+        return *(const uint64_t *)p;
+    }
+}
+
+static inline void stn_he_p(void *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1:
+        *(uint8_t *)p = v;
+        break;
+    case 2:
+        *(uint16_t *)p = v;
+        break;
+    case 4:
+        *(uint32_t *)p = v;
+        break;
+    default:
+        *(uint64_t *)p = v;
+        break;
+    }
+}
+
 #endif
