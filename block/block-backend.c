@@ -2,8 +2,10 @@
  * Raw image files as block backends, with a GLib thread pool for the
  * asynchronous path.
  *
- * A request runs pread/pwrite/fdatasync on a pool thread, which never takes
- * the BQL and never touches guest memory (devices hand it a bounce buffer).
+ * A request runs preadv/pwritev/fdatasync on a pool thread, which never
+ * takes the BQL. Its buffers may be guest RAM that a device mapped for the
+ * request (system/dma.h): the worker reads and writes only those, and the
+ * device unmaps them from the callback, on the main loop.
  * The finished request goes onto its backend's done queue, and an idle
  * source on the main context runs the callbacks there. blk_drain() waits
  * for the pool with a condition variable and runs the queue itself, so it
@@ -12,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,7 +35,9 @@ typedef struct BlockRequest {
     BlockBackend *blk;
     BlockRequestKind kind;
     uint64_t offset, bytes;
-    void *buf;
+    const struct iovec *iov; /* the caller's, or &single */
+    unsigned niov;
+    struct iovec single; /* blk_aio_pread/pwrite's one buffer */
     BlockCompletionFunc *cb;
     void *opaque;
     int ret;
@@ -200,43 +205,50 @@ static int blk_check(BlockBackend *blk, uint64_t offset, uint64_t bytes,
     return 0;
 }
 
-static int blk_do_pread(BlockBackend *blk, uint64_t offset, uint8_t *buf,
-                        uint64_t bytes)
+/*
+ * Reads or writes the whole vector at offset, resuming after short
+ * transfers and signals. preadv/pwritev take at most IOV_MAX elements and
+ * start at an element boundary, so a transfer that ended inside an element
+ * finishes that element with plain pread/pwrite first.
+ */
+static int blk_do_rw(BlockBackend *blk, uint64_t offset,
+                     const struct iovec *iov, unsigned niov, bool write)
 {
-    while (bytes) {
-        ssize_t n = pread(blk->fd, buf, MIN(bytes, (uint64_t)1 << 30), offset);
+    unsigned i = 0;
+    size_t skip = 0; /* bytes of iov[i] already done */
 
+    while (i < niov) {
+        ssize_t n;
+
+        if (skip || niov - i == 1) {
+            uint8_t *base = (uint8_t *)iov[i].iov_base + skip;
+            size_t len = MIN(iov[i].iov_len - skip, (size_t)1 << 30);
+
+            n = write ? pwrite(blk->fd, base, len, offset)
+                      : pread(blk->fd, base, len, offset);
+        } else {
+            int count = MIN(niov - i, (unsigned)IOV_MAX);
+
+            n = write ? pwritev(blk->fd, iov + i, count, offset)
+                      : preadv(blk->fd, iov + i, count, offset);
+        }
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
             return -errno;
         }
-        if (n == 0) {
-            return -EIO; /* the file shrank under us */
+        if (n == 0 && iov[i].iov_len > skip) {
+            return -EIO; /* the file shrank under us, or a full disk */
         }
-        buf += n;
         offset += n;
-        bytes -= n;
-    }
-    return 0;
-}
-
-static int blk_do_pwrite(BlockBackend *blk, uint64_t offset, const uint8_t *buf,
-                         uint64_t bytes)
-{
-    while (bytes) {
-        ssize_t n = pwrite(blk->fd, buf, MIN(bytes, (uint64_t)1 << 30), offset);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
+        /* Advance over what was done, element by element. */
+        while (i < niov && (size_t)n >= iov[i].iov_len - skip) {
+            n -= iov[i].iov_len - skip;
+            skip = 0;
+            i++;
         }
-        if (n <= 0) {
-            return n < 0 ? -errno : -EIO;
-        }
-        buf += n;
-        offset += n;
-        bytes -= n;
+        skip += n;
     }
     return 0;
 }
@@ -252,19 +264,37 @@ static int blk_do_flush(BlockBackend *blk)
     return fdatasync(blk->fd) < 0 ? -errno : 0;
 }
 
+int blk_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov)
+{
+    int ret = blk_check(blk, offset, qiov->size, false);
+
+    return ret ? ret : blk_do_rw(blk, offset, qiov->iov, qiov->niov, false);
+}
+
+int blk_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov)
+{
+    int ret = blk_check(blk, offset, qiov->size, true);
+
+    return ret ? ret : blk_do_rw(blk, offset, qiov->iov, qiov->niov, true);
+}
+
 int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
 {
-    int ret = blk_check(blk, offset, bytes, false);
+    struct iovec iov = {buf, bytes};
+    IOVector qiov;
 
-    return ret ? ret : blk_do_pread(blk, offset, buf, bytes);
+    iovector_init_external(&qiov, &iov, bytes ? 1 : 0);
+    return blk_preadv(blk, offset, &qiov);
 }
 
 int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                uint64_t bytes)
 {
-    int ret = blk_check(blk, offset, bytes, true);
+    struct iovec iov = {(void *)buf, bytes};
+    IOVector qiov;
 
-    return ret ? ret : blk_do_pwrite(blk, offset, buf, bytes);
+    iovector_init_external(&qiov, &iov, bytes ? 1 : 0);
+    return blk_pwritev(blk, offset, &qiov);
 }
 
 int blk_flush(BlockBackend *blk)
@@ -332,10 +362,9 @@ static void blk_worker(gpointer data, gpointer user_data)
 
     switch (req->kind) {
     case BLK_REQ_READ:
-        req->ret = blk_do_pread(blk, req->offset, req->buf, req->bytes);
-        break;
     case BLK_REQ_WRITE:
-        req->ret = blk_do_pwrite(blk, req->offset, req->buf, req->bytes);
+        req->ret = blk_do_rw(blk, req->offset, req->iov, req->niov,
+                             req->kind == BLK_REQ_WRITE);
         break;
     case BLK_REQ_FLUSH:
         req->ret = blk_do_flush(blk);
@@ -349,24 +378,17 @@ static gpointer blk_pool_create(gpointer unused)
     return g_thread_pool_new(blk_worker, NULL, BLK_POOL_THREADS, false, NULL);
 }
 
-static void blk_submit(BlockBackend *blk, BlockRequestKind kind,
-                       uint64_t offset, void *buf, uint64_t bytes,
-                       BlockCompletionFunc *cb, void *opaque)
+/* Takes a request that blk_aio_* filled in; req->iov may point into it. */
+static void blk_submit(BlockRequest *req)
 {
-    BlockRequest *req = g_new0(BlockRequest, 1);
+    BlockBackend *blk = req->blk;
 
-    *req = (BlockRequest){.blk = blk,
-                          .kind = kind,
-                          .offset = offset,
-                          .buf = buf,
-                          .bytes = bytes,
-                          .cb = cb,
-                          .opaque = opaque};
     g_mutex_lock(&blk->lock);
     blk->in_flight++;
     g_mutex_unlock(&blk->lock);
-    if (kind != BLK_REQ_FLUSH) {
-        req->ret = blk_check(blk, offset, bytes, kind == BLK_REQ_WRITE);
+    if (req->kind != BLK_REQ_FLUSH) {
+        req->ret =
+            blk_check(blk, req->offset, req->bytes, req->kind == BLK_REQ_WRITE);
     } else if (blk->fd < 0) {
         req->ret = -ENOMEDIUM;
     }
@@ -381,21 +403,69 @@ static void blk_submit(BlockBackend *blk, BlockRequestKind kind,
     g_thread_pool_push(blk_pool, req, NULL);
 }
 
+static BlockRequest *blk_request_new(BlockBackend *blk, BlockRequestKind kind,
+                                     uint64_t offset, BlockCompletionFunc *cb,
+                                     void *opaque)
+{
+    BlockRequest *req = g_new0(BlockRequest, 1);
+
+    *req = (BlockRequest){
+        .blk = blk, .kind = kind, .offset = offset, .cb = cb, .opaque = opaque};
+    return req;
+}
+
+static void blk_aio_rw(BlockBackend *blk, BlockRequestKind kind,
+                       uint64_t offset, void *buf, uint64_t bytes,
+                       BlockCompletionFunc *cb, void *opaque)
+{
+    BlockRequest *req = blk_request_new(blk, kind, offset, cb, opaque);
+
+    req->single = (struct iovec){buf, bytes};
+    req->iov = &req->single;
+    req->niov = bytes ? 1 : 0;
+    req->bytes = bytes;
+    blk_submit(req);
+}
+
+static void blk_aio_rwv(BlockBackend *blk, BlockRequestKind kind,
+                        uint64_t offset, IOVector *qiov,
+                        BlockCompletionFunc *cb, void *opaque)
+{
+    BlockRequest *req = blk_request_new(blk, kind, offset, cb, opaque);
+
+    req->iov = qiov->iov;
+    req->niov = qiov->niov;
+    req->bytes = qiov->size;
+    blk_submit(req);
+}
+
 void blk_aio_pread(BlockBackend *blk, uint64_t offset, void *buf,
                    uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
 {
-    blk_submit(blk, BLK_REQ_READ, offset, buf, bytes, cb, opaque);
+    blk_aio_rw(blk, BLK_REQ_READ, offset, buf, bytes, cb, opaque);
 }
 
 void blk_aio_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                     uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
 {
-    blk_submit(blk, BLK_REQ_WRITE, offset, (void *)buf, bytes, cb, opaque);
+    blk_aio_rw(blk, BLK_REQ_WRITE, offset, (void *)buf, bytes, cb, opaque);
+}
+
+void blk_aio_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                    BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rwv(blk, BLK_REQ_READ, offset, qiov, cb, opaque);
+}
+
+void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                     BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rwv(blk, BLK_REQ_WRITE, offset, qiov, cb, opaque);
 }
 
 void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque)
 {
-    blk_submit(blk, BLK_REQ_FLUSH, 0, NULL, 0, cb, opaque);
+    blk_submit(blk_request_new(blk, BLK_REQ_FLUSH, 0, cb, opaque));
 }
 
 unsigned blk_in_flight(BlockBackend *blk)

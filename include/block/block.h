@@ -1,7 +1,8 @@
 /*
  * Block backends: a guest-visible disk or CD-ROM medium backed by a raw
  * image file. Devices read and write byte ranges (sector-aligned by their
- * own rules) either synchronously, from the thread that emulates the
+ * own rules) from one buffer or an I/O vector (block/iov.h) either
+ * synchronously, from the thread that emulates the
  * device, or asynchronously: the request runs on a worker thread and its
  * callback runs later on the main loop, with the BQL held, like every other
  * device event.
@@ -16,6 +17,8 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <stdbool.h>
+
+#include "block/iov.h"
 
 #define BDRV_SECTOR_SIZE 512
 
@@ -55,6 +58,13 @@ int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes);
 int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                uint64_t bytes);
 int blk_flush(BlockBackend *blk);
+/*
+ * Vectored forms: qiov->size bytes at offset, scattered over (or gathered
+ * from) the vector's buffers in order; the range checks are those of one
+ * request of that size.
+ */
+int blk_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov);
+int blk_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov);
 
 /*
  * Asynchronous forms: buf must stay valid until cb runs. cb always runs
@@ -65,6 +75,15 @@ void blk_aio_pread(BlockBackend *blk, uint64_t offset, void *buf,
                    uint64_t bytes, BlockCompletionFunc *cb, void *opaque);
 void blk_aio_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                     uint64_t bytes, BlockCompletionFunc *cb, void *opaque);
+/*
+ * The vector's array and buffers (guest RAM mapped with dma_memory_map,
+ * say) must stay valid and untouched until cb runs; the worker thread
+ * copies neither.
+ */
+void blk_aio_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                    BlockCompletionFunc *cb, void *opaque);
+void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                     BlockCompletionFunc *cb, void *opaque);
 void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque);
 /* Requests submitted and whose callback has not run yet. */
 unsigned blk_in_flight(BlockBackend *blk);
