@@ -7,12 +7,30 @@
  * MEMTX_DECODE_ERROR, so a device can log a guest error and keep working.
  * Unmapped parts of a range read as all ones and drop writes, as on a real
  * bus. Values are little-endian, as on the PC.
+ *
+ * For transfers the device's backend should do in place (disk I/O straight
+ * into guest RAM), a range is mapped instead of copied: RAM maps to a
+ * pointer into the guest's memory, and anything else the address space
+ * decodes (MMIO, a write into ROM) to a bounce buffer that is filled from
+ * the guest at map time (to the device) or written back to it at unmap
+ * (from the device). A mapping may be shorter than asked: it stops where
+ * the region under it ends. Space nothing decodes is never mapped. A device
+ * builds a scatter-gather list of guest ranges (DMASGList), maps it into
+ * host pieces (DMAMapping, a struct iovec array for block/iov.h's
+ * IOVector), hands those to its backend and unmaps them with the number of
+ * bytes the backend actually moved.
+ *
+ * Threading: map and unmap run under the big VMM lock, like every access
+ * to the address space; the mapped memory itself may be read and written
+ * from any thread until it is unmapped (RAM stays allocated for the life
+ * of its region, which outlives the machine's run).
  */
 #ifndef SYSTEM_DMA_H
 #define SYSTEM_DMA_H
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <sys/uio.h>
 
 #include "system/memory.h"
 
@@ -34,5 +52,75 @@ MemTxResult dma_load(AddressSpace *as, uint64_t addr, unsigned size,
                      uint64_t *value);
 MemTxResult dma_store(AddressSpace *as, uint64_t addr, unsigned size,
                       uint64_t value);
+
+/* ---- mapping guest memory for direct access ---------------------------- */
+
+typedef enum {
+    DMA_DIRECTION_TO_DEVICE,   /* the device reads guest memory */
+    DMA_DIRECTION_FROM_DEVICE, /* the device writes guest memory */
+} DMADirection;
+
+/* The longest piece one bounce buffer covers (a map of MMIO is cut here). */
+#define DMA_BOUNCE_MAX (64 * 1024)
+
+/*
+ * Maps [addr, addr + *len) for access in direction dir. Returns the host
+ * address of the first *len bytes, *len cut to what one region (or one
+ * bounce buffer) covers, or NULL with *len 0 when the range is refused
+ * (empty, wrapping, longer than DMA_MAX_TRANSFER) or nothing is mapped at
+ * addr. The caller maps the rest from addr + *len.
+ */
+void *dma_memory_map(AddressSpace *as, uint64_t addr, uint64_t *len,
+                     DMADirection dir);
+/*
+ * Ends a mapping: host and len as dma_memory_map returned them, access_len
+ * the bytes (from the start) the device actually accessed. For a bounce
+ * buffer mapped from the device, those are written to the guest now; for
+ * RAM they are the bytes to mark written once dirty tracking exists.
+ */
+void dma_memory_unmap(AddressSpace *as, void *host, uint64_t len,
+                      DMADirection dir, uint64_t access_len);
+
+/* A scatter-gather list: guest ranges that one transfer covers in order. */
+typedef struct DMASGEntry {
+    uint64_t addr;
+    uint64_t len;
+} DMASGEntry;
+
+typedef struct DMASGList {
+    AddressSpace *as;
+    DMASGEntry *sg;
+    unsigned nsg, nalloc;
+    uint64_t size; /* the entries' lengths summed */
+} DMASGList;
+
+void dma_sglist_init(DMASGList *sgl, AddressSpace *as, unsigned alloc_hint);
+/*
+ * Appends a guest range (a zero-length one is ignored). A range that wraps,
+ * or that would make the list longer than DMA_MAX_TRANSFER, is refused:
+ * false, and the list is unchanged.
+ */
+bool dma_sglist_add(DMASGList *sgl, uint64_t addr, uint64_t len);
+void dma_sglist_destroy(DMASGList *sgl);
+
+/* A scatter-gather list mapped into host memory, in the list's order. */
+typedef struct DMAMapping {
+    AddressSpace *as;
+    DMADirection dir;
+    struct iovec *iov; /* adjacent RAM pieces are merged */
+    unsigned niov, nalloc;
+    uint64_t size; /* bytes mapped */
+} DMAMapping;
+
+/*
+ * Maps every entry of sgl. MEMTX_OK when the whole list is mapped
+ * (map->size == sgl->size); MEMTX_DECODE_ERROR when a part of it is not
+ * mapped at all: map then holds the pieces before that part. Either way,
+ * the caller ends the mapping with dma_mapping_unmap.
+ */
+MemTxResult dma_sglist_map(const DMASGList *sgl, DMADirection dir,
+                           DMAMapping *map);
+/* Unmaps every piece; access_len counts from the start of the mapping. */
+void dma_mapping_unmap(DMAMapping *map, uint64_t access_len);
 
 #endif
