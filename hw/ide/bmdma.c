@@ -3,15 +3,16 @@
  * 2.7 "Bus Master IDE Registers", and the SFF-8038i programming model).
  *
  * A transfer runs when both sides are ready: the guest has set SSBM (which
- * sets BMIDEA) and the selected device has issued a DMA command and has its
- * data (reads) or its buffer (writes) ready. The engine then walks the PRD
- * table from BMIDTP: each entry's base and byte count (0 meaning 64 KiB)
- * are checked by the DMA helpers, and data is copied between guest memory
- * and the device's bounce buffer; the device does the medium I/O
- * asynchronously. BMIDEA clears when the table ends exactly with the
- * transfer; if the table is longer it stays set, as the datasheet says.
- * A table too short for the transfer, or a bad address, ends the command
- * with an error. IDEINTS follows the channel's interrupt line.
+ * sets BMIDEA) and the selected device has issued a DMA command. The engine
+ * then walks the PRD table from BMIDTP: each entry's base and byte count (0
+ * meaning 64 KiB) form a scatter-gather list that the DMA helpers map (RAM in
+ * place, MMIO through bounce buffers), and the drive reads or writes its medium
+ * straight into or out of those buffers, asynchronously. BMIDEA clears
+ * when the table ends exactly with the transfer; if the table is longer it
+ * stays set, as the datasheet says. A table too short for the transfer, or
+ * an address nothing decodes, ends the command with an error once the
+ * covered part moved (ERROR set for the address). IDEINTS follows the
+ * channel's interrupt line.
  */
 #include <string.h>
 
@@ -19,51 +20,48 @@
 #include "system/dma.h"
 #include "util/log.h"
 
-static void bmdma_run(BMDMAChannel *ch)
+/* One transfer handed to the drive; lives until the drive is done with it. */
+struct BMDMATransfer {
+    BMDMAChannel *ch;
+    DMAMapping map;
+    IOVector qiov;   /* the drive's view of map */
+    bool complete;   /* the table covered the transfer and all of it mapped */
+    bool table_left; /* PRD bytes remain after the transfer */
+    bool error;      /* a PRD entry unreadable or pointing at nothing */
+};
+
+/*
+ * Collects the PRD entries that cover len bytes into sgl. Returns false
+ * when the table ends first or an entry cannot be read (*error then);
+ * sgl holds the entries before that.
+ */
+static bool bmdma_prd_collect(BMDMAChannel *ch, uint32_t len, DMASGList *sgl,
+                              bool *table_left, bool *error)
 {
     BMDMAState *s = ch->controller;
     uint64_t prd = ch->prdt;
-    uint32_t len, moved = 0;
-    uint8_t *buf;
-    bool to_memory, eot = false, table_left = false, ok = true;
+    bool eot = false;
 
-    if (!(ch->status & BMDMA_BMISTA_BMIDEA) ||
-        !ide_bus_dma_pending(ch->bus, &buf, &len, &to_memory)) {
-        return;
-    }
-    if (s->master_enabled && !s->master_enabled(s->master_opaque)) {
-        log_mask_printf(LOG_GUEST_ERROR, "bmdma: transfer with bus "
-                                         "mastering disabled\n");
-        ch->status &= ~BMDMA_BMISTA_BMIDEA;
-        ch->status |= BMDMA_BMISTA_ERROR;
-        ide_bus_dma_done(ch->bus, false);
-        return;
-    }
-    if (!!(ch->cmd & BMDMA_BMICOM_RWCON) != to_memory) {
-        log_mask_printf(LOG_GUEST_ERROR, "bmdma: direction bit disagrees "
-                                         "with the drive's command\n");
-    }
-    for (unsigned n = 0; moved < len; n++) {
+    *table_left = false;
+    *error = false;
+    for (unsigned n = 0; sgl->size < len; n++) {
         uint64_t base, control;
         uint32_t count, chunk;
-        MemTxResult r;
 
         if (eot || n >= BMDMA_PRD_MAX_ENTRIES) {
             log_mask_printf(LOG_GUEST_ERROR,
                             "bmdma: PRD table at 0x%08x "
-                            "ends %u bytes before the transfer\n",
-                            ch->prdt, len - moved);
-            ok = false;
-            break;
+                            "ends %" PRIu64 " bytes before the transfer\n",
+                            ch->prdt, len - sgl->size);
+            return false;
         }
         if (dma_load(s->as, prd, 4, &base) != MEMTX_OK ||
             dma_load(s->as, prd + 4, 4, &control) != MEMTX_OK) {
             log_mask_printf(LOG_GUEST_ERROR,
                             "bmdma: PRD entry at 0x%" PRIx64 " unreadable\n",
                             prd);
-            ch->status |= BMDMA_BMISTA_ERROR;
-            ok = false;
-            break;
+            *error = true;
+            return false;
         }
         prd += 8;
         eot = control & BMDMA_PRD_EOT;
@@ -72,25 +70,96 @@ static void bmdma_run(BMDMAChannel *ch)
             count = 0x10000;
         }
         base &= ~1ull; /* bit 0 is reserved */
-        chunk = MIN(count, len - moved);
-        r = to_memory ? dma_memory_write(s->as, base, buf + moved, chunk)
-                      : dma_memory_read(s->as, base, buf + moved, chunk);
-        if (r != MEMTX_OK) {
-            log_mask_printf(LOG_GUEST_ERROR,
-                            "bmdma: PRD region 0x%" PRIx64
-                            "+%u not in guest memory\n",
-                            base, chunk);
-            ch->status |= BMDMA_BMISTA_ERROR;
-            ok = false;
-            break;
+        chunk = MIN(count, len - sgl->size);
+        if (!dma_sglist_add(sgl, base, chunk)) {
+            /* Cannot happen for 32-bit bases; the helpers decide anyway. */
+            *error = true;
+            return false;
         }
-        moved += chunk;
-        table_left = chunk < count || !eot;
+        *table_left = chunk < count || !eot;
     }
-    if (!ok || !table_left) {
+    return true;
+}
+
+/* The guest address where a mapping of sgl stopped, for the log. */
+static uint64_t bmdma_sglist_addr_at(const DMASGList *sgl, uint64_t offset)
+{
+    for (unsigned i = 0; i < sgl->nsg; i++) {
+        if (offset < sgl->sg[i].len) {
+            return sgl->sg[i].addr + offset;
+        }
+        offset -= sgl->sg[i].len;
+    }
+    return 0;
+}
+
+static void bmdma_transfer_done(void *opaque, int ret)
+{
+    BMDMATransfer *t = opaque;
+    BMDMAChannel *ch = t->ch;
+    bool to_memory = t->map.dir == DMA_DIRECTION_FROM_DEVICE;
+
+    /* A failed read leaves MMIO alone; RAM may hold part of it. */
+    dma_mapping_unmap(&t->map, ret >= 0 ? t->map.size : 0);
+    /* A reset or a newer transfer since: the registers are not ours. */
+    if (ch->transfer == t) {
+        ch->transfer = NULL;
+        if (t->error) {
+            ch->status |= BMDMA_BMISTA_ERROR;
+        }
+        /* A drive that failed a read sent nothing: the PRDs stay pending. */
+        if (!t->complete || (!t->table_left && (ret >= 0 || !to_memory))) {
+            ch->status &= ~BMDMA_BMISTA_BMIDEA;
+        }
+    }
+    g_free(t);
+}
+
+static void bmdma_run(BMDMAChannel *ch)
+{
+    BMDMAState *s = ch->controller;
+    BMDMATransfer *t;
+    DMASGList sgl;
+    uint32_t len;
+    bool to_memory;
+
+    if (!(ch->status & BMDMA_BMISTA_BMIDEA) ||
+        !ide_bus_dma_pending(ch->bus, &len, &to_memory)) {
+        return;
+    }
+    if (s->master_enabled && !s->master_enabled(s->master_opaque)) {
+        log_mask_printf(LOG_GUEST_ERROR, "bmdma: transfer with bus "
+                                         "mastering disabled\n");
         ch->status &= ~BMDMA_BMISTA_BMIDEA;
+        ch->status |= BMDMA_BMISTA_ERROR;
+        ide_bus_dma_abort(ch->bus);
+        return;
     }
-    ide_bus_dma_done(ch->bus, ok);
+    if (!!(ch->cmd & BMDMA_BMICOM_RWCON) != to_memory) {
+        log_mask_printf(LOG_GUEST_ERROR, "bmdma: direction bit disagrees "
+                                         "with the drive's command\n");
+    }
+    t = g_new0(BMDMATransfer, 1);
+    t->ch = ch;
+    dma_sglist_init(&sgl, s->as, 16);
+    t->complete = bmdma_prd_collect(ch, len, &sgl, &t->table_left, &t->error);
+    if (dma_sglist_map(&sgl,
+                       to_memory ? DMA_DIRECTION_FROM_DEVICE
+                                 : DMA_DIRECTION_TO_DEVICE,
+                       &t->map) != MEMTX_OK) {
+        log_mask_printf(LOG_GUEST_ERROR,
+                        "bmdma: PRD region at 0x%" PRIx64
+                        " not in guest memory\n",
+                        bmdma_sglist_addr_at(&sgl, t->map.size));
+        t->error = true;
+        t->complete = false;
+    }
+    dma_sglist_destroy(&sgl);
+    iovector_init_external(&t->qiov, t->map.iov, t->map.niov);
+    ch->transfer = t;
+    /* May finish (and free t) before it returns. */
+    ide_bus_dma_transfer(ch->bus, &t->qiov, t->complete, bmdma_transfer_done,
+                         t);
 }
 
 static void bmdma_ready(void *opaque)
@@ -183,6 +252,8 @@ void bmdma_reset(BMDMAState *s)
         s->channel[i].cmd = 0;
         s->channel[i].status = 0;
         s->channel[i].prdt = 0;
+        /* One in flight frees itself when the drive is done with it. */
+        s->channel[i].transfer = NULL;
     }
 }
 

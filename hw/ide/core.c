@@ -4,8 +4,8 @@
  * ATAPI-8 ACS, T13/1699-D, sections 6 and 7), for one master and one slave.
  *
  * PIO data moves through io_buffer synchronously; DMA commands read or
- * write the medium asynchronously through a bounce buffer that the DMA
- * engine (bmdma.c) copies to or from guest memory. Addressing is CHS (the
+ * write the medium asynchronously, straight into or out of the guest
+ * buffers that the DMA engine (bmdma.c) mapped for them. Addressing is CHS (the
  * default geometry, 16 heads and 63 sectors), LBA28 or LBA48. Left out:
  * security, SMART, power management states (the commands succeed and change
  * nothing), overlapped/queued commands, the host protected area, and
@@ -446,11 +446,18 @@ static void ide_pio_start(IDEState *s, bool write, uint32_t block)
 
 /* ---- DMA --------------------------------------------------------------- */
 
+/*
+ * A DMA command waits (dma_ready) until the engine has mapped the guest's
+ * buffers for it. The medium is then read straight into them or written
+ * straight from them; when that finishes the engine releases the buffers,
+ * and only then does the command complete and interrupt.
+ */
 typedef struct IDEDMARequest {
     IDEState *s;
     unsigned generation;
-    uint8_t *buf;
-    uint32_t len;
+    bool complete; /* the engine's buffers covered the whole transfer */
+    IDEDMADoneFunc *done;
+    void *done_opaque;
 } IDEDMARequest;
 
 static void ide_dma_complete(IDEState *s, bool ok)
@@ -466,107 +473,91 @@ static void ide_dma_complete(IDEState *s, bool ok)
     }
 }
 
-/* The buffer is ready for the engine (data read, or space to fill). */
-static void ide_dma_offer(IDEState *s, uint8_t *buf, uint32_t len)
-{
-    s->dma_buf = buf;
-    s->dma_len = len;
-    s->dma_ready = true;
-    if (s->bus->dma_ops) {
-        s->bus->dma_ops->ready(s->bus->dma_opaque);
-    }
-}
-
-static void ide_dma_read_cb(void *opaque, int ret)
-{
-    IDEDMARequest *req = opaque;
-    IDEState *s = req->s;
-
-    if (req->generation != s->generation) {
-        g_free(req->buf); /* the device was reset meanwhile */
-    } else if (ret < 0) {
-        g_free(req->buf);
-        ide_dma_complete(s, false);
-    } else {
-        ide_dma_offer(s, req->buf, req->len);
-    }
-    g_free(req);
-}
-
 void ide_dma_start(IDEState *s, bool to_memory, uint64_t offset, uint32_t len,
                    uint8_t *buf)
 {
     s->bus->dma_dev = s;
     s->dma_to_memory = to_memory;
     s->dma_offset = offset;
+    s->dma_buf = buf;
+    s->dma_len = len;
+    s->dma_ready = true;
     s->status = ATA_STATUS_DRDY | ATA_STATUS_DSC | ATA_STATUS_DRQ;
-    if (buf) {
-        ide_dma_offer(s, buf, len);
-    } else if (to_memory) {
-        IDEDMARequest *req = g_new0(IDEDMARequest, 1);
-
-        *req = (IDEDMARequest){.s = s,
-                               .generation = s->generation,
-                               .buf = g_malloc(len),
-                               .len = len};
-        blk_aio_pread(s->blk, offset, req->buf, len, ide_dma_read_cb, req);
-    } else {
-        ide_dma_offer(s, g_malloc(len), len);
+    if (s->bus->dma_ops) {
+        s->bus->dma_ops->ready(s->bus->dma_opaque);
     }
 }
 
-static void ide_dma_write_cb(void *opaque, int ret)
+static void ide_dma_io_cb(void *opaque, int ret)
 {
     IDEDMARequest *req = opaque;
     IDEState *s = req->s;
 
-    g_free(req->buf);
+    /* Even for a reset device: the engine's buffers are released. */
+    req->done(req->done_opaque, ret);
     if (req->generation == s->generation) {
-        if (ret >= 0 && !s->write_cache) {
+        if (ret >= 0 && req->complete && !s->dma_to_memory && !s->write_cache) {
             ret = blk_flush(s->blk);
         }
-        ide_dma_complete(s, ret >= 0);
+        ide_dma_complete(s, ret >= 0 && req->complete);
     }
     g_free(req);
 }
 
-bool ide_bus_dma_pending(IDEBus *bus, uint8_t **buf, uint32_t *len,
-                         bool *to_memory)
+bool ide_bus_dma_pending(IDEBus *bus, uint32_t *len, bool *to_memory)
 {
     IDEState *s = bus->dma_dev;
 
     if (!s || !s->dma_ready) {
         return false;
     }
-    *buf = s->dma_buf;
     *len = s->dma_len;
     *to_memory = s->dma_to_memory;
     return true;
 }
 
-void ide_bus_dma_done(IDEBus *bus, bool ok)
+void ide_bus_dma_transfer(IDEBus *bus, IOVector *qiov, bool complete,
+                          IDEDMADoneFunc *done, void *opaque)
 {
     IDEState *s = bus->dma_dev;
     IDEDMARequest *req;
+
+    g_assert(s && s->dma_ready && qiov->size <= s->dma_len);
+    g_assert(complete || qiov->size < s->dma_len);
+    s->dma_ready = false;
+    req = g_new0(IDEDMARequest, 1);
+    *req = (IDEDMARequest){.s = s,
+                           .generation = s->generation,
+                           .complete = complete,
+                           .done = done,
+                           .done_opaque = opaque};
+    s->status = ATA_STATUS_DRDY | ATA_STATUS_DSC | ATA_STATUS_BSY;
+    if (s->dma_buf) {
+        /* A reply the device built (ATAPI): copied out at once. */
+        iovector_from_buf(qiov, 0, s->dma_buf, qiov->size);
+        g_clear_pointer(&s->dma_buf, g_free);
+        ide_dma_io_cb(req, 0);
+    } else if (s->dma_to_memory) {
+        /* Even a short table gets what it covers, as on hardware. */
+        blk_aio_preadv(s->blk, s->dma_offset, qiov, ide_dma_io_cb, req);
+    } else if (complete) {
+        blk_aio_pwritev(s->blk, s->dma_offset, qiov, ide_dma_io_cb, req);
+    } else {
+        /* Part of a write never reaches the medium. */
+        ide_dma_io_cb(req, 0);
+    }
+}
+
+void ide_bus_dma_abort(IDEBus *bus)
+{
+    IDEState *s = bus->dma_dev;
 
     if (!s || !s->dma_ready) {
         return;
     }
     s->dma_ready = false;
-    if (s->dma_to_memory || !ok) {
-        g_clear_pointer(&s->dma_buf, g_free);
-        ide_dma_complete(s, ok);
-        return;
-    }
-    req = g_new0(IDEDMARequest, 1);
-    *req = (IDEDMARequest){.s = s,
-                           .generation = s->generation,
-                           .buf = s->dma_buf,
-                           .len = s->dma_len};
-    s->dma_buf = NULL;
-    s->status = ATA_STATUS_DRDY | ATA_STATUS_DSC | ATA_STATUS_BSY;
-    blk_aio_pwrite(s->blk, s->dma_offset, req->buf, req->len, ide_dma_write_cb,
-                   req);
+    g_clear_pointer(&s->dma_buf, g_free);
+    ide_dma_complete(s, false);
 }
 
 static void ide_dma_command(IDEState *s, bool write)

@@ -31,10 +31,10 @@ void ide_transfer_start(IDEState *s, uint8_t *buf, uint32_t size,
 void ide_transfer_stop(IDEState *s);
 void ide_abort_command(IDEState *s);
 /*
- * Starts a DMA transfer: reads len bytes at offset from the medium (or
- * takes buf, len bytes already prepared, when buf is non-NULL) for the
- * engine to write to guest memory, or (to_memory false) waits for the
- * engine to fill len bytes that go to the medium at offset.
+ * Starts a DMA transfer of len bytes and waits for the engine's buffers:
+ * to_memory, the medium's bytes from offset go into them (or, when buf is
+ * non-NULL, buf's len bytes, a reply the device built; the transfer then
+ * owns buf); otherwise they are written to the medium at offset.
  */
 void ide_dma_start(IDEState *s, bool to_memory, uint64_t offset, uint32_t len,
                    uint8_t *buf);

@@ -33,12 +33,14 @@
 #define BMDMA_PRD_MAX_ENTRIES 8192 /* a 64 KiB table */
 
 typedef struct BMDMAState BMDMAState;
+typedef struct BMDMATransfer BMDMATransfer;
 
 typedef struct BMDMAChannel {
     BMDMAState *controller;
     IDEBus *bus;
     uint8_t cmd, status;
     uint32_t prdt;
+    BMDMATransfer *transfer; /* the latest one the drive still works on */
 } BMDMAChannel;
 
 struct BMDMAState {

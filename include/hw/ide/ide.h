@@ -64,12 +64,12 @@ struct IDEState {
     uint32_t pio_block;     /* sectors in the current DRQ block */
     bool pio_write;
 
-    /* DMA: a transfer waiting for the DMA engine, or being written back */
+    /* DMA: a transfer waiting for the DMA engine, or in flight */
     unsigned generation; /* bumped by reset: late completions are dropped */
     bool dma_ready, dma_to_memory;
-    uint8_t *dma_buf;
+    uint8_t *dma_buf; /* a reply to send instead of medium data */
     uint32_t dma_len;
-    uint64_t dma_offset; /* byte offset in the medium (writes) */
+    uint64_t dma_offset; /* byte offset in the medium */
     uint64_t dma_lba;    /* sector after the transfer, for the task file */
 
     /* ATAPI */
@@ -129,12 +129,28 @@ void ide_bus_set_dma(IDEBus *bus, const IDEDMAOps *ops, void *opaque);
 void ide_bus_reset(IDEBus *bus);
 
 /*
- * For the DMA engine: the waiting transfer (buf holds len bytes for
- * to_memory, or receives len bytes otherwise). False if none.
+ * For the DMA engine: the waiting transfer, len bytes to guest memory
+ * (to_memory) or from it. False if none.
  */
-bool ide_bus_dma_pending(IDEBus *bus, uint8_t **buf, uint32_t *len,
-                         bool *to_memory);
-/* The engine moved the whole transfer (ok) or could not (short PRDs...). */
-void ide_bus_dma_done(IDEBus *bus, bool ok);
+bool ide_bus_dma_pending(IDEBus *bus, uint32_t *len, bool *to_memory);
+
+/*
+ * ret is 0 when the data moved, a negative errno when the medium failed;
+ * runs on the main loop (or from inside ide_bus_dma_transfer), before the
+ * command's completion interrupt, also when the device was reset meanwhile.
+ */
+typedef void IDEDMADoneFunc(void *opaque, int ret);
+/*
+ * The engine mapped guest buffers for the waiting transfer: qiov (kept
+ * alive by the engine until done runs) covers its first qiov->size bytes,
+ * all of them when complete. An incomplete one (the PRD table ended, or
+ * pointed where nothing decodes) still moves what qiov covers for a read,
+ * as a drive streams data until the engine stops, writes nothing to the
+ * medium, and fails the command.
+ */
+void ide_bus_dma_transfer(IDEBus *bus, IOVector *qiov, bool complete,
+                          IDEDMADoneFunc *done, void *opaque);
+/* The engine refuses the waiting transfer (bus mastering disabled). */
+void ide_bus_dma_abort(IDEBus *bus);
 
 #endif
