@@ -1045,6 +1045,85 @@ static void test_dma_scatter(void)
     unlink(img);
 }
 
+/*
+ * PRD entries that point at a device's registers (pcvm's pci-testdev
+ * scratch dwords in its BAR0) rather than RAM: the data goes through the
+ * register writes and reads the device sees, as a bus master's cycles
+ * would, in the same transfer as the RAM entries around them.
+ */
+#define TESTDEV_DEVFN (5 << 3)
+#define TESTDEV_BAR0 0xe0000000u
+
+static void test_dma_mmio(void)
+{
+    g_autofree char *img = NULL;
+    QTestState *s;
+    uint8_t buf[512], back[512];
+
+    if (!vmm_is_pcvm()) {
+        g_test_skip("pci-testdev's scratch registers are pcvm's");
+        return;
+    }
+    img = disk_create();
+    s = qtest_initf("-drive file=%s,format=raw,if=ide,index=0 "
+                    "-device pci-testdev,addr=5",
+                    img);
+    piix_ide_setup(s, true);
+    qtest_outl(s, PCI_CONFADD, 0x80000000u | (TESTDEV_DEVFN << 8) | 0x10);
+    qtest_outl(s, PCI_CONFDATA, TESTDEV_BAR0);
+    qtest_outl(s, PCI_CONFADD, 0x80000000u | (TESTDEV_DEVFN << 8) | 0x04);
+    qtest_outl(s, PCI_CONFDATA, 0x02); /* memory decoding */
+
+    /* READ DMA: 224 bytes to RAM, 64 to the registers, the rest to RAM. */
+    qtest_writel(s, 0x1000, 0x10000);
+    qtest_writel(s, 0x1004, 224);
+    qtest_writel(s, 0x1008, TESTDEV_BAR0);
+    qtest_writel(s, 0x100c, 64);
+    qtest_writel(s, 0x1010, 0x10000 + 224);
+    qtest_writel(s, 0x1014, PRD_EOT | (512 - 224 - 64));
+    qtest_outl(s, BM0 + BM_PRDT, 0x1000);
+    lba28_setup(s, IDE0, 77, 1);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ_DMA);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_WRITE_MEMORY | BM_CMD_START);
+    g_assert_cmphex(dma_wait(s, BM0) & (BM_STATUS_ACTIVE | BM_STATUS_ERROR), ==,
+                    0);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT);
+    g_assert_cmphex(wait_not_busy(s, IDE0) & (STATUS_ERR | STATUS_DRQ), ==, 0);
+    qtest_memread(s, 0x10000, buf, 224);
+    for (int i = 0; i < 64; i += 4) {
+        uint32_t v = qtest_readl(s, TESTDEV_BAR0 + i);
+
+        memcpy(buf + 224 + i, &v, 4); /* little-endian host and guest */
+    }
+    qtest_memread(s, 0x10000 + 224, buf + 288, 512 - 288);
+    assert_sector_pattern(buf, 77);
+
+    /* WRITE DMA gathers the registers' contents in the same places. */
+    for (int i = 0; i < 512; i++) {
+        buf[i] = i * 3 + 1;
+    }
+    qtest_memwrite(s, 0x10000, buf, 224);
+    for (int i = 0; i < 64; i += 4) {
+        uint32_t v;
+
+        memcpy(&v, buf + 224 + i, 4);
+        qtest_writel(s, TESTDEV_BAR0 + i, v);
+    }
+    qtest_memwrite(s, 0x10000 + 224, buf + 288, 512 - 288);
+    qtest_outb(s, BM0 + BM_CMD, BM_CMD_START);
+    lba28_setup(s, IDE0, 4000, 1);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_WRITE_DMA);
+    g_assert_cmphex(dma_wait(s, BM0) & BM_STATUS_ERROR, ==, 0);
+    qtest_outb(s, BM0 + BM_CMD, 0);
+    qtest_outb(s, BM0 + BM_STATUS, BM_STATUS_INT);
+    g_assert_cmphex(wait_not_busy(s, IDE0) & (STATUS_ERR | STATUS_DRQ), ==, 0);
+    image_read(img, 4000 * 512, back, 512);
+    g_assert_cmpmem(back, 512, buf, 512);
+    qtest_quit(s);
+    unlink(img);
+}
+
 static void test_atapi_dma(void)
 {
     g_autofree char *iso = NULL;
@@ -1225,6 +1304,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ide/atapi/dma", test_atapi_dma);
     g_test_add_func("/ide/dma", test_dma);
     g_test_add_func("/ide/dma-scatter", test_dma_scatter);
+    g_test_add_func("/ide/dma-mmio", test_dma_mmio);
     g_test_add_func("/ide/isa-ide", test_isa_ide);
     g_test_add_func("/ide/query-block", test_query_block);
     return g_test_run();
