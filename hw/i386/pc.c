@@ -229,8 +229,7 @@ static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
 /* PIIX3 IDE at 01.1 with the -drive if=ide drives, as in QEMU's pc. */
 static bool pc_ide_init(PCMachineState *pcms, GError **errp)
 {
-    return piix3_ide_create(pcms->pci_bus, PCI_DEVFN(1, 1), pcms->isa,
-                            errp) != NULL;
+    return piix3_ide_create(pcms->pci_bus, PCI_DEVFN(1, 1), errp) != NULL;
 }
 
 /* The COM ports on the -serial chardevs, then the -debugcon port. */

@@ -21,9 +21,11 @@ typedef struct ISAIDEState {
     IDEBus bus;
 } ISAIDEState;
 
+#define ISA_IDE(obj) DEVICE_CAST(ISAIDEState, obj, "isa-ide")
+
 static void isa_ide_reset(DeviceState *dev)
 {
-    ISAIDEState *s = (ISAIDEState *)dev;
+    ISAIDEState *s = ISA_IDE(dev);
 
     ide_bus_reset(&s->bus);
 }
@@ -45,7 +47,7 @@ static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
 
 static bool isa_ide_realize(DeviceState *dev, GError **errp)
 {
-    ISAIDEState *s = (ISAIDEState *)dev;
+    ISAIDEState *s = ISA_IDE(dev);
     g_autofree char *name = g_strdup_printf("ide@0x%x", s->iobase);
 
     if (s->irq >= ISA_NUM_IRQS) {

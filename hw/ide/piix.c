@@ -18,6 +18,7 @@
 #include "hw/ide/bmdma.h"
 #include "hw/ide/ide.h"
 #include "hw/ide/piix.h"
+#include "hw/isa/piix3.h"
 #include "util/error.h"
 
 #define PIIX_IDETIM_PRI 0x40 /* 16 bits, bit 15: IDE decode enable */
@@ -37,6 +38,8 @@ typedef struct PIIX3IDEState {
     BMDMAState bmdma;
 } PIIX3IDEState;
 
+#define PIIX3_IDE(obj) DEVICE_CAST(PIIX3IDEState, obj, TYPE_PIIX3_IDE)
+
 static bool piix_ide_bus_master(void *opaque)
 {
     PCIDevice *dev = opaque;
@@ -46,7 +49,7 @@ static bool piix_ide_bus_master(void *opaque)
 
 static void piix_ide_reset(PCIDevice *dev)
 {
-    PIIX3IDEState *s = (PIIX3IDEState *)dev;
+    PIIX3IDEState *s = PIIX3_IDE(dev);
     uint8_t *c = dev->config;
 
     pci_set_word(c + PCI_STATUS,
@@ -89,11 +92,18 @@ static bool piix_ide_attach_drives(PIIX3IDEState *s, GError **errp)
 
 static bool piix_ide_realize(PCIDevice *dev, GError **errp)
 {
-    PIIX3IDEState *s = (PIIX3IDEState *)dev;
+    PIIX3IDEState *s = PIIX3_IDE(dev);
     uint8_t *c = dev->config;
 
+    /*
+     * One chip: the ISA side (legacy ports, IRQ 14 and 15) is that of the
+     * PIIX3 bridge at function 0 of the same slot.
+     */
+    s->isa = piix3_isa_bus(dev->bus->devices[PCI_DEVFN(PCI_SLOT(dev->devfn),
+                                                       0)]);
     if (!s->isa) {
-        return error_setg(errp, "piix3-ide: only the pc board creates it");
+        return error_setg(errp, "piix3-ide: needs the PIIX3 ISA bridge at "
+                          "function 0 of its slot");
     }
     for (int i = 0; i < 2; i++) {
         g_autofree char *name = g_strdup_printf("ide.%d", i);
@@ -151,11 +161,10 @@ static PCIDeviceClass piix_ide_class = {
     .reset = piix_ide_reset,
 };
 
-PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, ISABus *isa, GError **errp)
+PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, GError **errp)
 {
     PCIDevice *dev = pci_new(devfn, TYPE_PIIX3_IDE);
 
-    ((PIIX3IDEState *)dev)->isa = isa;
     return pci_realize(dev, bus, errp) ? dev : NULL;
 }
 

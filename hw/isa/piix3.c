@@ -151,6 +151,14 @@ static PCIDeviceClass piix3_class = {
     .config_write = piix3_config_write,
 };
 
+ISABus *piix3_isa_bus(PCIDevice *dev)
+{
+    if (!dev || !device_class_is(DEVICE(dev)->klass, TYPE_PIIX3_DEVICE)) {
+        return NULL;
+    }
+    return PIIX3(dev)->isa;
+}
+
 PCIDevice *piix3_create(PCIBus *bus, int devfn, MemoryRegion *io,
                         MemoryRegion *isa_memory, IRQLine **isa_irqs,
                         ISABus **isa_bus, GError **errp)

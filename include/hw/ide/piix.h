@@ -13,8 +13,9 @@
 /*
  * Creates the function at devfn with the -drive if=ide drives (bus 0 and
  * 1, units 0 and 1): channel 0 at 0x1f0/0x3f6 on ISA IRQ 14, channel 1 at
- * 0x170/0x376 on IRQ 15, both in isa's port space.
+ * 0x170/0x376 on IRQ 15, on the ISA bus of the PIIX3 bridge that must be
+ * function 0 of the same slot (it is one chip).
  */
-PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, ISABus *isa, GError **errp);
+PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, GError **errp);
 
 #endif

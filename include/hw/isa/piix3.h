@@ -18,6 +18,12 @@
  * bus "isa.0" (ports in io, ISA memory in isa_memory, IRQs on isa_irqs) and
  * the PIRQ routing of bus's INTx lines.
  */
+/*
+ * The ISA bus behind a PIIX3 function 0, for the chip's other functions
+ * (IDE at function 1); NULL if dev is not a PIIX3 ISA bridge.
+ */
+ISABus *piix3_isa_bus(PCIDevice *dev);
+
 PCIDevice *piix3_create(PCIBus *bus, int devfn, MemoryRegion *io,
                         MemoryRegion *isa_memory, IRQLine **isa_irqs,
                         ISABus **isa_bus, GError **errp);
