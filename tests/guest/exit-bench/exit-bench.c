@@ -1,0 +1,134 @@
+/*
+ * exit-bench: times guest exits with the TSC, for tests/bench/exit-bench.
+ * Each kind runs N times back to back (the loop is unrolled by 8 so that
+ * loop instructions, themselves emulated on some hosts, weigh little):
+ *
+ *   loop        no exit: the unrolled loop with a NOP, the floor
+ *   cpuid       CPUID leaf 0: an exit the kernel handles alone
+ *   unassigned  inl from port 0x520, decoded by nothing in pcvm or QEMU's pc
+ *   devport     inl from pci-testdev's I/O BAR (a device in the VMM)
+ *   devport8    inb from the same register
+ *   mmio        32-bit load from pci-testdev's memory BAR
+ *   serial      inb from COM1's receive buffer (nothing received): a read
+ *               that lets the serial backend accept input again
+ *
+ * pci-testdev (1b36:0005, -device pci-testdev) is found on bus 0; BARs
+ * that firmware left unassigned (direct boot) are placed at fixed
+ * addresses. Command line: n=EXITS rounds=ROUNDS. Prints one line per
+ * round, "exit-bench: round R loop=C cpuid=C ..." with C the mean TSC
+ * cycles per iteration, and exits with EXIT_EXIT_BENCH_OK.
+ */
+#include "guest.h"
+#include "io.h"
+#include "runtime.h"
+
+#define UNASSIGNED_PORT 0x520
+#define COM1_RBR 0x3F8
+#define TESTDEV_VENDOR 0x1b36
+#define TESTDEV_DEVICE 0x0005
+#define TESTDEV_MMIO_DEFAULT 0xE0000000u
+#define TESTDEV_IO_DEFAULT 0xC000u
+
+#define PCI_CONFIG_ADDRESS 0xCF8
+#define PCI_CONFIG_DATA 0xCFC
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_BAR0 0x10
+#define PCI_BAR1 0x14
+
+static uint32_t pci_config_read(unsigned devfn, unsigned reg)
+{
+    outl(PCI_CONFIG_ADDRESS, 0x80000000u | (devfn << 8) | reg);
+    return inl(PCI_CONFIG_DATA);
+}
+
+static void pci_config_write(unsigned devfn, unsigned reg, uint32_t val)
+{
+    outl(PCI_CONFIG_ADDRESS, 0x80000000u | (devfn << 8) | reg);
+    outl(PCI_CONFIG_DATA, val);
+}
+
+static uint32_t testdev_mmio;
+static uint16_t testdev_io;
+
+static void testdev_setup(void)
+{
+    for (unsigned devfn = 0; devfn < 256; devfn += 8) {
+        uint32_t id = pci_config_read(devfn, 0);
+        uint32_t bar0, bar1;
+
+        if (id != (TESTDEV_VENDOR | (TESTDEV_DEVICE << 16)))
+            continue;
+        bar0 = pci_config_read(devfn, PCI_BAR0) & ~0xfu;
+        bar1 = pci_config_read(devfn, PCI_BAR1) & ~0x3u;
+        if (!bar0) {
+            bar0 = TESTDEV_MMIO_DEFAULT;
+            pci_config_write(devfn, PCI_BAR0, bar0);
+        }
+        if (!bar1) {
+            bar1 = TESTDEV_IO_DEFAULT;
+            pci_config_write(devfn, PCI_BAR1, bar1);
+        }
+        pci_config_write(devfn, PCI_COMMAND,
+                         pci_config_read(devfn, PCI_COMMAND) |
+                             PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+        testdev_mmio = bar0;
+        testdev_io = (uint16_t)bar1;
+        printf("exit-bench: pci-testdev at %02x.%x, mmio 0x%x, io 0x%x\n",
+               devfn >> 3, devfn & 7, bar0, bar1);
+        return;
+    }
+    guest_fail(EXIT_FAIL_BOOTINFO, "no pci-testdev (1b36:0005) on bus 0");
+}
+
+static inline void cpuid0(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+}
+
+#define REPEAT8(x) x; x; x; x; x; x; x; x
+
+/* Mean TSC cycles per exit over n (a multiple of 8) exits. */
+#define TIME_EXITS(n, access)                       \
+    ({                                              \
+        uint64_t t0 = rdtsc();                      \
+        for (uint32_t i = 0; i < (n); i += 8) {     \
+            REPEAT8(access);                        \
+        }                                           \
+        (rdtsc() - t0) / (n);                       \
+    })
+
+void guest_main(uint32_t magic, uint32_t info)
+{
+    uint32_t n = 2000, rounds = 5;
+
+    (void)magic;
+    (void)info;
+    cmdline_get_uint(boot_cmdline, "n", &n);
+    cmdline_get_uint(boot_cmdline, "rounds", &rounds);
+    n = n < 8 ? 8 : n & ~7u;
+    testdev_setup();
+    printf("exit-bench: n=%u rounds=%u\n", n, rounds);
+
+    for (uint32_t r = 0; r < rounds; r++) {
+        uint64_t loop = TIME_EXITS(n, __asm__ volatile("nop"));
+        uint64_t cpuid = TIME_EXITS(n, cpuid0());
+        uint64_t unassigned = TIME_EXITS(n, inl(UNASSIGNED_PORT));
+        uint64_t devport = TIME_EXITS(n, inl(testdev_io));
+        uint64_t devport8 = TIME_EXITS(n, inb(testdev_io));
+        uint64_t mmio = TIME_EXITS(n, mmio_read32(testdev_mmio));
+        uint64_t serial = TIME_EXITS(n, inb(COM1_RBR));
+
+        printf("exit-bench: round %u loop=%llu cpuid=%llu unassigned=%llu "
+               "devport=%llu devport8=%llu mmio=%llu serial=%llu\n",
+               r, (unsigned long long)loop, (unsigned long long)cpuid,
+               (unsigned long long)unassigned, (unsigned long long)devport,
+               (unsigned long long)devport8, (unsigned long long)mmio,
+               (unsigned long long)serial);
+    }
+    printf("exit-bench: done\n");
+    guest_exit(EXIT_EXIT_BENCH_OK);
+}
