@@ -7,16 +7,23 @@
  *   cpuid       CPUID leaf 0: an exit the kernel handles alone
  *   unassigned  inl from port 0x520, decoded by nothing in pcvm or QEMU's pc
  *   devport     inl from pci-testdev's I/O BAR (a device in the VMM)
- *   devport8    inb from the same register
+ *   devport8    inb from the PCI configuration data port (the host
+ *               bridge's vendor ID): a byte access that reaches a device
  *   mmio        32-bit load from pci-testdev's memory BAR
  *   serial      inb from COM1's receive buffer (nothing received): a read
  *               that lets the serial backend accept input again
  *
  * pci-testdev (1b36:0005, -device pci-testdev) is found on bus 0; BARs
  * that firmware left unassigned (direct boot) are placed at fixed
- * addresses. Command line: n=EXITS rounds=ROUNDS. Prints one line per
- * round, "exit-bench: round R loop=C cpuid=C ..." with C the mean TSC
- * cycles per iteration, and exits with EXIT_EXIT_BENCH_OK.
+ * addresses (pcvm's pci-testdev takes dword accesses only, so it is timed
+ * with those). Before timing, the guest checks that what it times is
+ * dispatched right at every access size: unassigned ports read as all
+ * ones, and PCI configuration data (the host bridge's IDs) reads the same
+ * through byte, word and dword accesses at each offset.
+ *
+ * Command line: n=EXITS rounds=ROUNDS (rounds=0: the checks only). Prints
+ * one line per round, "exit-bench: round R loop=C cpuid=C ..." with C the
+ * mean TSC cycles per iteration, and exits with EXIT_EXIT_BENCH_OK.
  */
 #include "guest.h"
 #include "io.h"
@@ -82,6 +89,47 @@ static void testdev_setup(void)
     guest_fail(EXIT_FAIL_BOOTINFO, "no pci-testdev (1b36:0005) on bus 0");
 }
 
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t val;
+
+    __asm__ volatile("inw %1, %0" : "=a"(val) : "Nd"(port));
+    return val;
+}
+
+static void check_equal(const char *what, uint32_t got, uint32_t want)
+{
+    if (got != want)
+        guest_fail(EXIT_FAIL_COUNT, "%s read 0x%x, expected 0x%x", what, got,
+                   want);
+}
+
+/* Byte, word and dword reads of the dword at port must agree. */
+static void check_port_sizes(const char *what, uint16_t port, uint32_t dword)
+{
+    for (unsigned i = 0; i < 4; i++)
+        check_equal(what, inb(port + i), (dword >> (8 * i)) & 0xff);
+    check_equal(what, inw(port), dword & 0xffff);
+    check_equal(what, inw(port + 2), dword >> 16);
+}
+
+static void dispatch_check(void)
+{
+    uint32_t id;
+
+    check_equal("unassigned inb", inb(UNASSIGNED_PORT), 0xff);
+    check_equal("unassigned inw", inw(UNASSIGNED_PORT), 0xffff);
+    check_equal("unassigned inl", inl(UNASSIGNED_PORT), 0xffffffff);
+
+    /* 00.0 is the i440FX host bridge, 8086:1237, in both VMMs. */
+    outl(PCI_CONFIG_ADDRESS, 0x80000000u);
+    id = inl(PCI_CONFIG_DATA);
+    check_equal("host bridge id", id, 0x12378086);
+    check_port_sizes("PCI config data", PCI_CONFIG_DATA, id);
+    /* Left selecting 00.0's IDs for the devport8 timing. */
+    printf("exit-bench: dispatch checks passed\n");
+}
+
 static inline void cpuid0(void)
 {
     uint32_t a = 0, b, c = 0, d;
@@ -111,6 +159,7 @@ void guest_main(uint32_t magic, uint32_t info)
     cmdline_get_uint(boot_cmdline, "rounds", &rounds);
     n = n < 8 ? 8 : n & ~7u;
     testdev_setup();
+    dispatch_check();
     printf("exit-bench: n=%u rounds=%u\n", n, rounds);
 
     for (uint32_t r = 0; r < rounds; r++) {
@@ -118,7 +167,7 @@ void guest_main(uint32_t magic, uint32_t info)
         uint64_t cpuid = TIME_EXITS(n, cpuid0());
         uint64_t unassigned = TIME_EXITS(n, inl(UNASSIGNED_PORT));
         uint64_t devport = TIME_EXITS(n, inl(testdev_io));
-        uint64_t devport8 = TIME_EXITS(n, inb(testdev_io));
+        uint64_t devport8 = TIME_EXITS(n, inb(PCI_CONFIG_DATA));
         uint64_t mmio = TIME_EXITS(n, mmio_read32(testdev_mmio));
         uint64_t serial = TIME_EXITS(n, inb(COM1_RBR));
 
