@@ -78,8 +78,8 @@ static void testdev_setup(void)
             pci_config_write(devfn, PCI_BAR1, bar1);
         }
         pci_config_write(devfn, PCI_COMMAND,
-                         pci_config_read(devfn, PCI_COMMAND) |
-                             PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+                         pci_config_read(devfn, PCI_COMMAND) | PCI_COMMAND_IO |
+                             PCI_COMMAND_MEMORY);
         testdev_mmio = bar0;
         testdev_io = (uint16_t)bar1;
         printf("exit-bench: pci-testdev at %02x.%x, mmio 0x%x, io 0x%x\n",
@@ -137,6 +137,7 @@ static inline void cpuid0(void)
     __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 }
 
+/* clang-format off */
 #define REPEAT8(x) x; x; x; x; x; x; x; x
 
 /* Mean TSC cycles per exit over n (a multiple of 8) exits. */
@@ -148,6 +149,7 @@ static inline void cpuid0(void)
         }                                           \
         (rdtsc() - t0) / (n);                       \
     })
+/* clang-format on */
 
 void guest_main(uint32_t magic, uint32_t info)
 {
