@@ -105,6 +105,9 @@ void memory_region_destroy(MemoryRegion *mr)
     if (mr->ioeventfds) {
         g_array_unref(mr->ioeventfds);
     }
+    if (mr->coalesced) {
+        g_array_unref(mr->coalesced);
+    }
     g_ptr_array_unref(mr->subregions);
     g_free(mr->name);
     memset(mr, 0, sizeof(*mr));
@@ -169,6 +172,19 @@ void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
         }
     }
     g_assert_not_reached();
+}
+
+void memory_region_add_coalescing(MemoryRegion *mr, uint64_t offset,
+                                  uint64_t size)
+{
+    MemoryRegionCoalesced range = {offset, size};
+
+    g_assert(mr->kind == MR_IO && !mr->container);
+    g_assert(size && offset < mr->size && size <= mr->size - offset);
+    if (!mr->coalesced) {
+        mr->coalesced = g_array_new(false, false, sizeof(range));
+    }
+    g_array_append_val(mr->coalesced, range);
 }
 
 /* Highest priority first; among equals the most recently added first. */
