@@ -12,14 +12,18 @@
  *   mmio        32-bit load from pci-testdev's memory BAR
  *   serial      inb from COM1's receive buffer (nothing received): a read
  *               that lets the serial backend accept input again
+ *   rtcindex    outb to the RTC's index port 0x70 (selecting register 0x0F,
+ *               the shutdown status byte): a write QEMU queues in KVM's
+ *               coalesced I/O ring instead of taking an exit for it
  *
  * pci-testdev (1b36:0005, -device pci-testdev) is found on bus 0; BARs
  * that firmware left unassigned (direct boot) are placed at fixed
  * addresses (pcvm's pci-testdev takes dword accesses only, so it is timed
  * with those). Before timing, the guest checks that what it times is
  * dispatched right at every access size: unassigned ports read as all
- * ones, and PCI configuration data (the host bridge's IDs) reads the same
- * through byte, word and dword accesses at each offset.
+ * ones, PCI configuration data (the host bridge's IDs) reads the same
+ * through byte, word and dword accesses at each offset, and RTC index
+ * writes take effect in order (-m 64: the CMOS memory size bytes).
  *
  * Command line: n=EXITS rounds=ROUNDS (rounds=0: the checks only). Prints
  * one line per round, "exit-bench: round R loop=C cpuid=C ..." with C the
@@ -31,6 +35,11 @@
 
 #define UNASSIGNED_PORT 0x520
 #define COM1_RBR 0x3F8
+#define RTC_INDEX 0x70
+#define RTC_DATA 0x71
+#define RTC_SHUTDOWN_STATUS 0x0F
+#define CMOS_EXTENDED_MEMORY_LOW 0x30
+#define CMOS_EXTENDED_MEMORY_HIGH 0x31
 #define TESTDEV_VENDOR 0x1b36
 #define TESTDEV_DEVICE 0x0005
 #define TESTDEV_MMIO_DEFAULT 0xE0000000u
@@ -127,6 +136,18 @@ static void dispatch_check(void)
     check_equal("host bridge id", id, 0x12378086);
     check_port_sizes("PCI config data", PCI_CONFIG_DATA, id);
     /* Left selecting 00.0's IDs for the devport8 timing. */
+
+    /*
+     * The RTC index takes effect in the order written, whichever way the
+     * VMM delivers index writes (QEMU queues them): with -m 64 the CMOS
+     * holds 63 MiB of extended memory in KiB, 0xfc00, at 0x30/0x31.
+     */
+    outb(RTC_INDEX, CMOS_EXTENDED_MEMORY_LOW);
+    outb(RTC_INDEX, CMOS_EXTENDED_MEMORY_HIGH);
+    check_equal("CMOS 0x31 after index 0x30, 0x31", inb(RTC_DATA), 0xfc);
+    outb(RTC_INDEX, CMOS_EXTENDED_MEMORY_HIGH);
+    outb(RTC_INDEX, CMOS_EXTENDED_MEMORY_LOW);
+    check_equal("CMOS 0x30 after index 0x31, 0x30", inb(RTC_DATA), 0x00);
     printf("exit-bench: dispatch checks passed\n");
 }
 
@@ -172,13 +193,15 @@ void guest_main(uint32_t magic, uint32_t info)
         uint64_t devport8 = TIME_EXITS(n, inb(PCI_CONFIG_DATA));
         uint64_t mmio = TIME_EXITS(n, mmio_read32(testdev_mmio));
         uint64_t serial = TIME_EXITS(n, inb(COM1_RBR));
+        uint64_t rtcindex = TIME_EXITS(n, outb(RTC_INDEX, RTC_SHUTDOWN_STATUS));
 
         printf("exit-bench: round %u loop=%llu cpuid=%llu unassigned=%llu "
-               "devport=%llu devport8=%llu mmio=%llu serial=%llu\n",
+               "devport=%llu devport8=%llu mmio=%llu serial=%llu "
+               "rtcindex=%llu\n",
                r, (unsigned long long)loop, (unsigned long long)cpuid,
                (unsigned long long)unassigned, (unsigned long long)devport,
                (unsigned long long)devport8, (unsigned long long)mmio,
-               (unsigned long long)serial);
+               (unsigned long long)serial, (unsigned long long)rtcindex);
     }
     printf("exit-bench: done\n");
     guest_exit(EXIT_EXIT_BENCH_OK);
