@@ -8,7 +8,7 @@ BUILD_DIR ?= build
 PCVM = $(BUILD_DIR)/pcvm
 GUEST_BUILD = pc-bios/guest/build.sh
 
-.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench run guest install clean distclean
+.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit run guest install clean distclean
 
 all: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
@@ -23,7 +23,8 @@ check-unit check-qtest check-guest check-firmware check-nested: all
 	@scripts/run-tests.sh $(BUILD_DIR) $(subst check-,,$@)
 
 # The default guest under pcvm and qemu-system-x86_64, booted the same way,
-# then SeaBIOS from reset to "No bootable device." under both.
+# then SeaBIOS from reset to "No bootable device." under both, then the
+# cost of one guest exit of each kind under both.
 bench: all guest
 	python3 tests/bench/boot-bench --pcvm $(PCVM) \
 	    --kernel $(BUILD_DIR)/guest/vmlinux \
@@ -31,6 +32,11 @@ bench: all guest
 	    --append "$$(cat pc-bios/guest/cmdline)" \
 	    --marker 'pcvm-guest: init reached'
 	python3 tests/bench/seabios-bench --pcvm $(PCVM)
+	$(MAKE) bench-exit
+
+bench-exit: all
+	python3 tests/bench/exit-bench --pcvm $(PCVM) \
+	    --image $(BUILD_DIR)/tests/guest/exit-bench.elf
 
 guest:
 	@$(GUEST_BUILD) $(BUILD_DIR)/guest

@@ -105,6 +105,9 @@ void memory_region_destroy(MemoryRegion *mr)
     if (mr->ioeventfds) {
         g_array_unref(mr->ioeventfds);
     }
+    if (mr->coalesced) {
+        g_array_unref(mr->coalesced);
+    }
     g_ptr_array_unref(mr->subregions);
     g_free(mr->name);
     memset(mr, 0, sizeof(*mr));
@@ -169,6 +172,19 @@ void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
         }
     }
     g_assert_not_reached();
+}
+
+void memory_region_add_coalescing(MemoryRegion *mr, uint64_t offset,
+                                  uint64_t size)
+{
+    MemoryRegionCoalesced range = {offset, size};
+
+    g_assert(mr->kind == MR_IO && !mr->container);
+    g_assert(size && offset < mr->size && size <= mr->size - offset);
+    if (!mr->coalesced) {
+        mr->coalesced = g_array_new(false, false, sizeof(range));
+    }
+    g_array_append_val(mr->coalesced, range);
 }
 
 /* Highest priority first; among equals the most recently added first. */
@@ -519,9 +535,15 @@ void memory_listener_unregister(AddressSpace *as, MemoryListener *l)
     g_ptr_array_remove(as->listeners, l);
 }
 
-const FlatRange *address_space_lookup(AddressSpace *as, uint64_t addr)
+/*
+ * The range containing addr, or NULL with *next set to the index of the
+ * first range above addr (ranges->len if none): one binary search serves
+ * both the hit and the extent of a hole.
+ */
+static const FlatRange *flatview_find(FlatView *view, uint64_t addr,
+                                      unsigned *next)
 {
-    GArray *ranges = as->view->ranges;
+    GArray *ranges = view->ranges;
     unsigned lo = 0, hi = ranges->len;
 
     while (lo < hi) {
@@ -536,7 +558,15 @@ const FlatRange *address_space_lookup(AddressSpace *as, uint64_t addr)
             return r;
         }
     }
+    *next = lo;
     return NULL;
+}
+
+const FlatRange *address_space_lookup(AddressSpace *as, uint64_t addr)
+{
+    unsigned next;
+
+    return flatview_find(as->view, addr, &next);
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -680,21 +710,18 @@ static MemTxResult address_space_rw(AddressSpace *as, uint64_t addr,
     MemTxResult result = MEMTX_OK;
 
     while (len) {
-        const FlatRange *fr = address_space_lookup(as, addr);
+        unsigned next_index;
+        const FlatRange *fr = flatview_find(as->view, addr, &next_index);
         uint64_t chunk, offset;
 
         if (!fr) {
             /* Unmapped: up to the next mapped range, or the end. */
-            const FlatRange *next = NULL;
+            GArray *ranges = as->view->ranges;
+            const FlatRange *next =
+                next_index < ranges->len
+                    ? &g_array_index(ranges, FlatRange, next_index)
+                    : NULL;
 
-            for (unsigned i = 0; i < as->view->ranges->len; i++) {
-                FlatRange *r = &g_array_index(as->view->ranges, FlatRange, i);
-
-                if (r->start > addr) {
-                    next = r;
-                    break;
-                }
-            }
             chunk = next ? MIN(len, next->start - addr) : len;
             if (kind == ACCESS_READ) {
                 memset(buf, 0xff, chunk);

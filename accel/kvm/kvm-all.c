@@ -206,14 +206,116 @@ static void kvm_eventfd_del(MemoryListener *l, AddressSpace *as,
     kvm_eventfd_update(as, fd, false);
 }
 
+/* ---- coalesced I/O ---------------------------------------------------- */
+
+/*
+ * Writes to a coalesced zone do not leave the guest: the kernel appends
+ * them to a ring shared by all vCPUs (a page of each vCPU's mapping). Every
+ * return from KVM_RUN delivers what the ring holds before anything else,
+ * with the BQL, so a device receives the queued writes in guest order and
+ * ahead of the access that comes back to it (or the pause that stops the
+ * vCPUs). A full ring makes the kernel take an ordinary exit.
+ */
+#define COALESCED_RING_MAX                                                     \
+    ((KVM_PAGE_SIZE - sizeof(struct kvm_coalesced_mmio_ring)) /                \
+     sizeof(struct kvm_coalesced_mmio))
+
+static void kvm_coalesced_flush(void)
+{
+    static bool flushing;
+    struct kvm_coalesced_mmio_ring *ring = kvm_state->coalesced_ring;
+    uint32_t first;
+
+    if (!ring || flushing) {
+        return;
+    }
+    flushing = true;
+    first = ring->first;
+    while (first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE)) {
+        struct kvm_coalesced_mmio *entry = &ring->coalesced_mmio[first];
+
+        address_space_write(entry->pio ? &address_space_io
+                                       : &address_space_memory,
+                            entry->phys_addr, entry->data, entry->len);
+        first = (first + 1) % COALESCED_RING_MAX;
+        __atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+    }
+    flushing = false;
+}
+
+/* Registers or drops the zones of fr's region that fr shows. */
+static void kvm_coalesced_update(const FlatRange *fr, bool pio, bool assign)
+{
+    GArray *ranges = fr->mr->coalesced;
+
+    if (fr->mr->kind != MR_IO || !ranges || !kvm_state->coalesced_page ||
+        (pio && !kvm_state->coalesced_pio)) {
+        return;
+    }
+    if (!assign) {
+        /* Queued writes go to the region while it is still there. */
+        kvm_coalesced_flush();
+    }
+    for (unsigned i = 0; i < ranges->len; i++) {
+        MemoryRegionCoalesced *c =
+            &g_array_index(ranges, MemoryRegionCoalesced, i);
+        uint64_t begin = MAX(c->offset, fr->offset);
+        uint64_t end = MIN(c->offset + c->size, fr->offset + fr->size);
+        struct kvm_coalesced_mmio_zone zone = {
+            .addr = fr->start + (begin - fr->offset),
+            .size = end - begin,
+            .pio = pio,
+        };
+        int ret;
+
+        if (begin >= end) {
+            continue;
+        }
+        ret = kvm_vm_ioctl(assign ? KVM_REGISTER_COALESCED_MMIO
+                                  : KVM_UNREGISTER_COALESCED_MMIO,
+                           &zone);
+        if (ret < 0) {
+            /* Without the zone the writes take ordinary exits. */
+            log_mask_printf(LOG_KVM,
+                            "kvm: coalesced %s zone 0x%" PRIx64 "+0x%x: %s\n",
+                            pio ? "pio" : "mmio", (uint64_t)zone.addr,
+                            zone.size, g_strerror(-ret));
+        }
+    }
+}
+
+static void kvm_memory_region_add(MemoryListener *l, const FlatRange *fr)
+{
+    kvm_region_add(l, fr);
+    kvm_coalesced_update(fr, false, true);
+}
+
+static void kvm_memory_region_del(MemoryListener *l, const FlatRange *fr)
+{
+    kvm_coalesced_update(fr, false, false);
+    kvm_region_del(l, fr);
+}
+
+static void kvm_io_region_add(MemoryListener *l, const FlatRange *fr)
+{
+    kvm_coalesced_update(fr, true, true);
+}
+
+static void kvm_io_region_del(MemoryListener *l, const FlatRange *fr)
+{
+    kvm_coalesced_update(fr, true, false);
+}
+
 static MemoryListener kvm_memory_listener = {
-    .region_add = kvm_region_add,
-    .region_del = kvm_region_del,
+    .region_add = kvm_memory_region_add,
+    .region_del = kvm_memory_region_del,
     .eventfd_add = kvm_eventfd_add,
     .eventfd_del = kvm_eventfd_del,
 };
 
 static MemoryListener kvm_io_listener = {
+    .region_add = kvm_io_region_add,
+    .region_del = kvm_io_region_del,
     .eventfd_add = kvm_eventfd_add,
     .eventfd_del = kvm_eventfd_del,
 };
@@ -414,6 +516,13 @@ static bool kvm_init(MachineState *ms, GError **errp)
                           ms->smp_cpus, s->max_vcpus);
     }
     s->vcpu_mmap_size = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    /* Zones only if the ring that holds their writes can be mapped. */
+    s->coalesced_page = kvm_check_extension(KVM_CAP_COALESCED_MMIO);
+    if ((s->coalesced_page + 1) * KVM_PAGE_SIZE > (uint64_t)s->vcpu_mmap_size) {
+        s->coalesced_page = 0;
+    }
+    s->coalesced_pio =
+        s->coalesced_page && kvm_check_extension(KVM_CAP_COALESCED_PIO) > 0;
     /* Where VMX keeps its real-mode TSS and identity page table. */
     ret = kvm_vm_ioctl(KVM_SET_TSS_ADDR, (void *)0xfffbd000ul);
     if (ret == 0) {
@@ -635,6 +744,7 @@ static gpointer vcpu_thread(gpointer opaque)
         bql_unlock();
         ret = ioctl(vcpu->fd, KVM_RUN, 0);
         bql_lock();
+        kvm_coalesced_flush();
         if (ret < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 vcpu->run->immediate_exit = 0;
@@ -689,6 +799,11 @@ static bool kvm_vcpus_create(MachineState *ms, GError **errp)
         if (!kvm_arch_vcpu_init(vcpu, errp)) {
             return false;
         }
+    }
+    if (kvm_state->coalesced_page) {
+        kvm_state->coalesced_ring =
+            (void *)((uint8_t *)vcpus[0].run +
+                     kvm_state->coalesced_page * KVM_PAGE_SIZE);
     }
     for (unsigned i = 0; i < vcpu_count; i++) {
         g_autofree char *name = g_strdup_printf("CPU %u/KVM", i);

@@ -17,6 +17,10 @@ typedef struct KVMState {
     int vcpu_mmap_size;
     int max_vcpus;
     bool readonly_mem;
+    /* Coalesced MMIO: the ring's page in the vCPU mapping (0: none). */
+    int coalesced_page;
+    bool coalesced_pio;
+    struct kvm_coalesced_mmio_ring *coalesced_ring;
     struct kvm_cpuid2 *supported_cpuid;
     struct kvm_msr_list *msr_list;
     MachineState *machine;

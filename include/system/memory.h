@@ -67,7 +67,14 @@ struct MemoryRegion {
     unsigned add_sequence;
     GPtrArray *subregions;
     GArray *ioeventfds; /* MemoryRegionIoeventfd, offsets in this region */
+    GArray *coalesced;  /* MemoryRegionCoalesced, offsets in this region */
 };
+
+/* A range of an I/O region whose writes may be queued (see below). */
+typedef struct MemoryRegionCoalesced {
+    uint64_t offset;
+    uint64_t size;
+} MemoryRegionCoalesced;
 
 /*
  * A write of size bytes at offset (with data equal to the given value when
@@ -153,6 +160,19 @@ void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
 void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
                                unsigned size, bool match_data, uint64_t data,
                                EventNotifier *notifier);
+
+/*
+ * Writes to [offset, offset + size) of an I/O region may be queued by the
+ * accelerator instead of leaving the guest, and reach the region, in
+ * order, before the next access of any vCPU that reaches pcvm and before
+ * the vCPUs stop (under KVM: the coalesced MMIO/PIO ring). Only for
+ * registers whose writes have no effect of their own until the device is
+ * accessed again, such as an index register. Reads are never queued.
+ * Without accelerator support the writes simply arrive at once. Call it
+ * before the region is mapped; listeners see it with the region's ranges.
+ */
+void memory_region_add_coalescing(MemoryRegion *mr, uint64_t offset,
+                                  uint64_t size);
 
 /*
  * Batching: changes made between begin and commit recompute the views once.

@@ -131,6 +131,17 @@ TESTS = {
             r"^smp: all 2 APs up$",
         ],
     },
+    # The exit benchmark's guest with no timing rounds: dispatch checks only.
+    "exits": {
+        "options": lambda image: ["-device", "pci-testdev", "-kernel", image,
+                                  "-append", "rounds=0"],
+        "code": 0x26,
+        "expect": [
+            r"^exit-bench: pci-testdev at [0-9a-f]{2}\.\d, mmio 0x[0-9a-f]+, io 0x[0-9a-f]+$",
+            r"^exit-bench: dispatch checks passed$",
+            r"^exit-bench: done$",
+        ],
+    },
     "pit-pic": pit_test("pic"),
     "pit-ioapic": pit_test("ioapic"),
     "pit32-pic": pit_test("pic"),
