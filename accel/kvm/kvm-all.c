@@ -236,7 +236,8 @@ static void kvm_coalesced_flush(void)
 
         address_space_write(entry->pio ? &address_space_io
                                        : &address_space_memory,
-                            entry->phys_addr, entry->data, entry->len);
+                            entry->phys_addr, entry->data,
+                            MIN(entry->len, sizeof(entry->data)));
         first = (first + 1) % COALESCED_RING_MAX;
         __atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
     }
