@@ -46,8 +46,8 @@ void accel_set_current(const AccelOps *ops)
 
 int accel_vcpu_thread_id(X86CPU *cpu)
 {
-    int tid = current && current->vcpu_thread_id
-                  ? current->vcpu_thread_id(cpu) : -1;
+    int tid =
+        current && current->vcpu_thread_id ? current->vcpu_thread_id(cpu) : -1;
 
     /* Without a thread of its own (qtest) a vCPU lives on the main thread. */
     return tid >= 0 ? tid : getpid();

@@ -14,7 +14,7 @@ static JsonObject *block_device_info(DriveConfig *d)
     JsonObject *image = json_object_new();
     JsonObject *cache = json_object_new();
     const char *format = d->format ? d->format : "raw";
-    static const char *const throttles[] = {"bps", "bps_rd", "bps_wr",
+    static const char *const throttles[] = {"bps",  "bps_rd",  "bps_wr",
                                             "iops", "iops_rd", "iops_wr"};
     struct stat st;
 
@@ -65,8 +65,7 @@ static JsonNode *qmp_query_block(JsonObject *args, GError **errp)
         }
         json_object_set_string_member(info, "type", "unknown");
         json_object_set_boolean_member(info, "removable", removable);
-        json_object_set_boolean_member(info, "locked",
-                                       blk_is_locked(d->blk));
+        json_object_set_boolean_member(info, "locked", blk_is_locked(d->blk));
         if (blk_is_inserted(d->blk)) {
             json_object_set_object_member(info, "inserted",
                                           block_device_info(d));

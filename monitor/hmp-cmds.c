@@ -626,8 +626,8 @@ static void hmp_info_mtree(Monitor *mon, const HMPArgs *args)
 
 static int64_t member_int(JsonObject *o, const char *name)
 {
-    return json_object_has_member(o, name)
-               ? json_object_get_int_member(o, name) : 0;
+    return json_object_has_member(o, name) ? json_object_get_int_member(o, name)
+                                           : 0;
 }
 
 /* QEMU's layout, one block per function, from query-pci's result. */
@@ -654,7 +654,8 @@ static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
             int64_t pin = member_int(d, "irq_pin");
 
             monitor_printf(mon, "  Bus %2d, device %3d, function %d:\n",
-                           (int)member_int(d, "bus"), (int)member_int(d, "slot"),
+                           (int)member_int(d, "bus"),
+                           (int)member_int(d, "slot"),
                            (int)member_int(d, "function"));
             if (json_object_has_member(klass, "desc")) {
                 monitor_printf(mon, "    %s",
@@ -671,7 +672,8 @@ static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
                            (unsigned)member_int(id, "subsystem"));
             if (pin) {
                 monitor_printf(mon, "      IRQ %d, pin %c\n",
-                               (int)member_int(d, "irq"), (char)('A' + pin - 1));
+                               (int)member_int(d, "irq"),
+                               (char)('A' + pin - 1));
             }
             for (unsigned r = 0; r < json_array_get_length(regions); r++) {
                 JsonObject *reg = json_array_get_object_element(regions, r);
@@ -680,18 +682,22 @@ static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
                 int bar = member_int(reg, "bar");
 
                 if (!strcmp(json_object_get_string_member(reg, "type"), "io")) {
-                    monitor_printf(mon, "      BAR%d: I/O at 0x%04" PRIx64
-                                   " [0x%04" PRIx64 "].\n", bar, addr, last);
+                    monitor_printf(mon,
+                                   "      BAR%d: I/O at 0x%04" PRIx64
+                                   " [0x%04" PRIx64 "].\n",
+                                   bar, addr, last);
                 } else {
                     bool prefetch =
                         json_object_get_boolean_member(reg, "prefetch");
 
-                    monitor_printf(mon, "      BAR%d: %d bit%s memory at 0x%08"
-                                   PRIx64 " [0x%08" PRIx64 "].\n", bar,
-                                   json_object_get_boolean_member(reg,
-                                                                  "mem_type_64")
-                                       ? 64 : 32,
-                                   prefetch ? " prefetchable" : "", addr, last);
+                    monitor_printf(
+                        mon,
+                        "      BAR%d: %d bit%s memory at 0x%08" PRIx64
+                        " [0x%08" PRIx64 "].\n",
+                        bar,
+                        json_object_get_boolean_member(reg, "mem_type_64") ? 64
+                                                                           : 32,
+                        prefetch ? " prefetchable" : "", addr, last);
                 }
             }
             monitor_printf(mon, "      id \"%s\"\n",
@@ -726,11 +732,11 @@ static void hmp_info_block(Monitor *mon, const HMPArgs *args)
             monitor_puts(mon, "\n");
         }
         if (in) {
-            monitor_printf(mon, "%s: %s (%s%s)\n", dev,
-                           json_object_get_string_member(in, "file"),
-                           json_object_get_string_member(in, "drv"),
-                           json_object_get_boolean_member(in, "ro")
-                               ? ", read-only" : "");
+            monitor_printf(
+                mon, "%s: %s (%s%s)\n", dev,
+                json_object_get_string_member(in, "file"),
+                json_object_get_string_member(in, "drv"),
+                json_object_get_boolean_member(in, "ro") ? ", read-only" : "");
         } else {
             monitor_printf(mon, "%s: [not inserted]\n", dev);
         }
@@ -739,20 +745,22 @@ static void hmp_info_block(Monitor *mon, const HMPArgs *args)
                            json_object_get_string_member(b, "qdev"));
         }
         if (json_object_get_boolean_member(b, "removable")) {
-            monitor_printf(mon, "    Removable device: %slocked, tray %s\n",
-                           json_object_get_boolean_member(b, "locked")
-                               ? "" : "not ",
-                           json_object_get_boolean_member(b, "tray_open")
-                               ? "open" : "closed");
+            monitor_printf(
+                mon, "    Removable device: %slocked, tray %s\n",
+                json_object_get_boolean_member(b, "locked") ? "" : "not ",
+                json_object_get_boolean_member(b, "tray_open") ? "open"
+                                                               : "closed");
         }
         if (in) {
             JsonObject *cache = json_object_get_object_member(in, "cache");
 
             monitor_printf(mon, "    Cache mode:       %s%s\n",
                            json_object_get_boolean_member(cache, "writeback")
-                               ? "writeback" : "writethrough",
+                               ? "writeback"
+                               : "writethrough",
                            json_object_get_boolean_member(cache, "direct")
-                               ? ", direct" : "");
+                               ? ", direct"
+                               : "");
         }
     }
 }
@@ -843,8 +851,7 @@ const HMPCommand hmp_commands[] = {
      hmp_physical_memory_dump},
     {"memsave", "val:l,size:i,filename:s", "addr size file",
      "save size bytes of virtual memory at addr to file", hmp_memsave},
-    {"device_del", "id:s", "device",
-     "remove device", hmp_device_del},
+    {"device_del", "id:s", "device", "remove device", hmp_device_del},
     {"x-save-devices", "filename:s", "file",
      "save the state of every device to file", hmp_x_save_devices},
     {"x-load-devices", "filename:s", "file",

@@ -134,16 +134,12 @@ static const QmpMember block_device_info_members[] = {
     {"write_threshold", "int"},
     {NULL}};
 static const QmpMember image_info_members[] = {
-    {"filename", "str"},
-    {"format", "str"},
-    {"virtual-size", "int"},
-    {"actual-size", "int", true},
-    {"dirty-flag", "bool", true},
-    {NULL}};
+    {"filename", "str"},          {"format", "str"},
+    {"virtual-size", "int"},      {"actual-size", "int", true},
+    {"dirty-flag", "bool", true}, {NULL}};
 static const QmpMember blockdev_cache_info_members[] = {
     {"writeback", "bool"}, {"direct", "bool"}, {"no-flush", "bool"}, {NULL}};
-static const char *const detect_zeroes_values[] = {"off", "on", "unmap",
-                                                   NULL};
+static const char *const detect_zeroes_values[] = {"off", "on", "unmap", NULL};
 static const QmpMember pci_info_members[] = {
     {"bus", "int"}, {"devices", "[PciDeviceInfo]"}, {NULL}};
 static const QmpMember pci_device_info_members[] = {
@@ -1351,8 +1347,8 @@ GPtrArray *qmp_commands(void)
             const QmpCommandDef *d = g_ptr_array_index(registered, i);
             QmpCommand *cmd = g_new0(QmpCommand, 1);
 
-            *cmd = (QmpCommand){d->name, NULL, d->args, d->ret_type,
-                                d->handler};
+            *cmd =
+                (QmpCommand){d->name, NULL, d->args, d->ret_type, d->handler};
             g_ptr_array_add(all, cmd);
         }
     }

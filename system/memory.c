@@ -140,12 +140,11 @@ static bool ioeventfd_equal(const MemoryRegionIoeventfd *a,
 {
     return a->offset == b->offset && a->size == b->size &&
            a->match_data == b->match_data &&
-           (!a->match_data || a->data == b->data) &&
-           a->notifier == b->notifier;
+           (!a->match_data || a->data == b->data) && a->notifier == b->notifier;
 }
 
-void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
-                               unsigned size, bool match_data, uint64_t data,
+void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset, unsigned size,
+                               bool match_data, uint64_t data,
                                EventNotifier *notifier)
 {
     MemoryRegionIoeventfd fd = {offset, size, match_data, data, notifier};
@@ -157,15 +156,16 @@ void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
     topology_update();
 }
 
-void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
-                               unsigned size, bool match_data, uint64_t data,
+void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset, unsigned size,
+                               bool match_data, uint64_t data,
                                EventNotifier *notifier)
 {
     MemoryRegionIoeventfd fd = {offset, size, match_data, data, notifier};
 
     for (unsigned i = 0; mr->ioeventfds && i < mr->ioeventfds->len; i++) {
-        if (ioeventfd_equal(&g_array_index(mr->ioeventfds,
-                                           MemoryRegionIoeventfd, i), &fd)) {
+        if (ioeventfd_equal(
+                &g_array_index(mr->ioeventfds, MemoryRegionIoeventfd, i),
+                &fd)) {
             g_array_remove_index(mr->ioeventfds, i);
             topology_update();
             return;
@@ -254,7 +254,8 @@ void memory_region_set_alias_offset(MemoryRegion *mr, uint64_t offset)
 
 /* ---- flattening ------------------------------------------------------- */
 
-/* Inserts [start, last] into the sorted range list wherever it is still free. */
+/* Inserts [start, last] into the sorted range list wherever it is still free.
+ */
 static void flat_fill_holes(GArray *ranges, uint64_t start, uint64_t last,
                             MemoryRegion *mr, wide_t base)
 {
@@ -343,8 +344,9 @@ static FlatView *flatview_new(MemoryRegion *root)
     merged = g_array_new(false, false, sizeof(FlatRange));
     for (unsigned i = 0; i < view->ranges->len; i++) {
         FlatRange *r = &g_array_index(view->ranges, FlatRange, i);
-        FlatRange *prev = merged->len
-            ? &g_array_index(merged, FlatRange, merged->len - 1) : NULL;
+        FlatRange *prev =
+            merged->len ? &g_array_index(merged, FlatRange, merged->len - 1)
+                        : NULL;
 
         if (prev && prev->mr == r->mr && prev->start + prev->size == r->start &&
             prev->offset + prev->size == r->offset) {
@@ -402,7 +404,8 @@ static GArray *flatview_ioeventfds(FlatView *view)
 static bool ioeventfds_contain(GArray *fds, const MemoryRegionIoeventfd *fd)
 {
     for (unsigned i = 0; fds && i < fds->len; i++) {
-        if (ioeventfd_equal(&g_array_index(fds, MemoryRegionIoeventfd, i), fd)) {
+        if (ioeventfd_equal(&g_array_index(fds, MemoryRegionIoeventfd, i),
+                            fd)) {
             return true;
         }
     }
@@ -485,8 +488,7 @@ void memory_region_transaction_commit(void)
     }
 }
 
-void address_space_init(AddressSpace *as, MemoryRegion *root,
-                        const char *name)
+void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
 {
     memset(as, 0, sizeof(*as));
     as->name = g_strdup(name);
@@ -518,16 +520,16 @@ void memory_listener_register(AddressSpace *as, MemoryListener *l)
         l->region_add(l, &g_array_index(as->view->ranges, FlatRange, i));
     }
     for (unsigned i = 0; l->eventfd_add && i < as->ioeventfds->len; i++) {
-        l->eventfd_add(l, as, &g_array_index(as->ioeventfds,
-                                             MemoryRegionIoeventfd, i));
+        l->eventfd_add(
+            l, as, &g_array_index(as->ioeventfds, MemoryRegionIoeventfd, i));
     }
 }
 
 void memory_listener_unregister(AddressSpace *as, MemoryListener *l)
 {
     for (unsigned i = 0; l->eventfd_del && i < as->ioeventfds->len; i++) {
-        l->eventfd_del(l, as, &g_array_index(as->ioeventfds,
-                                             MemoryRegionIoeventfd, i));
+        l->eventfd_del(
+            l, as, &g_array_index(as->ioeventfds, MemoryRegionIoeventfd, i));
     }
     for (unsigned i = 0; l->region_del && i < as->view->ranges->len; i++) {
         l->region_del(l, &g_array_index(as->view->ranges, FlatRange, i));
@@ -577,8 +579,8 @@ static uint64_t size_mask(unsigned size)
 }
 
 /* One access the region's valid rules accept, adapted to its impl sizes. */
-static void io_access_adjusted(MemoryRegion *mr, uint64_t addr,
-                               uint64_t *value, unsigned size, bool write)
+static void io_access_adjusted(MemoryRegion *mr, uint64_t addr, uint64_t *value,
+                               unsigned size, bool write)
 {
     const MemoryRegionOps *ops = mr->ops;
     unsigned impl_min = ops->impl_min ? ops->impl_min : 1;
@@ -588,8 +590,8 @@ static void io_access_adjusted(MemoryRegion *mr, uint64_t addr,
         uint64_t result = 0;
 
         for (unsigned done = 0; done < size; done += impl_max) {
-            uint64_t part = write ? (*value >> (done * 8)) & size_mask(impl_max)
-                                  : 0;
+            uint64_t part =
+                write ? (*value >> (done * 8)) & size_mask(impl_max) : 0;
 
             io_access_adjusted(mr, addr + done, &part, impl_max, write);
             result |= (part & size_mask(impl_max)) << (done * 8);
@@ -679,7 +681,8 @@ static void io_rw(MemoryRegion *mr, uint64_t addr, uint8_t *buf, uint64_t len,
         if (!io_access_valid(mr, addr, size)) {
             log_mask_printf(LOG_GUEST_ERROR,
                             "invalid %u-byte access to %s at offset 0x%" PRIx64
-                            "\n", size, mr->name, addr);
+                            "\n",
+                            size, mr->name, addr);
             value = UINT64_MAX;
         } else {
             if (write) {
@@ -705,7 +708,7 @@ static void io_rw(MemoryRegion *mr, uint64_t addr, uint8_t *buf, uint64_t len,
 typedef enum { ACCESS_READ, ACCESS_WRITE, ACCESS_WRITE_ROM } AccessKind;
 
 static MemTxResult address_space_rw(AddressSpace *as, uint64_t addr,
-                                   uint8_t *buf, uint64_t len, AccessKind kind)
+                                    uint8_t *buf, uint64_t len, AccessKind kind)
 {
     MemTxResult result = MEMTX_OK;
 
@@ -726,10 +729,9 @@ static MemTxResult address_space_rw(AddressSpace *as, uint64_t addr,
             if (kind == ACCESS_READ) {
                 memset(buf, 0xff, chunk);
             }
-            log_mask_printf(LOG_IOPORT, "%s: unassigned %s 0x%" PRIx64
-                            " len %" PRIu64 "\n", as->name,
-                            kind == ACCESS_READ ? "read" : "write", addr,
-                            chunk);
+            log_mask_printf(
+                LOG_IOPORT, "%s: unassigned %s 0x%" PRIx64 " len %" PRIu64 "\n",
+                as->name, kind == ACCESS_READ ? "read" : "write", addr, chunk);
             result = MEMTX_DECODE_ERROR;
         } else {
             offset = fr->offset + (addr - fr->start);
@@ -837,8 +839,11 @@ MemTxResult address_space_st(AddressSpace *as, uint64_t addr, unsigned size,
 static const char *kind_name(MemoryRegionKind kind)
 {
     static const char *const names[] = {
-        [MR_CONTAINER] = "container", [MR_RAM] = "ram", [MR_ROM] = "rom",
-        [MR_IO] = "i/o", [MR_ALIAS] = "alias",
+        [MR_CONTAINER] = "container",
+        [MR_RAM] = "ram",
+        [MR_ROM] = "rom",
+        [MR_IO] = "i/o",
+        [MR_ALIAS] = "alias",
     };
     return names[kind];
 }
@@ -849,8 +854,8 @@ void address_space_dump_flat(AddressSpace *as, GString *out)
     for (unsigned i = 0; i < as->view->ranges->len; i++) {
         FlatRange *r = &g_array_index(as->view->ranges, FlatRange, i);
 
-        g_string_append_printf(out, "  %016" PRIx64 "-%016" PRIx64
-                               " (%s) %s", r->start, r->start + r->size - 1,
+        g_string_append_printf(out, "  %016" PRIx64 "-%016" PRIx64 " (%s) %s",
+                               r->start, r->start + r->size - 1,
                                kind_name(r->mr->kind), r->mr->name);
         if (r->offset) {
             g_string_append_printf(out, " @%016" PRIx64, r->offset);
@@ -861,11 +866,10 @@ void address_space_dump_flat(AddressSpace *as, GString *out)
 
 static void dump_tree(MemoryRegion *mr, uint64_t base, int depth, GString *out)
 {
-    g_string_append_printf(out, "%*s%016" PRIx64 "-%016" PRIx64
-                           " (prio %d, %s%s): %s", depth * 2, "", base,
-                           base + mr->size - 1, mr->priority,
-                           kind_name(mr->kind), mr->enabled ? "" : ", disabled",
-                           mr->name);
+    g_string_append_printf(
+        out, "%*s%016" PRIx64 "-%016" PRIx64 " (prio %d, %s%s): %s", depth * 2,
+        "", base, base + mr->size - 1, mr->priority, kind_name(mr->kind),
+        mr->enabled ? "" : ", disabled", mr->name);
     if (mr->kind == MR_ALIAS) {
         g_string_append_printf(out, " @%s %016" PRIx64 "-%016" PRIx64,
                                mr->alias->name, mr->alias_offset,

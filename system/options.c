@@ -49,8 +49,10 @@ static bool opt_m(VMConfig *cfg, const char *arg, GError **errp)
         return false;
     }
     if (!size || !parse_size(size, 1ull << 20, &bytes, NULL)) {
-        return error_setg(errp, "invalid size '%s' (use a number of MiB or a "
-                          "suffix: 512M, 2G)", size ? size : "");
+        return error_setg(errp,
+                          "invalid size '%s' (use a number of MiB or a "
+                          "suffix: 512M, 2G)",
+                          size ? size : "");
     }
     if (bytes == 0) {
         bytes = DEFAULT_RAM_SIZE;
@@ -82,7 +84,7 @@ bool vm_config_parse_smp(VMConfig *cfg, const char *arg, GError **errp)
     }
     if (dies != 1) {
         return error_setg(errp, "dies not supported by this machine's CPU "
-                          "topology");
+                                "topology");
     }
     if ((keyval_has(kv, "cpus") && cpus == 0) ||
         (keyval_has(kv, "sockets") && sockets == 0) ||
@@ -90,7 +92,7 @@ bool vm_config_parse_smp(VMConfig *cfg, const char *arg, GError **errp)
         (keyval_has(kv, "threads") && threads == 0) ||
         (keyval_has(kv, "maxcpus") && maxcpus == 0)) {
         return error_setg(errp, "CPU topology parameters must be greater "
-                          "than zero");
+                                "than zero");
     }
     /*
      * QEMU's rule for machine types since 6.2 (pc-i440fx-7.2 included):
@@ -119,15 +121,18 @@ bool vm_config_parse_smp(VMConfig *cfg, const char *arg, GError **errp)
     maxcpus = maxcpus ? maxcpus : product;
     cpus = cpus ? cpus : maxcpus;
     if (product != maxcpus) {
-        return error_setg(errp, "Invalid CPU topology: product of the "
+        return error_setg(errp,
+                          "Invalid CPU topology: product of the "
                           "hierarchy must match maxcpus: sockets (%" PRIu64
                           ") * cores (%" PRIu64 ") * threads (%" PRIu64
-                          ") != maxcpus (%" PRIu64 ")", sockets, cores,
-                          threads, maxcpus);
+                          ") != maxcpus (%" PRIu64 ")",
+                          sockets, cores, threads, maxcpus);
     }
     if (cpus > maxcpus) {
-        return error_setg(errp, "Invalid CPUs %" PRIu64 ": maxcpus must be "
-                          "equal to or greater than smp", cpus);
+        return error_setg(errp,
+                          "Invalid CPUs %" PRIu64 ": maxcpus must be "
+                          "equal to or greater than smp",
+                          cpus);
     }
     if (maxcpus > 4096) {
         return error_setg(errp, "Invalid SMP CPUs %" PRIu64, maxcpus);
@@ -243,8 +248,8 @@ static bool opt_debugcon(VMConfig *cfg, const char *arg, GError **errp)
 
 static bool add_accel(VMConfig *cfg, const char *name, GError **errp)
 {
-    static const char *const known[] = {"kvm", "qtest", "tcg", "xen", "hvf",
-                                        "whpx", "nvmm"};
+    static const char *const known[] = {"kvm", "qtest", "tcg", "xen",
+                                        "hvf", "whpx",  "nvmm"};
     bool found = false;
 
     for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
@@ -298,8 +303,10 @@ static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
     }
     if (type) {
         if (!machine_class_find(type)) {
-            return error_setg(errp, "unsupported machine type '%s' (-machine "
-                              "help lists them)", type);
+            return error_setg(errp,
+                              "unsupported machine type '%s' (-machine "
+                              "help lists them)",
+                              type);
         }
         replace(&cfg->machine_type, type);
     }
@@ -400,8 +407,10 @@ static bool opt_mon(VMConfig *cfg, const char *arg, GError **errp)
     } else if (!strcmp(mode, "control")) {
         qmp = true;
     } else {
-        return error_setg(errp, "Parameter 'mode' does not accept value '%s' "
-                          "(readline or control)", mode);
+        return error_setg(errp,
+                          "Parameter 'mode' does not accept value '%s' "
+                          "(readline or control)",
+                          mode);
     }
     keyval_mark_used(kv, "id");
     if (!keyval_check_unused(kv, errp)) {
@@ -434,8 +443,10 @@ static bool opt_display(VMConfig *cfg, const char *arg, GError **errp)
     g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
 
     if (strcmp(parts[0], "none")) {
-        return error_setg(errp, "Parameter 'type' does not accept value '%s' "
-                          "(this pcvm has display 'none')", parts[0]);
+        return error_setg(errp,
+                          "Parameter 'type' does not accept value '%s' "
+                          "(this pcvm has display 'none')",
+                          parts[0]);
     }
     replace(&cfg->display, parts[0]);
     return true;
@@ -520,8 +531,8 @@ static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
     const char *order, *once;
     uint64_t splash, reboot;
 
-    if (!kv || !keyval_get_bool(kv, "menu", cfg->boot_menu, &cfg->boot_menu,
-                                errp) ||
+    if (!kv ||
+        !keyval_get_bool(kv, "menu", cfg->boot_menu, &cfg->boot_menu, errp) ||
         !keyval_get_bool(kv, "strict", cfg->boot_strict, &cfg->boot_strict,
                          errp) ||
         !keyval_get_uint(kv, "splash-time", 0, &splash, errp) ||
@@ -536,15 +547,17 @@ static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
     }
     if (keyval_has(kv, "splash-time")) {
         if (splash > 0xffff) {
-            return error_setg(errp, "splash-time %" PRIu64 " is too large "
-                              "(at most 65535 ms)", splash);
+            return error_setg(errp,
+                              "splash-time %" PRIu64 " is too large "
+                              "(at most 65535 ms)",
+                              splash);
         }
         cfg->boot_splash_time = splash;
     }
     if (keyval_has(kv, "reboot-timeout")) {
         if (reboot > 0xffff) {
             return error_setg(errp, "reboot timeout is larger than 65535, "
-                              "would be ignored");
+                                    "would be ignored");
         }
         cfg->boot_reboot_timeout = reboot;
     }
@@ -573,18 +586,23 @@ static bool opt_rtc(VMConfig *cfg, const char *arg, GError **errp)
     driftfix = keyval_get(kv, "driftfix");
     if (base && strcmp(base, "utc") && strcmp(base, "localtime") &&
         !parse_iso_date(base, &seconds)) {
-        return error_setg(errp, "invalid datetime format: '%s' (valid "
+        return error_setg(errp,
+                          "invalid datetime format: '%s' (valid "
                           "formats: '2006-06-17T16:01:21' or '2006-06-17')",
                           base);
     }
     if (clock && strcmp(clock, "host") && strcmp(clock, "rt") &&
         strcmp(clock, "vm")) {
-        return error_setg(errp, "invalid option value '%s' for clock "
-                          "(host, rt or vm)", clock);
+        return error_setg(errp,
+                          "invalid option value '%s' for clock "
+                          "(host, rt or vm)",
+                          clock);
     }
     if (driftfix && strcmp(driftfix, "none") && strcmp(driftfix, "slew")) {
-        return error_setg(errp, "invalid option value '%s' for driftfix "
-                          "(none or slew)", driftfix);
+        return error_setg(errp,
+                          "invalid option value '%s' for driftfix "
+                          "(none or slew)",
+                          driftfix);
     }
     if (base) {
         replace(&cfg->rtc_base, base);
@@ -662,15 +680,16 @@ static bool drive_config_add(VMConfig *cfg, DriveConfig *drive, int index,
         int unit = drive->unit;
 
         drive_config_free(drive);
-        return error_setg(errp, "unit %d too big (max is %d)", unit,
-                          units - 1);
+        return error_setg(errp, "unit %d too big (max is %d)", unit, units - 1);
     }
     if (drive->iface == IF_IDE && drive->bus >= IDE_BUSES_MAX) {
         int bus = drive->bus, unit = drive->unit;
 
         drive_config_free(drive);
-        return error_setg(errp, "machine type does not support "
-                          "if=ide,bus=%d,unit=%d", bus, unit);
+        return error_setg(errp,
+                          "machine type does not support "
+                          "if=ide,bus=%d,unit=%d",
+                          bus, unit);
     }
     if (drive_at(cfg, drive->iface, drive->bus, drive->unit)) {
         int bus = drive->bus, unit = drive->unit;
@@ -777,8 +796,8 @@ static bool drive_add_legacy(VMConfig *cfg, const char *option,
 {
     DriveConfig *drive = g_new0(DriveConfig, 1);
 
-    drive->spec = option ? g_strdup_printf("-%s %s", option, file)
-                         : g_strdup(file);
+    drive->spec =
+        option ? g_strdup_printf("-%s %s", option, file) : g_strdup(file);
     drive->file = *file ? g_strdup(file) : NULL;
     drive->iface = IF_IDE;
     drive->media = media;
@@ -825,53 +844,80 @@ static bool opt_help(VMConfig *cfg, const char *arg, GError **errp)
 static const OptionDef options[] = {
     {"h", false, opt_help, NULL, "display this help and exit"},
     {"help", false, opt_help, NULL, NULL},
-    {"version", false, opt_version, NULL, "display version information and exit"},
+    {"version", false, opt_version, NULL,
+     "display version information and exit"},
     {"machine", true, opt_machine, "[type=]NAME[,accel=A][,firmware=seabios]",
      "select the machine (-machine help lists them)"},
     {"M", true, opt_machine, NULL, NULL},
-    {"accel", true, opt_accel, "NAME", "select an accelerator (kvm); repeat to try several"},
+    {"accel", true, opt_accel, "NAME",
+     "select an accelerator (kvm); repeat to try several"},
     {"enable-kvm", false, opt_enable_kvm, NULL, "same as -accel kvm"},
-    {"cpu", true, opt_cpu, "MODEL", "select the CPU model (-cpu help lists them)"},
-    {"m", true, opt_m, "[size=]SIZE", "guest RAM size, in MiB or with a suffix (default 128M)"},
-    {"smp", true, opt_smp, "[cpus=]N[,sockets=S][,cores=C][,threads=T][,maxcpus=M]",
+    {"cpu", true, opt_cpu, "MODEL",
+     "select the CPU model (-cpu help lists them)"},
+    {"m", true, opt_m, "[size=]SIZE",
+     "guest RAM size, in MiB or with a suffix (default 128M)"},
+    {"smp", true, opt_smp,
+     "[cpus=]N[,sockets=S][,cores=C][,threads=T][,maxcpus=M]",
      "number of vCPUs and their topology"},
-    {"kernel", true, opt_kernel, "FILE", "boot a Linux bzImage, PVH ELF or multiboot kernel directly"},
-    {"initrd", true, opt_initrd, "FILE", "initial ram disk (multiboot: modules 'file args,file2')"},
+    {"kernel", true, opt_kernel, "FILE",
+     "boot a Linux bzImage, PVH ELF or multiboot kernel directly"},
+    {"initrd", true, opt_initrd, "FILE",
+     "initial ram disk (multiboot: modules 'file args,file2')"},
     {"append", true, opt_append, "CMDLINE", "kernel command line"},
     {"bios", true, opt_bios, "FILE", "firmware image (default bios-256k.bin)"},
     {"L", true, opt_L, "DIR", "add DIR to the firmware search path"},
-    {"boot", true, opt_boot, "[order=]DRIVES[,once=DRIVES][,menu=on|off][,splash-time=MS][,reboot-timeout=MS][,strict=on|off]",
+    {"boot", true, opt_boot,
+     "[order=]DRIVES[,once=DRIVES][,menu=on|off][,splash-time=MS][,reboot-"
+     "timeout=MS][,strict=on|off]",
      "boot order: a floppy, c hard disk, d CD-ROM, n network"},
-    {"rtc", true, opt_rtc, "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]",
+    {"rtc", true, opt_rtc,
+     "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]",
      "the real-time clock's start time and source"},
     {"uuid", true, opt_uuid, "UUID", "the machine's UUID (SMBIOS and fw_cfg)"},
-    {"drive", true, opt_drive, "[file=F][,if=ide|none][,index=N][,bus=B,unit=U][,media=disk|cdrom][,format=raw][,readonly=on|off][,id=ID]",
+    {"drive", true, opt_drive,
+     "[file=F][,if=ide|none][,index=N][,bus=B,unit=U][,media=disk|cdrom][,"
+     "format=raw][,readonly=on|off][,id=ID]",
      "a disk or CD-ROM drive"},
-    {"hda", true, opt_hda, "FILE", "IDE hard disk 0 (also the bare image argument)"},
+    {"hda", true, opt_hda, "FILE",
+     "IDE hard disk 0 (also the bare image argument)"},
     {"hdb", true, opt_hdb, "FILE", "IDE hard disk 1"},
     {"hdc", true, opt_hdc, "FILE", "IDE hard disk 2"},
     {"hdd", true, opt_hdd, "FILE", "IDE hard disk 3"},
     {"cdrom", true, opt_cdrom, "FILE", "IDE CD-ROM (index 2)"},
-    {"serial", true, opt_serial, "DEV", "a COM port: stdio, null, none, file:F, pty, unix:P, tcp:H:P, mon:DEV, chardev:ID"},
-    {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]", "create a character backend (-chardev help lists them)"},
-    {"device", true, opt_device, "DRIVER[,prop=value,...]", "add a device (-device help, -device DRIVER,help)"},
-    {"debugcon", true, opt_debugcon, "DEV", "the 0xe9 debug console, same DEV forms as -serial"},
-    {"monitor", true, opt_monitor, "DEV", "the human monitor (HMP) on DEV, same forms as -serial"},
-    {"qmp", true, opt_qmp, "DEV", "a QMP monitor on DEV, same forms as -serial"},
-    {"qmp-pretty", true, opt_qmp_pretty, "DEV", "like -qmp, with indented JSON"},
-    {"mon", true, opt_mon, "[chardev=]ID[,mode=readline|control][,pretty=on|off]",
+    {"serial", true, opt_serial, "DEV",
+     "a COM port: stdio, null, none, file:F, pty, unix:P, tcp:H:P, mon:DEV, "
+     "chardev:ID"},
+    {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]",
+     "create a character backend (-chardev help lists them)"},
+    {"device", true, opt_device, "DRIVER[,prop=value,...]",
+     "add a device (-device help, -device DRIVER,help)"},
+    {"debugcon", true, opt_debugcon, "DEV",
+     "the 0xe9 debug console, same DEV forms as -serial"},
+    {"monitor", true, opt_monitor, "DEV",
+     "the human monitor (HMP) on DEV, same forms as -serial"},
+    {"qmp", true, opt_qmp, "DEV",
+     "a QMP monitor on DEV, same forms as -serial"},
+    {"qmp-pretty", true, opt_qmp_pretty, "DEV",
+     "like -qmp, with indented JSON"},
+    {"mon", true, opt_mon,
+     "[chardev=]ID[,mode=readline|control][,pretty=on|off]",
      "a monitor on the -chardev ID"},
-    {"qtest", true, opt_qtest, "DEV", "serve the qtest protocol on DEV (with -accel qtest)"},
-    {"qtest-log", true, opt_qtest_log, "FILE", "log the qtest protocol to FILE"},
-    {"nographic", false, opt_nographic, NULL, "no display; COM1 and the monitor on stdio"},
+    {"qtest", true, opt_qtest, "DEV",
+     "serve the qtest protocol on DEV (with -accel qtest)"},
+    {"qtest-log", true, opt_qtest_log, "FILE",
+     "log the qtest protocol to FILE"},
+    {"nographic", false, opt_nographic, NULL,
+     "no display; COM1 and the monitor on stdio"},
     {"display", true, opt_display, "none", "select the display"},
     {"nodefaults", false, opt_nodefaults, NULL, "create no default devices"},
     {"no-reboot", false, opt_no_reboot, NULL, "exit instead of rebooting"},
-    {"no-shutdown", false, opt_no_shutdown, NULL, "stop instead of exiting when the guest shuts down"},
+    {"no-shutdown", false, opt_no_shutdown, NULL,
+     "stop instead of exiting when the guest shuts down"},
     {"S", false, opt_S, NULL, "do not start the vCPUs at start-up"},
     {"name", true, opt_name, "[guest=]NAME", "the guest's name"},
     {"D", true, opt_D, "FILE", "write the -d log to FILE"},
-    {"d", true, opt_d, "ITEM,...", "enable logging of the items (-d help lists them)"},
+    {"d", true, opt_d, "ITEM,...",
+     "enable logging of the items (-d help lists them)"},
 };
 
 void vm_config_print_usage(FILE *out)
@@ -970,9 +1016,11 @@ static bool vm_config_check(VMConfig *cfg, GError **errp)
     const MachineClass *mc = machine_class_find(cfg->machine_type);
 
     if (mc && cfg->smp_maxcpus > mc->max_cpus) {
-        return error_setg(errp, "-smp %u: Invalid SMP CPUs %u. The max CPUs "
-                          "supported by machine '%s' is %u", cfg->smp_cpus,
-                          cfg->smp_maxcpus, mc->name, mc->max_cpus);
+        return error_setg(errp,
+                          "-smp %u: Invalid SMP CPUs %u. The max CPUs "
+                          "supported by machine '%s' is %u",
+                          cfg->smp_cpus, cfg->smp_maxcpus, mc->name,
+                          mc->max_cpus);
     }
     if (!cfg->kernel && cfg->append) {
         return error_setg(errp, "-append: only allowed with -kernel");

@@ -47,12 +47,12 @@ static bool serial_chardevs_create(MachineState *ms, GError **errp)
         g_ptr_array_add(ms->serial_chardevs, chr ? g_strdup(chr->id) : NULL);
     }
     if (config.debugcon) {
-        Chardev *chr = chardev_new_from_legacy(config.debugcon, "debugcon",
-                                               &err);
+        Chardev *chr =
+            chardev_new_from_legacy(config.debugcon, "debugcon", &err);
 
         if (!chr && err) {
-            g_propagate_prefixed_error(errp, err, "-debugcon %s: ",
-                                       config.debugcon);
+            g_propagate_prefixed_error(errp, err,
+                                       "-debugcon %s: ", config.debugcon);
             return false;
         }
         ms->debugcon_chardev = chr ? chr->id : NULL;
@@ -150,8 +150,8 @@ static bool monitors_create(GError **errp)
 {
     for (unsigned i = 0; i < config.monitors->len; i++) {
         MonitorConfig *mc = g_ptr_array_index(config.monitors, i);
-        const char *option = mc->is_spec ? (mc->qmp ? "-qmp" : "-monitor")
-                                         : "-mon";
+        const char *option =
+            mc->is_spec ? (mc->qmp ? "-qmp" : "-monitor") : "-mon";
         Chardev *chr;
 
         if (mc->is_spec) {
@@ -180,8 +180,10 @@ static bool accel_select(MachineState *ms, GError **errp)
         GError *err = NULL;
 
         if (!ops) {
-            err = g_error_new(PCVM_ERROR, 0, "accelerator %s is not "
-                              "available in pcvm", name);
+            err = g_error_new(PCVM_ERROR, 0,
+                              "accelerator %s is not "
+                              "available in pcvm",
+                              name);
         } else if (ops->init(ms, &err)) {
             accel_set_current(ops);
             ms->accel = &ops->machine;
@@ -220,8 +222,8 @@ static bool machine_create(GError **errp)
     ms->ram_size = config.ram_size;
     ms->smp_cpus = config.smp_cpus;
     ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
-    ms->topology = (CpuTopology){config.smp_sockets, config.smp_cores,
-                                    config.smp_threads};
+    ms->topology =
+        (CpuTopology){config.smp_sockets, config.smp_cores, config.smp_threads};
     ms->cpu_model = config.cpu_model;
     ms->kernel_filename = config.kernel;
     ms->initrd_filename = config.initrd;
@@ -249,7 +251,8 @@ static bool machine_create(GError **errp)
     }
     /* -L directories first, then the built-in search path. */
     for (unsigned i = 0; i < config.firmware_dirs->len; i++) {
-        g_ptr_array_add(path, g_strdup(g_ptr_array_index(config.firmware_dirs, i)));
+        g_ptr_array_add(path,
+                        g_strdup(g_ptr_array_index(config.firmware_dirs, i)));
     }
     for (char **dir = defaults; *dir; dir++) {
         g_ptr_array_add(path, g_strdup(*dir));
@@ -261,9 +264,10 @@ static bool machine_create(GError **errp)
 
         ms->firmware = machine_find_firmware(ms, name);
         if (!ms->firmware) {
-            return error_setg(errp, "-bios %s: could not find firmware (search "
-                              "path: -L dirs, then %s)", name,
-                              PCVM_FIRMWARE_PATH);
+            return error_setg(errp,
+                              "-bios %s: could not find firmware (search "
+                              "path: -L dirs, then %s)",
+                              name, PCVM_FIRMWARE_PATH);
         }
     }
 

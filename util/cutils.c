@@ -11,14 +11,22 @@
 static int suffix_shift(char c)
 {
     switch (g_ascii_toupper(c)) {
-    case 'B': return 0;
-    case 'K': return 10;
-    case 'M': return 20;
-    case 'G': return 30;
-    case 'T': return 40;
-    case 'P': return 50;
-    case 'E': return 60;
-    default: return -1;
+    case 'B':
+        return 0;
+    case 'K':
+        return 10;
+    case 'M':
+        return 20;
+    case 'G':
+        return 30;
+    case 'T':
+        return 40;
+    case 'P':
+        return 50;
+    case 'E':
+        return 60;
+    default:
+        return -1;
     }
 }
 

@@ -4,7 +4,7 @@
 
 #include "util/error.h"
 
-G_DEFINE_QUARK(pcvm-error-quark, pcvm_error)
+G_DEFINE_QUARK(pcvm - error - quark, pcvm_error)
 
 static void report(const char *kind, const char *fmt, va_list ap)
 {

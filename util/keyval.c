@@ -23,7 +23,8 @@ static void keyval_clear(gpointer p)
     g_free(kv->value);
 }
 
-/* Copies up to an unescaped ',' (or '=' when stop_at_equals), unescaping ",,". */
+/* Copies up to an unescaped ',' (or '=' when stop_at_equals), unescaping ",,".
+ */
 static const char *scan_part(const char *p, bool stop_at_equals, GString *out)
 {
     while (*p) {

@@ -182,10 +182,9 @@ static void kvm_region_del(MemoryListener *l, const FlatRange *fr)
 static void kvm_eventfd_update(AddressSpace *as,
                                const MemoryRegionIoeventfd *fd, bool assign)
 {
-    int ret = kvm_set_ioeventfd(event_notifier_get_fd(fd->notifier),
-                                fd->offset, fd->size,
-                                as == &address_space_io, fd->match_data,
-                                fd->data, assign);
+    int ret = kvm_set_ioeventfd(event_notifier_get_fd(fd->notifier), fd->offset,
+                                fd->size, as == &address_space_io,
+                                fd->match_data, fd->data, assign);
 
     if (ret < 0) {
         /* Without it, the write reaches the memory API, which signals. */
@@ -331,8 +330,9 @@ static void routing_add(const struct kvm_irq_routing_entry *entry)
 {
     if (!routing || routing->nr == routing_capacity) {
         routing_capacity = routing_capacity ? routing_capacity * 2 : 64;
-        routing = g_realloc(routing, sizeof(*routing) +
-                            routing_capacity * sizeof(routing->entries[0]));
+        routing = g_realloc(routing,
+                            sizeof(*routing) +
+                                routing_capacity * sizeof(routing->entries[0]));
         if (routing_capacity == 64) {
             routing->nr = 0;
             routing->flags = 0;
@@ -344,7 +344,8 @@ static void routing_add(const struct kvm_irq_routing_entry *entry)
 static void routing_add_irqchip(unsigned gsi, unsigned chip, unsigned pin)
 {
     struct kvm_irq_routing_entry e = {
-        .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+        .gsi = gsi,
+        .type = KVM_IRQ_ROUTING_IRQCHIP,
         .u.irqchip = {.irqchip = chip, .pin = pin},
     };
 
@@ -359,9 +360,11 @@ static int routing_commit(void)
 int kvm_irqchip_add_msi_route(uint64_t address, uint32_t data)
 {
     struct kvm_irq_routing_entry e = {
-        .gsi = next_msi_gsi++, .type = KVM_IRQ_ROUTING_MSI,
+        .gsi = next_msi_gsi++,
+        .type = KVM_IRQ_ROUTING_MSI,
         .u.msi = {.address_lo = (uint32_t)address,
-                  .address_hi = address >> 32, .data = data},
+                  .address_hi = address >> 32,
+                  .data = data},
     };
     int ret;
 
@@ -393,8 +396,8 @@ static int routing_init_pc(void)
         if (i == 2) {
             continue;
         }
-        routing_add_irqchip(i, i < 8 ? KVM_IRQCHIP_PIC_MASTER
-                                     : KVM_IRQCHIP_PIC_SLAVE, i % 8);
+        routing_add_irqchip(
+            i, i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, i % 8);
     }
     for (unsigned i = 0; i < MACHINE_GSI_COUNT; i++) {
         if (i == 0) {
@@ -434,7 +437,8 @@ static bool kvm_irqchip_create(MachineState *ms, GError **errp)
 static void kvm_send_msi(uint64_t address, uint32_t data)
 {
     struct kvm_msi msi = {
-        .address_lo = (uint32_t)address, .address_hi = address >> 32,
+        .address_lo = (uint32_t)address,
+        .address_hi = address >> 32,
         .data = data,
     };
     int ret = kvm_vm_ioctl(KVM_SIGNAL_MSI, &msi);
@@ -503,8 +507,9 @@ static bool kvm_init(MachineState *ms, GError **errp)
         !kvm_check_extension(KVM_CAP_USER_MEMORY) ||
         !kvm_check_extension(KVM_CAP_IRQ_ROUTING) ||
         !kvm_check_extension(KVM_CAP_IMMEDIATE_EXIT)) {
-        return error_setg(errp, "KVM: the kernel lacks a required capability "
-                          "(irqchip, user memory, irq routing, immediate exit)");
+        return error_setg(
+            errp, "KVM: the kernel lacks a required capability "
+                  "(irqchip, user memory, irq routing, immediate exit)");
     }
     s->readonly_mem = kvm_check_extension(KVM_CAP_READONLY_MEM);
     s->max_vcpus = kvm_check_extension(KVM_CAP_MAX_VCPUS);
@@ -512,7 +517,8 @@ static bool kvm_init(MachineState *ms, GError **errp)
         s->max_vcpus = kvm_check_extension(KVM_CAP_NR_VCPUS);
     }
     if (ms->smp_cpus > (unsigned)s->max_vcpus) {
-        return error_setg(errp, "Number of SMP cpus requested (%u) exceeds "
+        return error_setg(errp,
+                          "Number of SMP cpus requested (%u) exceeds "
                           "the maximum cpus supported by KVM (%d)",
                           ms->smp_cpus, s->max_vcpus);
     }
@@ -598,7 +604,8 @@ static void report_guest_failure(KVMVCPU *vcpu, const char *what,
         g_string_append_printf(bytes, "%s%02x", i ? " " : "", insn[i]);
     }
     error_report("vCPU %d: %s at RIP=0x%" PRIx64 " (physical 0x%" PRIx64
-                 "), code: %s", vcpu->cpu->index, what, rip, phys,
+                 "), code: %s",
+                 vcpu->cpu->index, what, rip, phys,
                  bytes->len ? bytes->str : "unavailable");
     kvm_arch_dump_state(vcpu, dump);
     fprintf(stderr, "%s", dump->str);
@@ -664,7 +671,8 @@ static bool vcpu_handle_exit(KVMVCPU *vcpu)
         g_autofree char *what = g_strdup_printf(
             "KVM internal error, suberror %u%s", run->internal.suberror,
             run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-                ? " (emulation failure)" : "");
+                ? " (emulation failure)"
+                : "");
         const uint8_t *insn = NULL;
         unsigned len = 0;
 
@@ -874,9 +882,13 @@ static CPUIDEntry *kvm_supported_cpuid(unsigned *count)
         struct kvm_cpuid_entry2 *k = &sup->entries[i];
 
         entries[i] = (CPUIDEntry){
-            .function = k->function, .index = k->index,
+            .function = k->function,
+            .index = k->index,
             .index_significant = k->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
-            .eax = k->eax, .ebx = k->ebx, .ecx = k->ecx, .edx = k->edx,
+            .eax = k->eax,
+            .ebx = k->ebx,
+            .ecx = k->ecx,
+            .edx = k->edx,
         };
     }
     *count = sup->nent;
@@ -900,14 +912,15 @@ static int kvm_vcpu_thread_id(X86CPU *cpu)
 
 static const AccelOps kvm_accel_ops = {
     .name = "kvm",
-    .machine = {
-        .supported_cpuid = kvm_supported_cpuid,
-        .irqchip_create = kvm_irqchip_create,
-        .send_msi = kvm_send_msi,
-        .msi_route_add = kvm_irqchip_add_msi_route,
-        .msi_route_release = kvm_irqchip_release_route,
-        .irqfd_set = kvm_irqfd_op,
-    },
+    .machine =
+        {
+            .supported_cpuid = kvm_supported_cpuid,
+            .irqchip_create = kvm_irqchip_create,
+            .send_msi = kvm_send_msi,
+            .msi_route_add = kvm_irqchip_add_msi_route,
+            .msi_route_release = kvm_irqchip_release_route,
+            .irqfd_set = kvm_irqfd_op,
+        },
     .init = kvm_init,
     .vcpus_create = kvm_vcpus_create,
     .vcpus_pause = kvm_vcpus_pause,

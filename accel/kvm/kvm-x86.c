@@ -118,14 +118,24 @@ static int put_registers(KVMVCPU *vcpu)
 {
     CPUX86State *env = &vcpu->cpu->env;
     struct kvm_regs regs = {
-        .rax = env->regs[R_EAX], .rbx = env->regs[R_EBX],
-        .rcx = env->regs[R_ECX], .rdx = env->regs[R_EDX],
-        .rsi = env->regs[R_ESI], .rdi = env->regs[R_EDI],
-        .rsp = env->regs[R_ESP], .rbp = env->regs[R_EBP],
-        .r8 = env->regs[8], .r9 = env->regs[9], .r10 = env->regs[10],
-        .r11 = env->regs[11], .r12 = env->regs[12], .r13 = env->regs[13],
-        .r14 = env->regs[14], .r15 = env->regs[15],
-        .rip = env->rip, .rflags = env->rflags,
+        .rax = env->regs[R_EAX],
+        .rbx = env->regs[R_EBX],
+        .rcx = env->regs[R_ECX],
+        .rdx = env->regs[R_EDX],
+        .rsi = env->regs[R_ESI],
+        .rdi = env->regs[R_EDI],
+        .rsp = env->regs[R_ESP],
+        .rbp = env->regs[R_EBP],
+        .r8 = env->regs[8],
+        .r9 = env->regs[9],
+        .r10 = env->regs[10],
+        .r11 = env->regs[11],
+        .r12 = env->regs[12],
+        .r13 = env->regs[13],
+        .r14 = env->regs[14],
+        .r15 = env->regs[15],
+        .rip = env->rip,
+        .rflags = env->rflags,
     };
     struct kvm_sregs sregs;
     int ret;

@@ -48,12 +48,13 @@ static bool qtest_irqfd_set(EventNotifier *notifier, int gsi, bool assign,
 
 static const AccelOps qtest_accel_ops = {
     .name = "qtest",
-    .machine = {
-        .send_msi = qtest_send_msi,
-        .msi_route_add = qtest_msi_route_add,
-        .msi_route_release = qtest_msi_route_release,
-        .irqfd_set = qtest_irqfd_set,
-    },
+    .machine =
+        {
+            .send_msi = qtest_send_msi,
+            .msi_route_add = qtest_msi_route_add,
+            .msi_route_release = qtest_msi_route_release,
+            .irqfd_set = qtest_irqfd_set,
+        },
     .init = qtest_accel_init,
     .vcpus_create = qtest_vcpus_create,
     .vcpus_pause = qtest_vcpus_nothing,

@@ -134,7 +134,8 @@ static void qtest_irq_intercept(char **words, bool in)
     if (server.intercepted) {
         /* QEMU allows one intercepted device per session. */
         qtest_send(server.intercepted == dev
-                       ? "OK\n" : "FAIL IRQ intercept already enabled\n");
+                       ? "OK\n"
+                       : "FAIL IRQ intercept already enabled\n");
         return;
     }
     count = in ? dev->gpio_in_count : dev->gpio_out_count;
@@ -184,8 +185,9 @@ static void qtest_set_irq_in(char **words)
 static void qtest_port_io(char **words)
 {
     const char *cmd = words[0];
-    unsigned size = cmd[strlen(cmd) - 1] == 'b' ? 1
-                    : cmd[strlen(cmd) - 1] == 'w' ? 2 : 4;
+    unsigned size = cmd[strlen(cmd) - 1] == 'b'   ? 1
+                    : cmd[strlen(cmd) - 1] == 'w' ? 2
+                                                  : 4;
     uint64_t addr, value = 0;
 
     if (!parse_u64(words[1], &addr) || addr > 0xffff) {
@@ -197,8 +199,9 @@ static void qtest_port_io(char **words)
             qtest_sendf("FAIL bad value '%s'\n", words[2] ? words[2] : "");
             return;
         }
-        address_space_st(&address_space_io, addr, size,
-                         value & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1));
+        address_space_st(
+            &address_space_io, addr, size,
+            value & (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1));
         qtest_send("OK\n");
         return;
     }
@@ -253,8 +256,8 @@ static bool parse_range(char **words, uint64_t *addr, uint64_t *len)
         return false;
     }
     if (*len > QTEST_MAX_TRANSFER) {
-        qtest_sendf("FAIL length %" PRIu64 " is over the %u byte limit\n",
-                    *len, QTEST_MAX_TRANSFER);
+        qtest_sendf("FAIL length %" PRIu64 " is over the %u byte limit\n", *len,
+                    QTEST_MAX_TRANSFER);
         return false;
     }
     return true;
@@ -403,10 +406,10 @@ static bool word_is(const char *word, const char *const *names)
 static void qtest_process_command(char **words)
 {
     static const char *const port_cmds[] = {"outb", "outw", "outl", "inb",
-                                            "inw", "inl", NULL};
-    static const char *const mem_cmds[] = {"readb", "readw", "readl", "readq",
-                                           "writeb", "writew", "writel",
-                                           "writeq", NULL};
+                                            "inw",  "inl",  NULL};
+    static const char *const mem_cmds[] = {"readb",  "readw",  "readl",
+                                           "readq",  "writeb", "writew",
+                                           "writel", "writeq", NULL};
     const char *cmd = words[0];
 
     if (server.log) {
@@ -511,8 +514,8 @@ bool qtest_server_init(const char *spec, const char *log_path, GError **errp)
         return false;
     }
     if (log_path) {
-        server.log = !strcmp(log_path, "/dev/fd/2") ? stderr
-                                                   : fopen(log_path, "w");
+        server.log =
+            !strcmp(log_path, "/dev/fd/2") ? stderr : fopen(log_path, "w");
         if (!server.log) {
             return error_setg(errp, "-qtest-log %s: %s", log_path,
                               g_strerror(errno));

@@ -80,7 +80,7 @@ typedef struct PIIX4PMState {
     uint8_t gpe_sts[2], gpe_en[2];
     uint8_t apm_cnt, apm_sts;
     uint8_t smb_regs[SMB_IO_SIZE];
-    Timer *tmr_timer;            /* when the timer's bit 23 next toggles */
+    Timer *tmr_timer; /* when the timer's bit 23 next toggles */
 } PIIX4PMState;
 
 #define PIIX4_PM(obj) DEVICE_CAST(PIIX4PMState, obj, TYPE_PIIX4_PM)
@@ -108,8 +108,8 @@ static void piix4_update_sci(PIIX4PMState *s)
 static void piix4_tmr_rearm(PIIX4PMState *s)
 {
     int64_t now = vm_clock_get_ns(VM_CLOCK_VIRTUAL);
-    uint64_t ticks = (__int128)now * PM_TIMER_FREQUENCY /
-                     NANOSECONDS_PER_SECOND;
+    uint64_t ticks =
+        (__int128)now * PM_TIMER_FREQUENCY / NANOSECONDS_PER_SECOND;
     uint64_t next = (ticks | (PM_TIMER_MSB - 1)) + 1;
 
     if (!(s->pm1_en & PM1_TMR_STS)) {
@@ -256,8 +256,8 @@ static uint64_t hotplug_read(void *opaque, uint64_t addr, unsigned size)
 static void hotplug_write(void *opaque, uint64_t addr, uint64_t value,
                           unsigned size)
 {
-    log_unimp_once("piix4_pm: PCI hotplug register write at 0x%" PRIx64
-                   "\n", addr);
+    log_unimp_once("piix4_pm: PCI hotplug register write at 0x%" PRIx64 "\n",
+                   addr);
 }
 
 static const MemoryRegionOps hotplug_ops = {
@@ -394,8 +394,8 @@ static void piix4_reset(PCIDevice *dev)
     PIIX4PMState *s = PIIX4_PM(dev);
     uint8_t *c = dev->config;
 
-    pci_set_word(c + PCI_STATUS, PCI_STATUS_FAST_BACK |
-                                     PCI_STATUS_DEVSEL_MEDIUM);
+    pci_set_word(c + PCI_STATUS,
+                 PCI_STATUS_FAST_BACK | PCI_STATUS_DEVSEL_MEDIUM);
     memset(c + PCI_CONFIG_HEADER_SIZE, 0,
            PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
     pci_set_long(c + PIIX4_PMBA, 1);
@@ -429,19 +429,20 @@ static const VMStateDescription vmstate_piix4_pm = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = piix4_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_PCI_DEVICE(parent_obj, PIIX4PMState),
-        VMSTATE_UINT16(pm1_sts, PIIX4PMState),
-        VMSTATE_UINT16(pm1_en, PIIX4PMState),
-        VMSTATE_UINT16(pm1_cnt, PIIX4PMState),
-        VMSTATE_BUFFER(pm_misc, PIIX4PMState),
-        VMSTATE_UINT8_ARRAY(gpe_sts, PIIX4PMState, 2),
-        VMSTATE_UINT8_ARRAY(gpe_en, PIIX4PMState, 2),
-        VMSTATE_UINT8(apm_cnt, PIIX4PMState),
-        VMSTATE_UINT8(apm_sts, PIIX4PMState),
-        VMSTATE_BUFFER(smb_regs, PIIX4PMState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_PCI_DEVICE(parent_obj, PIIX4PMState),
+            VMSTATE_UINT16(pm1_sts, PIIX4PMState),
+            VMSTATE_UINT16(pm1_en, PIIX4PMState),
+            VMSTATE_UINT16(pm1_cnt, PIIX4PMState),
+            VMSTATE_BUFFER(pm_misc, PIIX4PMState),
+            VMSTATE_UINT8_ARRAY(gpe_sts, PIIX4PMState, 2),
+            VMSTATE_UINT8_ARRAY(gpe_en, PIIX4PMState, 2),
+            VMSTATE_UINT8(apm_cnt, PIIX4PMState),
+            VMSTATE_UINT8(apm_sts, PIIX4PMState),
+            VMSTATE_BUFFER(smb_regs, PIIX4PMState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool piix4_realize(PCIDevice *dev, GError **errp)
@@ -454,14 +455,12 @@ static bool piix4_realize(PCIDevice *dev, GError **errp)
     device_init_gpio_out(DEVICE(dev), &s->sci, 1);
     s->tmr_timer = timer_new_ns(VM_CLOCK_VIRTUAL, piix4_tmr_expired, s);
     memory_region_init_io(&s->pm_io, "piix4-pm", &pm_io_ops, s, PM_IO_SIZE);
-    memory_region_init_io(&s->smb_io, "piix4-smbus", &smb_ops, s,
-                          SMB_IO_SIZE);
+    memory_region_init_io(&s->smb_io, "piix4-smbus", &smb_ops, s, SMB_IO_SIZE);
     memory_region_init_io(&s->gpe_io, "acpi-gpe0", &gpe_ops, s, GPE0_LEN);
     memory_region_add_subregion(s->io_space, GPE0_BASE, &s->gpe_io);
     memory_region_init_io(&s->hotplug_io, "acpi-pci-hotplug", &hotplug_ops, s,
                           PCI_HOTPLUG_LEN);
-    memory_region_add_subregion(s->io_space, PCI_HOTPLUG_BASE,
-                                &s->hotplug_io);
+    memory_region_add_subregion(s->io_space, PCI_HOTPLUG_BASE, &s->hotplug_io);
     memory_region_init_io(&s->apm_io, "apm-io", &apm_ops, s, 2);
     memory_region_add_subregion(s->io_space, APM_CNT_PORT, &s->apm_io);
     runstate_add_notifier(piix4_powerdown, s);
@@ -469,13 +468,14 @@ static bool piix4_realize(PCIDevice *dev, GError **errp)
 }
 
 static PCIDeviceClass piix4_pm_class = {
-    .parent_class = {
-        .name = TYPE_PIIX4_PM,
-        .description = "PM",
-        .category = DEVICE_CATEGORY_BRIDGE,
-        .instance_size = sizeof(PIIX4PMState),
-        .vmsd = &vmstate_piix4_pm,
-    },
+    .parent_class =
+        {
+            .name = TYPE_PIIX4_PM,
+            .description = "PM",
+            .category = DEVICE_CATEGORY_BRIDGE,
+            .instance_size = sizeof(PIIX4PMState),
+            .vmsd = &vmstate_piix4_pm,
+        },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x7113,
     .revision = 0x03,

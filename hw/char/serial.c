@@ -40,9 +40,9 @@
 #define UART_IIR_CTI 0x0c
 #define UART_IIR_FIFO_ENABLED 0xc0
 
-#define UART_FCR_FE 0x01   /* FIFO enable */
-#define UART_FCR_RFR 0x02  /* receiver FIFO reset */
-#define UART_FCR_XFR 0x04  /* transmitter FIFO reset */
+#define UART_FCR_FE 0x01  /* FIFO enable */
+#define UART_FCR_RFR 0x02 /* receiver FIFO reset */
+#define UART_FCR_XFR 0x04 /* transmitter FIFO reset */
 #define UART_FCR_DMS 0x08
 #define UART_FCR_ITL_MASK 0xc0
 
@@ -62,7 +62,8 @@
 #define UART_LSR_BI 0x10
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
-#define UART_LSR_ERR_MASK (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
+#define UART_LSR_ERR_MASK                                                      \
+    (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
 
 #define UART_MSR_DCTS 0x01
 #define UART_MSR_DDSR 0x02
@@ -119,8 +120,8 @@ static unsigned rx_trigger_level(SerialState *s)
 static int64_t char_time_ns(SerialState *s)
 {
     unsigned divider = s->divider ? s->divider : 1;
-    unsigned bits = 1 + 5 + (s->lcr & 3) + ((s->lcr & 4) ? 2 : 1) +
-                    ((s->lcr & 8) ? 1 : 0);
+    unsigned bits =
+        1 + 5 + (s->lcr & 3) + ((s->lcr & 4) ? 2 : 1) + ((s->lcr & 8) ? 1 : 0);
 
     return (int64_t)bits * divider * 16 * NANOSECONDS_PER_SECOND /
            UART_INPUT_CLOCK;
@@ -168,8 +169,8 @@ static void serial_rx_push(SerialState *s, uint8_t byte)
     if (fifo_enabled(s)) {
         /* Restart the 4-character timeout on every received character. */
         s->timeout_ipending = false;
-        timer_mod_ns(s->timeout_timer, vm_clock_get_ns(VM_CLOCK_VIRTUAL) +
-                                           4 * char_time_ns(s));
+        timer_mod_ns(s->timeout_timer,
+                     vm_clock_get_ns(VM_CLOCK_VIRTUAL) + 4 * char_time_ns(s));
     }
 }
 
@@ -349,9 +350,10 @@ static void serial_write(void *opaque, uint64_t addr, uint64_t value,
         break;
     case UART_LSR:
     case UART_MSR:
-        log_mask_printf(LOG_GUEST_ERROR, "serial%u: write 0x%02x to read-only "
-                        "register %" PRIu64 "\n", s->index, (unsigned)value,
-                        addr);
+        log_mask_printf(LOG_GUEST_ERROR,
+                        "serial%u: write 0x%02x to read-only "
+                        "register %" PRIu64 "\n",
+                        s->index, (unsigned)value, addr);
         return;
     case UART_SCR:
         s->scr = value;
@@ -427,9 +429,8 @@ static bool serial_realize(DeviceState *dev, GError **errp)
     serial_next_index = MAX(serial_next_index, s->index + 1);
     if (s->iobase == UINT32_MAX) {
         if (s->index >= G_N_ELEMENTS(isa_serial_io)) {
-            error_setg(errp,
-                        "Max. supported number of ISA serial ports is %zu",
-                        G_N_ELEMENTS(isa_serial_io));
+            error_setg(errp, "Max. supported number of ISA serial ports is %zu",
+                       G_N_ELEMENTS(isa_serial_io));
             return false;
         }
         s->iobase = isa_serial_io[s->index];
@@ -453,8 +454,10 @@ static bool serial_post_load(void *opaque, int version_id, GError **errp)
     SerialState *s = opaque;
 
     if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE) {
-        return error_setg(errp, "receive FIFO position %u, count %u out of "
-                          "range", s->rx_head, s->rx_count);
+        return error_setg(errp,
+                          "receive FIFO position %u, count %u out of "
+                          "range",
+                          s->rx_head, s->rx_count);
     }
     s->ier &= 0x0f;
     s->mcr &= 0x1f;
@@ -467,23 +470,24 @@ static const VMStateDescription vmstate_serial = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = serial_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT16(divider, SerialState),
-        VMSTATE_UINT8(ier, SerialState),
-        VMSTATE_UINT8(lcr, SerialState),
-        VMSTATE_UINT8(mcr, SerialState),
-        VMSTATE_UINT8(lsr, SerialState),
-        VMSTATE_UINT8(msr, SerialState),
-        VMSTATE_UINT8(scr, SerialState),
-        VMSTATE_UINT8(fcr, SerialState),
-        VMSTATE_BOOL(thr_ipending, SerialState),
-        VMSTATE_BOOL(timeout_ipending, SerialState),
-        VMSTATE_BUFFER(rx_fifo, SerialState),
-        VMSTATE_UINT32(rx_head, SerialState),
-        VMSTATE_UINT32(rx_count, SerialState),
-        VMSTATE_TIMER_PTR(timeout_timer, SerialState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT16(divider, SerialState),
+            VMSTATE_UINT8(ier, SerialState),
+            VMSTATE_UINT8(lcr, SerialState),
+            VMSTATE_UINT8(mcr, SerialState),
+            VMSTATE_UINT8(lsr, SerialState),
+            VMSTATE_UINT8(msr, SerialState),
+            VMSTATE_UINT8(scr, SerialState),
+            VMSTATE_UINT8(fcr, SerialState),
+            VMSTATE_BOOL(thr_ipending, SerialState),
+            VMSTATE_BOOL(timeout_ipending, SerialState),
+            VMSTATE_BUFFER(rx_fifo, SerialState),
+            VMSTATE_UINT32(rx_head, SerialState),
+            VMSTATE_UINT32(rx_count, SerialState),
+            VMSTATE_TIMER_PTR(timeout_timer, SerialState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static void serial_unrealize(DeviceState *dev)

@@ -34,11 +34,13 @@ static void rom_add(Rom rom)
     g_array_append_val(roms, rom);
 }
 
-void rom_add_blob_take(const char *name, void *data, size_t len,
-                       uint64_t addr)
+void rom_add_blob_take(const char *name, void *data, size_t len, uint64_t addr)
 {
-    rom_add((Rom){.name = g_strdup(name), .data = data, .len = len,
-                  .addr = addr, .owned = data});
+    rom_add((Rom){.name = g_strdup(name),
+                  .data = data,
+                  .len = len,
+                  .addr = addr,
+                  .owned = data});
 }
 
 void rom_add_file_range(const char *name, GMappedFile *file, size_t offset,
@@ -47,13 +49,15 @@ void rom_add_file_range(const char *name, GMappedFile *file, size_t offset,
     const uint8_t *base = (const uint8_t *)g_mapped_file_get_contents(file);
 
     g_assert(offset + len <= g_mapped_file_get_length(file));
-    rom_add((Rom){.name = g_strdup(name), .data = base + offset, .len = len,
-                  .zero_len = zero_len, .addr = addr,
+    rom_add((Rom){.name = g_strdup(name),
+                  .data = base + offset,
+                  .len = len,
+                  .zero_len = zero_len,
+                  .addr = addr,
                   .file = g_mapped_file_ref(file)});
 }
 
-void rom_add_blob(const char *name, const void *data, size_t len,
-                  uint64_t addr)
+void rom_add_blob(const char *name, const void *data, size_t len, uint64_t addr)
 {
     rom_add_blob_take(name, g_memdup2(data, len), len, addr);
 }
@@ -71,10 +75,11 @@ bool rom_check_overlaps(GError **errp)
 
             if (a_end > a->addr && b_end > b->addr && a->addr < b_end &&
                 b->addr < a_end) {
-                return error_setg(errp, "%s (0x%" PRIx64 "-0x%" PRIx64
-                                  ") overlaps %s (0x%" PRIx64 "-0x%" PRIx64
-                                  ")", a->name, a->addr, a_end - 1, b->name,
-                                  b->addr, b_end - 1);
+                return error_setg(errp,
+                                  "%s (0x%" PRIx64 "-0x%" PRIx64
+                                  ") overlaps %s (0x%" PRIx64 "-0x%" PRIx64 ")",
+                                  a->name, a->addr, a_end - 1, b->name, b->addr,
+                                  b_end - 1);
             }
         }
     }
@@ -105,9 +110,10 @@ void rom_dump(GString *out)
     for (unsigned i = 0; roms && i < roms->len; i++) {
         Rom *rom = &g_array_index(roms, Rom, i);
 
-        g_string_append_printf(out, "addr=%016" PRIx64 " size=0x%06zx "
-                               "name=\"%s\"\n", rom->addr,
-                               rom->len + rom->zero_len, rom->name);
+        g_string_append_printf(out,
+                               "addr=%016" PRIx64 " size=0x%06zx "
+                               "name=\"%s\"\n",
+                               rom->addr, rom->len + rom->zero_len, rom->name);
     }
 }
 
@@ -117,10 +123,11 @@ static bool file_error(GError *err, GError **errp)
     int code = err->code;
 
     g_error_free(err);
-    return error_setg(errp, "%s", g_strerror(
-        code == G_FILE_ERROR_NOENT ? ENOENT :
-        code == G_FILE_ERROR_ACCES ? EACCES :
-        code == G_FILE_ERROR_ISDIR ? EISDIR : EIO));
+    return error_setg(errp, "%s",
+                      g_strerror(code == G_FILE_ERROR_NOENT   ? ENOENT
+                                 : code == G_FILE_ERROR_ACCES ? EACCES
+                                 : code == G_FILE_ERROR_ISDIR ? EISDIR
+                                                              : EIO));
 }
 
 bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp)
@@ -170,18 +177,18 @@ static ElfPhdr elf_phdr(const ElfImage *elf, unsigned i)
 {
     if (elf->is64) {
         const Elf64_Ehdr *eh = (const void *)elf->data;
-        const Elf64_Phdr *p =
-            (const void *)(elf->data + eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+        const Elf64_Phdr *p = (const void *)(elf->data + eh->e_phoff +
+                                             (uint64_t)i * eh->e_phentsize);
 
-        return (ElfPhdr){p->p_type, p->p_offset, p->p_vaddr, p->p_paddr,
-                         p->p_filesz, p->p_memsz};
+        return (ElfPhdr){p->p_type,  p->p_offset, p->p_vaddr,
+                         p->p_paddr, p->p_filesz, p->p_memsz};
     } else {
         const Elf32_Ehdr *eh = (const void *)elf->data;
-        const Elf32_Phdr *p =
-            (const void *)(elf->data + eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+        const Elf32_Phdr *p = (const void *)(elf->data + eh->e_phoff +
+                                             (uint64_t)i * eh->e_phentsize);
 
-        return (ElfPhdr){p->p_type, p->p_offset, p->p_vaddr, p->p_paddr,
-                         p->p_filesz, p->p_memsz};
+        return (ElfPhdr){p->p_type,  p->p_offset, p->p_vaddr,
+                         p->p_paddr, p->p_filesz, p->p_memsz};
     }
 }
 

@@ -26,8 +26,7 @@ static bool machine_clock_pre_save(void *opaque, GError **errp)
     return true;
 }
 
-static bool machine_clock_post_load(void *opaque, int version_id,
-                                    GError **errp)
+static bool machine_clock_post_load(void *opaque, int version_id, GError **errp)
 {
     if (machine_clock.virtual_ns < 0) {
         return error_setg(errp, "virtual clock %" PRId64 " ns",
@@ -43,10 +42,11 @@ static const VMStateDescription vmstate_machine_clock = {
     .minimum_version_id = 1,
     .pre_save = machine_clock_pre_save,
     .post_load = machine_clock_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_INT64(virtual_ns, MachineClockState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_INT64(virtual_ns, MachineClockState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 /* Every realized device below bus, parents before their children. */
@@ -70,8 +70,10 @@ static char *device_section_id(DeviceState *dev, GError **errp)
     char *path = object_get_path(OBJECT(dev));
 
     if (!path) {
-        error_setg(errp, "device %s is not in the QOM tree; its state cannot "
-                   "be named", dev->klass->name);
+        error_setg(errp,
+                   "device %s is not in the QOM tree; its state cannot "
+                   "be named",
+                   dev->klass->name);
     }
     return path;
 }
@@ -86,8 +88,10 @@ bool machine_devices_savable(MachineState *ms, GError **errp)
         const VMStateDescription *vmsd = dev->klass->vmsd;
 
         if (!vmsd) {
-            return error_setg(errp, "device %s has no state description, so "
-                              "the machine cannot be saved", dev->klass->name);
+            return error_setg(errp,
+                              "device %s has no state description, so "
+                              "the machine cannot be saved",
+                              dev->klass->name);
         }
         if (vmsd->unmigratable) {
             return error_setg(errp, "device %s cannot be saved: %s",
@@ -162,14 +166,16 @@ bool machine_load_devices(MachineState *ms, GBytes *stream, GError **errp)
             return false;
         }
         if (!sec) {
-            return error_setg(errp, "the stream has no state for %s (%s): "
-                              "was it saved from the same command line?", id,
-                              dev->klass->name);
+            return error_setg(errp,
+                              "the stream has no state for %s (%s): "
+                              "was it saved from the same command line?",
+                              id, dev->klass->name);
         }
         if (strcmp(sec->name, dev->klass->vmsd->name)) {
-            return error_setg(errp, "%s: the stream has state '%s', the "
-                              "device here is described as '%s'", id,
-                              sec->name, dev->klass->vmsd->name);
+            return error_setg(errp,
+                              "%s: the stream has state '%s', the "
+                              "device here is described as '%s'",
+                              id, sec->name, dev->klass->vmsd->name);
         }
         g_ptr_array_add(found, (gpointer)sec);
     }
@@ -178,9 +184,10 @@ bool machine_load_devices(MachineState *ms, GBytes *stream, GError **errp)
             const VMStateSection *sec = g_ptr_array_index(sections, i);
 
             if (sec != clock && !g_ptr_array_find(found, sec, NULL)) {
-                return error_setg(errp, "the stream has state for %s (%s), "
-                                  "which this machine does not have", sec->id,
-                                  sec->name);
+                return error_setg(errp,
+                                  "the stream has state for %s (%s), "
+                                  "which this machine does not have",
+                                  sec->id, sec->name);
             }
         }
         return error_setg(errp, "the stream names a device twice");
@@ -193,8 +200,8 @@ bool machine_load_devices(MachineState *ms, GBytes *stream, GError **errp)
     for (unsigned i = 0; i < devs->len; i++) {
         DeviceState *dev = g_ptr_array_index(devs, i);
 
-        if (!vmstate_section_load(g_ptr_array_index(found, i),
-                                  dev->klass->vmsd, dev, errp)) {
+        if (!vmstate_section_load(g_ptr_array_index(found, i), dev->klass->vmsd,
+                                  dev, errp)) {
             return false;
         }
     }

@@ -33,7 +33,8 @@ const MachineClass *machine_class_find(const char *name)
     for (unsigned i = 0; machine_classes && i < machine_classes->len; i++) {
         const MachineClass *mc = g_ptr_array_index(machine_classes, i);
 
-        if (!strcmp(mc->name, name) || (mc->alias && !strcmp(mc->alias, name))) {
+        if (!strcmp(mc->name, name) ||
+            (mc->alias && !strcmp(mc->alias, name))) {
             return mc;
         }
     }
@@ -67,8 +68,8 @@ void machine_print_list(FILE *out)
         const MachineClass *mc = g_ptr_array_index(machine_classes, i);
 
         if (mc->alias) {
-            fprintf(out, "%-20s %s (alias of %s)\n", mc->alias,
-                    mc->description, mc->name);
+            fprintf(out, "%-20s %s (alias of %s)\n", mc->alias, mc->description,
+                    mc->name);
         }
         fprintf(out, "%-20s %s%s\n", mc->name, mc->description,
                 mc->is_default ? " (default)" : "");
@@ -142,9 +143,10 @@ static void machine_types_register(void)
 }
 type_init(machine_types_register)
 
-/* ---- the machine being run -------------------------------------------- */
+    /* ---- the machine being run --------------------------------------------
+     */
 
-MachineState *current_machine_get(void)
+    MachineState *current_machine_get(void)
 {
     return current_machine;
 }

@@ -516,8 +516,8 @@ void device_unrealize(DeviceState *dev)
         BusState *child = g_ptr_array_index(dev->child_buses, i);
 
         while (child->children->len) {
-            device_unrealize(g_ptr_array_index(child->children,
-                                               child->children->len - 1));
+            device_unrealize(
+                g_ptr_array_index(child->children, child->children->len - 1));
         }
     }
     if (dev->klass->unrealize) {
@@ -531,8 +531,7 @@ void device_unrealize(DeviceState *dev)
         for (unsigned i = 0; props && i < props->len; i++) {
             const ObjectProperty *prop = g_ptr_array_index(props, i);
 
-            if (g_str_has_prefix(prop->name, "child[") &&
-                prop->target == obj) {
+            if (g_str_has_prefix(prop->name, "child[") && prop->target == obj) {
                 object_property_del(OBJECT(bus), prop->name);
                 break;
             }
@@ -744,4 +743,3 @@ bool device_intercept_gpio_out(DeviceState *dev, IRQHandler handler,
     }
     return true;
 }
-

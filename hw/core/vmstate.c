@@ -90,8 +90,8 @@ static bool save_field(const VMStateField *f, void *opaque, GByteArray *out,
     unsigned n = field_count(f, opaque);
 
     if (!f->pointer && n > f->count) {
-        return error_setg(errp, "field %s: %u elements, at most %u", f->name,
-                          n, f->count);
+        return error_setg(errp, "field %s: %u elements, at most %u", f->name, n,
+                          f->count);
     }
     if (f->count_in_field) {
         put_le(out, n, 4);
@@ -154,8 +154,8 @@ static bool save_desc(const VMStateDescription *vmsd, void *opaque,
             return false;
         }
     }
-    for (const VMStateDescription *const *sub = vmsd->subsections;
-         sub && *sub; sub++) {
+    for (const VMStateDescription *const *sub = vmsd->subsections; sub && *sub;
+         sub++) {
         size_t at;
 
         if ((*sub)->needed && !(*sub)->needed(opaque)) {
@@ -259,13 +259,16 @@ static bool load_field(const VMStateDescription *vmsd, const VMStateField *f,
             /* The device sized the array; the stream must agree. */
             n = field_count(f, opaque);
             if (v != n) {
-                return error_setg(errp, "%s: field %s has %" PRIu64 " "
+                return error_setg(errp,
+                                  "%s: field %s has %" PRIu64 " "
                                   "elements in the stream, %u here",
                                   vmsd->name, f->name, v, n);
             }
         } else if (v > f->count) {
-            return error_setg(errp, "%s: field %s has %" PRIu64 " elements, "
-                              "at most %u", vmsd->name, f->name, v, f->count);
+            return error_setg(errp,
+                              "%s: field %s has %" PRIu64 " elements, "
+                              "at most %u",
+                              vmsd->name, f->name, v, f->count);
         }
         n = v;
         *(uint32_t *)((uint8_t *)opaque + f->count_offset) = n;
@@ -279,8 +282,10 @@ static bool load_field(const VMStateDescription *vmsd, const VMStateField *f,
                 return truncated(errp, vmsd, f->name);
             }
             if (v > 1) {
-                return error_setg(errp, "%s: field %s: %" PRIu64 " is not a "
-                                  "bool", vmsd->name, f->name, v);
+                return error_setg(errp,
+                                  "%s: field %s: %" PRIu64 " is not a "
+                                  "bool",
+                                  vmsd->name, f->name, v);
             }
             *(bool *)p = v;
             break;
@@ -338,8 +343,8 @@ static bool load_field(const VMStateDescription *vmsd, const VMStateField *f,
 static const VMStateDescription *find_subsection(const VMStateDescription *vmsd,
                                                  const char *name)
 {
-    for (const VMStateDescription *const *sub = vmsd->subsections;
-         sub && *sub; sub++) {
+    for (const VMStateDescription *const *sub = vmsd->subsections; sub && *sub;
+         sub++) {
         if (!strcmp((*sub)->name, name)) {
             return *sub;
         }
@@ -357,9 +362,11 @@ static bool load_desc(const VMStateDescription *vmsd, void *opaque,
     }
     if (version_id > vmsd->version_id ||
         version_id < vmsd->minimum_version_id) {
-        return error_setg(errp, "%s: version %d in the stream, this pcvm "
-                          "loads %d to %d", vmsd->name, version_id,
-                          vmsd->minimum_version_id, vmsd->version_id);
+        return error_setg(errp,
+                          "%s: version %d in the stream, this pcvm "
+                          "loads %d to %d",
+                          vmsd->name, version_id, vmsd->minimum_version_id,
+                          vmsd->version_id);
     }
     if (vmsd->unmigratable) {
         return error_setg(errp, "%s: %s", vmsd->name, vmsd->unmigratable);
@@ -388,7 +395,8 @@ static bool load_desc(const VMStateDescription *vmsd, void *opaque,
             break;
         }
         if (mark != MARK_SUBSECTION) {
-            return error_setg(errp, "%s: bad marker 0x%02x after the fields "
+            return error_setg(errp,
+                              "%s: bad marker 0x%02x after the fields "
                               "(the stream does not match this description)",
                               vmsd->name, mark);
         }
@@ -498,7 +506,8 @@ GPtrArray *vmstate_stream_parse(GBytes *bytes, GError **errp)
     size_t size;
     const uint8_t *data = g_bytes_get_data(bytes, &size);
     Reader r = {data, data + size};
-    g_autoptr(GPtrArray) sections = g_ptr_array_new_with_free_func(section_free);
+    g_autoptr(GPtrArray) sections =
+        g_ptr_array_new_with_free_func(section_free);
     const uint8_t *b;
     uint64_t v = 0, count;
     uint8_t mark;
@@ -513,8 +522,10 @@ GPtrArray *vmstate_stream_parse(GBytes *bytes, GError **errp)
         return NULL;
     }
     if (v != VMSTATE_STREAM_VERSION) {
-        error_setg(errp, "device state stream format %" PRIu64 ", this pcvm "
-                   "reads format %d", v, VMSTATE_STREAM_VERSION);
+        error_setg(errp,
+                   "device state stream format %" PRIu64 ", this pcvm "
+                   "reads format %d",
+                   v, VMSTATE_STREAM_VERSION);
         return NULL;
     }
     for (;;) {
@@ -523,16 +534,20 @@ GPtrArray *vmstate_stream_parse(GBytes *bytes, GError **errp)
         uint64_t len, crc;
 
         if (!get_u8(&r, &mark)) {
-            error_setg(errp, "device state stream truncated after %u "
-                       "sections (no end marker)", sections->len);
+            error_setg(errp,
+                       "device state stream truncated after %u "
+                       "sections (no end marker)",
+                       sections->len);
             return NULL;
         }
         if (mark == MARK_STREAM_END) {
             break;
         }
         if (mark != MARK_SECTION) {
-            error_setg(errp, "device state stream: bad marker 0x%02x at "
-                       "offset %zu", mark, (size_t)(start - data));
+            error_setg(errp,
+                       "device state stream: bad marker 0x%02x at "
+                       "offset %zu",
+                       mark, (size_t)(start - data));
             return NULL;
         }
         sec = g_new0(VMStateSection, 1);
@@ -549,14 +564,18 @@ GPtrArray *vmstate_stream_parse(GBytes *bytes, GError **errp)
         sec->version_id = (int)v;
         sec->len = len;
         if (crc != crc32(0, start, sec->data + len - start)) {
-            error_setg(errp, "device state stream: section %s (%s) fails "
-                       "its checksum", sec->id, sec->name);
+            error_setg(errp,
+                       "device state stream: section %s (%s) fails "
+                       "its checksum",
+                       sec->id, sec->name);
             return NULL;
         }
     }
     if (!get_le(&r, 4, &count) || count != sections->len || r.p != r.end) {
-        error_setg(errp, "device state stream: the end marker does not "
-                   "match (%u sections read)", sections->len);
+        error_setg(errp,
+                   "device state stream: the end marker does not "
+                   "match (%u sections read)",
+                   sections->len);
         return NULL;
     }
     return g_steal_pointer(&sections);
@@ -567,9 +586,10 @@ bool vmstate_section_load(const VMStateSection *sec,
                           GError **errp)
 {
     if (strcmp(sec->name, vmsd->name)) {
-        return error_setg(errp, "%s: the stream has state '%s', the device "
-                          "here is described as '%s'", sec->id, sec->name,
-                          vmsd->name);
+        return error_setg(errp,
+                          "%s: the stream has state '%s', the device "
+                          "here is described as '%s'",
+                          sec->id, sec->name, vmsd->name);
     }
     if (!vmstate_load(vmsd, opaque, sec->version_id, sec->data, sec->len,
                       errp)) {

@@ -86,10 +86,10 @@ void mptable_build(PCMachineState *pcms)
         entries++;
     }
     {
-        uint8_t extint[8] = {MP_ENTRY_LOCAL_INTERRUPT, MP_INT_TYPE_EXTINT, 0, 0,
-                             0, 0, 0xff, 0};
-        uint8_t nmi[8] = {MP_ENTRY_LOCAL_INTERRUPT, MP_INT_TYPE_NMI, 0, 0,
-                          0, 0, 0xff, 1};
+        uint8_t extint[8] = {
+            MP_ENTRY_LOCAL_INTERRUPT, MP_INT_TYPE_EXTINT, 0, 0, 0, 0, 0xff, 0};
+        uint8_t nmi[8] = {
+            MP_ENTRY_LOCAL_INTERRUPT, MP_INT_TYPE_NMI, 0, 0, 0, 0, 0xff, 1};
 
         g_byte_array_append(t, extint, sizeof(extint));
         g_byte_array_append(t, nmi, sizeof(nmi));
@@ -97,8 +97,8 @@ void mptable_build(PCMachineState *pcms)
     }
 
     table = t->data;
-    stw_le_p(table + 4, t->len);       /* base table length */
-    table[6] = 4;                   /* spec revision 1.4 */
+    stw_le_p(table + 4, t->len); /* base table length */
+    table[6] = 4;                /* spec revision 1.4 */
     memcpy(table + 8, "PCVM    ", 8);
     memcpy(table + 16, "PCVM PC     ", 12);
     stw_le_p(table + 34, entries);

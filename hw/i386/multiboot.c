@@ -85,8 +85,7 @@ static GPtrArray *multiboot_split_modules(const char *list)
 }
 
 static bool multiboot_load_image(GMappedFile *file, const uint8_t *header,
-                                 uint32_t *entry, uint64_t *high,
-                                 GError **errp)
+                                 uint32_t *entry, uint64_t *high, GError **errp)
 {
     const uint8_t *kernel = (const uint8_t *)g_mapped_file_get_contents(file);
     size_t size = g_mapped_file_get_length(file);
@@ -105,16 +104,16 @@ static bool multiboot_load_image(GMappedFile *file, const uint8_t *header,
             return error_setg(errp, "invalid multiboot load addresses");
         }
         file_offset = header_offset - (header_addr - load_addr);
-        load_size = load_end ? (uint64_t)load_end - load_addr
-                             : size - file_offset;
+        load_size =
+            load_end ? (uint64_t)load_end - load_addr : size - file_offset;
         if (load_end && load_end < load_addr) {
             return error_setg(errp, "invalid multiboot load_end_addr");
         }
         if (file_offset + load_size > size) {
             return error_setg(errp, "multiboot image is truncated");
         }
-        mem_size = bss_end > load_addr + load_size ? bss_end - load_addr
-                                                   : load_size;
+        mem_size =
+            bss_end > load_addr + load_size ? bss_end - load_addr : load_size;
         rom_add_file_range("multiboot-kernel", file, file_offset, load_size,
                            mem_size - load_size, load_addr);
         *entry = ldl_le_p(header + 28);
@@ -151,9 +150,9 @@ static bool multiboot_load_image(GMappedFile *file, const uint8_t *header,
 bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
 {
     MachineState *ms = pcms->machine;
-    const uint8_t *header = multiboot_find_header(
-        (const uint8_t *)g_mapped_file_get_contents(file),
-        g_mapped_file_get_length(file));
+    const uint8_t *header =
+        multiboot_find_header((const uint8_t *)g_mapped_file_get_contents(file),
+                              g_mapped_file_get_length(file));
     uint32_t flags = ldl_le_p(header + 4);
     uint32_t entry = 0;
     uint64_t high = 0, next;
@@ -164,12 +163,14 @@ bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
 
     /* Bits 0-15 are requirements; refuse the ones a loader must not skip. */
     if (flags & 0x0000fff8) {
-        return error_setg(errp, "multiboot kernel requires unknown features "
-                          "(flags 0x%08x)", flags);
+        return error_setg(errp,
+                          "multiboot kernel requires unknown features "
+                          "(flags 0x%08x)",
+                          flags);
     }
     if (flags & MULTIBOOT_VIDEO_MODE) {
         return error_setg(errp, "multiboot kernel requires a video mode, "
-                          "which pcvm does not provide");
+                                "which pcvm does not provide");
     }
     if (!multiboot_load_image(file, header, &entry, &high, errp)) {
         return false;
@@ -177,10 +178,10 @@ bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
     mbi = g_malloc0(MB_AREA_SIZE);
 
     /* The command line starts with the kernel's name, as GRUB passes it. */
-    cmdline = g_strdup_printf("%s%s%s", ms->kernel_filename,
-                              ms->kernel_cmdline && *ms->kernel_cmdline ? " "
-                                                                        : "",
-                              ms->kernel_cmdline ? ms->kernel_cmdline : "");
+    cmdline =
+        g_strdup_printf("%s%s%s", ms->kernel_filename,
+                        ms->kernel_cmdline && *ms->kernel_cmdline ? " " : "",
+                        ms->kernel_cmdline ? ms->kernel_cmdline : "");
     if (strlen(cmdline) + 1 > BOOT_CMDLINE_MAX) {
         g_free(mbi);
         return error_setg(errp, "kernel command line too long");
@@ -190,7 +191,8 @@ bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
 
     next = (high + 0xfff) & ~0xfffull;
     if (ms->initrd_filename) {
-        g_autoptr(GPtrArray) mods = multiboot_split_modules(ms->initrd_filename);
+        g_autoptr(GPtrArray) mods =
+            multiboot_split_modules(ms->initrd_filename);
 
         for (unsigned i = 0; i < mods->len && i < MB_MAX_MODULES; i++) {
             const char *spec = g_ptr_array_index(mods, i);
@@ -215,8 +217,10 @@ bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
                 strings + slen > MB_AREA_SIZE) {
                 g_mapped_file_unref(module);
                 g_free(mbi);
-                return error_setg(errp, "multiboot module '%s' does not fit "
-                                  "in RAM", path);
+                return error_setg(errp,
+                                  "multiboot module '%s' does not fit "
+                                  "in RAM",
+                                  path);
             }
             rom_add_file_range("multiboot-module", module, 0, len, 0, next);
             g_mapped_file_unref(module);
@@ -249,11 +253,13 @@ bool x86_load_multiboot(PCMachineState *pcms, GMappedFile *file, GError **errp)
     stl_le_p(mbi + MBI_MMAP_LENGTH, pcms->e820->len * 24);
     stl_le_p(mbi + MBI_MMAP_ADDR, MULTIBOOT_INFO_ADDR + MB_MMAP_OFFSET);
     stl_le_p(mbi + MBI_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |
-                               MBI_FLAG_MMAP | MBI_FLAG_LOADER);
+                                  MBI_FLAG_MMAP | MBI_FLAG_LOADER);
     rom_add_blob_take("multiboot-info", mbi, MB_AREA_SIZE, MULTIBOOT_INFO_ADDR);
     x86_boot_gdt_add();
     pcms->boot = (X86BootEntry){
-        .valid = true, .entry = entry, .eax = MULTIBOOT_BOOTLOADER_MAGIC,
+        .valid = true,
+        .entry = entry,
+        .eax = MULTIBOOT_BOOTLOADER_MAGIC,
         .ebx = MULTIBOOT_INFO_ADDR,
     };
     return true;

@@ -250,8 +250,10 @@ bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp)
     if (!rom_path) {
         g_autofree char *dirs = g_strjoinv(":", ms->firmware_path);
 
-        return error_setg(errp, "could not find the option ROM %s (search "
-                                "path: %s)", LINUXBOOT_ROM, dirs);
+        return error_setg(errp,
+                          "could not find the option ROM %s (search "
+                          "path: %s)",
+                          LINUXBOOT_ROM, dirs);
     }
     if (!load_file(rom_path, &rom, &rom_size, errp)) {
         return false;

@@ -75,11 +75,11 @@ static void pc_memory_init(PCMachineState *pcms)
 
     /* PCI space sits below everything: RAM hides BARs placed over it. */
     memory_region_init_container(&pcms->pci_memory, "pci", UINT64_MAX);
-    memory_region_add_subregion_overlap(ms->system_memory, 0,
-                                        &pcms->pci_memory, -1);
+    memory_region_add_subregion_overlap(ms->system_memory, 0, &pcms->pci_memory,
+                                        -1);
     memory_region_init_ram(&pcms->ram, "pc.ram", ms->ram_size);
-    memory_region_init_alias(&pcms->ram_below_4g, "ram-below-4g", &pcms->ram,
-                             0, pcms->below_4g_mem_size);
+    memory_region_init_alias(&pcms->ram_below_4g, "ram-below-4g", &pcms->ram, 0,
+                             pcms->below_4g_mem_size);
     memory_region_add_subregion(ms->system_memory, 0, &pcms->ram_below_4g);
     if (pcms->above_4g_mem_size) {
         memory_region_init_alias(&pcms->ram_above_4g, "ram-above-4g",
@@ -106,7 +106,8 @@ static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
     }
     if (size == 0 || size > BIOS_MAX_SIZE || size % 65536) {
         g_free(data);
-        return error_setg(errp, "PC BIOS '%s' has a size (%zu bytes) that is "
+        return error_setg(errp,
+                          "PC BIOS '%s' has a size (%zu bytes) that is "
                           "not a multiple of 64 KiB up to 16 MiB",
                           ms->firmware, size);
     }
@@ -118,9 +119,8 @@ static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
     isa_size = MIN(size, ISA_BIOS_MAX_SIZE);
     memory_region_init_alias(&pcms->isa_bios, "isa-bios", &pcms->bios,
                              size - isa_size, isa_size);
-    memory_region_add_subregion_overlap(&pcms->pci_memory,
-                                        0x100000 - isa_size, &pcms->isa_bios,
-                                        1);
+    memory_region_add_subregion_overlap(&pcms->pci_memory, 0x100000 - isa_size,
+                                        &pcms->isa_bios, 1);
     return true;
 }
 
@@ -278,8 +278,8 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
         isa_irqs[i] = ms->gsi[i];
     }
-    pcms->pci_bus = i440fx_init(ms, &pcms->ram, &pcms->pci_memory,
-                                &pcms->i440fx, errp);
+    pcms->pci_bus =
+        i440fx_init(ms, &pcms->ram, &pcms->pci_memory, &pcms->i440fx, errp);
     if (!pcms->pci_bus) {
         return false;
     }
@@ -320,9 +320,8 @@ static bool pc_cpus_init(PCMachineState *pcms, GError **errp)
 {
     MachineState *ms = pcms->machine;
     unsigned count = 0;
-    g_autofree CPUIDEntry *supported = ms->accel->supported_cpuid
-                                           ? ms->accel->supported_cpuid(&count)
-                                           : NULL;
+    g_autofree CPUIDEntry *supported =
+        ms->accel->supported_cpuid ? ms->accel->supported_cpuid(&count) : NULL;
 
     ms->cpus = g_new0(X86CPU *, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {

@@ -62,10 +62,11 @@ static const VMStateDescription vmstate_port92 = {
     .name = "port92",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(value, Port92State),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(value, Port92State),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static DeviceClass port92_class = {

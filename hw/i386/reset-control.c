@@ -62,10 +62,11 @@ static const VMStateDescription vmstate_rcr = {
     .name = "reset-control",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(rcr, ResetControlState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(rcr, ResetControlState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static DeviceClass rcr_class = {

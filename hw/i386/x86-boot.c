@@ -24,7 +24,10 @@ void x86_boot_gdt_add(void)
 {
     /* null, unused, flat 4 GiB code (0x10), flat 4 GiB data (0x18). */
     static const uint64_t gdt[] = {
-        0, 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
+        0,
+        0,
+        0x00cf9b000000ffffull,
+        0x00cf93000000ffffull,
     };
 
     rom_add_blob("boot-gdt", gdt, sizeof(gdt), BOOT_GDT_ADDR);
@@ -58,9 +61,10 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
     len = g_mapped_file_get_length(file);
     if (len > top - KERNEL_LOAD_ADDR) {
         g_mapped_file_unref(file);
-        return error_setg(errp, "initrd '%s' is too large (%zu bytes) for "
-                          "%" PRIu64 " MiB of low memory", path, len,
-                          pcms->below_4g_mem_size >> 20);
+        return error_setg(errp,
+                          "initrd '%s' is too large (%zu bytes) for "
+                          "%" PRIu64 " MiB of low memory",
+                          path, len, pcms->below_4g_mem_size >> 20);
     }
     *addr = (top - len) & ~0xfffull;
     *size = len;
@@ -83,20 +87,23 @@ bool x86_load_linux(PCMachineState *pcms, GMappedFile *file, GError **errp)
     const uint8_t *kernel = (const uint8_t *)g_mapped_file_get_contents(file);
     size_t size = g_mapped_file_get_length(file);
     uint16_t version = lduw_le_p(kernel + HDR_VERSION);
-    unsigned setup_sects = kernel[HDR_SETUP_SECTS] ? kernel[HDR_SETUP_SECTS] : 4;
+    unsigned setup_sects =
+        kernel[HDR_SETUP_SECTS] ? kernel[HDR_SETUP_SECTS] : 4;
     size_t setup_size = (setup_sects + 1) * 512;
     size_t header_end = HDR_JUMP + 2 + kernel[HDR_JUMP + 1];
-    uint32_t cmdline_size = version >= 0x206 ? ldl_le_p(kernel + HDR_CMDLINE_SIZE)
-                                             : 255;
+    uint32_t cmdline_size =
+        version >= 0x206 ? ldl_le_p(kernel + HDR_CMDLINE_SIZE) : 255;
     uint8_t *bp;
 
     if (version < 0x202) {
-        return error_setg(errp, "Linux boot protocol %x.%02x is too old "
-                          "(2.02 or later needed)", version >> 8,
-                          version & 0xff);
+        return error_setg(errp,
+                          "Linux boot protocol %x.%02x is too old "
+                          "(2.02 or later needed)",
+                          version >> 8, version & 0xff);
     }
     if (!(kernel[HDR_LOADFLAGS] & LOADED_HIGH)) {
-        return error_setg(errp, "zImage kernels (loaded low) are not supported");
+        return error_setg(errp,
+                          "zImage kernels (loaded low) are not supported");
     }
     if (setup_size >= size) {
         return error_setg(errp, "kernel image is truncated");
@@ -131,7 +138,9 @@ bool x86_load_linux(PCMachineState *pcms, GMappedFile *file, GError **errp)
                        KERNEL_LOAD_ADDR);
     x86_boot_gdt_add();
     pcms->boot = (X86BootEntry){
-        .valid = true, .entry = KERNEL_LOAD_ADDR, .esi = BOOT_PARAMS_ADDR,
+        .valid = true,
+        .entry = KERNEL_LOAD_ADDR,
+        .esi = BOOT_PARAMS_ADDR,
     };
     return true;
 }
@@ -165,8 +174,8 @@ bool x86_load_pvh(PCMachineState *pcms, GMappedFile *file, GError **errp)
     const uint8_t *note;
     uint32_t note_size, entry;
     uint64_t low, high;
-    unsigned n_memmap = MIN(pcms->e820->len,
-                            (0x1000 - MEMMAP_OFFSET) / MEMMAP_ENTRY_SIZE);
+    unsigned n_memmap =
+        MIN(pcms->e820->len, (0x1000 - MEMMAP_OFFSET) / MEMMAP_ENTRY_SIZE);
     uint8_t *info;
 
     if (!elf_parse(&elf, kernel, size, errp)) {
@@ -184,9 +193,10 @@ bool x86_load_pvh(PCMachineState *pcms, GMappedFile *file, GError **errp)
     }
     elf_free(&elf);
     if (low < KERNEL_LOAD_ADDR || high > pcms->below_4g_mem_size) {
-        return error_setg(errp, "kernel (0x%" PRIx64 "-0x%" PRIx64 ") does not "
-                          "fit in RAM between 1 MiB and 0x%" PRIx64, low, high,
-                          pcms->below_4g_mem_size);
+        return error_setg(errp,
+                          "kernel (0x%" PRIx64 "-0x%" PRIx64 ") does not "
+                          "fit in RAM between 1 MiB and 0x%" PRIx64,
+                          low, high, pcms->below_4g_mem_size);
     }
 
     info = g_malloc0(0x1000);
@@ -228,7 +238,9 @@ bool x86_load_pvh(PCMachineState *pcms, GMappedFile *file, GError **errp)
     rom_add_blob_take("pvh-start-info", info, 0x1000, PVH_START_INFO_ADDR);
     x86_boot_gdt_add();
     pcms->boot = (X86BootEntry){
-        .valid = true, .entry = entry, .ebx = PVH_START_INFO_ADDR,
+        .valid = true,
+        .entry = entry,
+        .ebx = PVH_START_INFO_ADDR,
     };
     return true;
 }

@@ -343,7 +343,8 @@ static uint32_t atapi_mode_page(IDEState *s, uint8_t page, uint8_t *p)
         p[2] = 0x3b; /* reads CD-R, CD-RW, method 2, DVD-ROM */
         p[4] = 0x71; /* audio play, composite, digital ports, multi-session */
         p[5] = 0x7f; /* CD-DA, accurate, R-W, C2, ISRC, UPC, barcode */
-        p[6] = 0x29 | (blk_is_locked(s->blk) ? 0x02 : 0); /* lock, eject, tray */
+        p[6] =
+            0x29 | (blk_is_locked(s->blk) ? 0x02 : 0); /* lock, eject, tray */
         p[7] = 0x03;          /* separate volume and mute */
         st16_be(p + 8, 706);  /* maximum speed, kB/s */
         st16_be(p + 10, 2);   /* volume levels */

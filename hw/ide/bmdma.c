@@ -293,21 +293,23 @@ static const VMStateDescription vmstate_bmdma_channel = {
     .name = "ide bmdma",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(cmd, BMDMAChannel),
-        VMSTATE_UINT8(status, BMDMAChannel),
-        VMSTATE_UINT32(prdt, BMDMAChannel),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(cmd, BMDMAChannel),
+            VMSTATE_UINT8(status, BMDMAChannel),
+            VMSTATE_UINT32(prdt, BMDMAChannel),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 const VMStateDescription vmstate_bmdma = {
     .name = "bmdma",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_STRUCT_ARRAY(channel, BMDMAState, 2, vmstate_bmdma_channel,
-                             BMDMAChannel),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_STRUCT_ARRAY(channel, BMDMAState, 2, vmstate_bmdma_channel,
+                                 BMDMAChannel),
+            VMSTATE_END_OF_LIST(),
+        },
 };

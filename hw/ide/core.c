@@ -1153,7 +1153,8 @@ static bool ide_device_pre_save(void *opaque, GError **errp)
     }
     if ((s->status & (ATA_STATUS_BSY | ATA_STATUS_DRQ)) || s->end_transfer ||
         s->dma_ready || s->bus->dma_dev == s) {
-        return error_setg(errp, "%s unit %d is in the middle of a command; "
+        return error_setg(errp,
+                          "%s unit %d is in the middle of a command; "
                           "its state can be saved once it completes",
                           s->bus->name, s->unit);
     }
@@ -1165,30 +1166,31 @@ static const VMStateDescription vmstate_ide_device = {
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_save = ide_device_pre_save,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(feature, IDEState),
-        VMSTATE_UINT8(error, IDEState),
-        VMSTATE_UINT8(nsector, IDEState),
-        VMSTATE_UINT8(sector, IDEState),
-        VMSTATE_UINT8(lcyl, IDEState),
-        VMSTATE_UINT8(hcyl, IDEState),
-        VMSTATE_UINT8(hob_feature, IDEState),
-        VMSTATE_UINT8(hob_nsector, IDEState),
-        VMSTATE_UINT8(hob_sector, IDEState),
-        VMSTATE_UINT8(hob_lcyl, IDEState),
-        VMSTATE_UINT8(hob_hcyl, IDEState),
-        VMSTATE_UINT8(select, IDEState),
-        VMSTATE_UINT8(status, IDEState),
-        VMSTATE_BOOL(lba48, IDEState),
-        VMSTATE_UINT32(mult_sectors, IDEState),
-        VMSTATE_BOOL(write_cache, IDEState),
-        VMSTATE_UINT8(xfer_mode, IDEState),
-        VMSTATE_UINT8(sense_key, IDEState),
-        VMSTATE_UINT8(asc, IDEState),
-        VMSTATE_UINT8(ascq, IDEState),
-        VMSTATE_BOOL(media_event_pending, IDEState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(feature, IDEState),
+            VMSTATE_UINT8(error, IDEState),
+            VMSTATE_UINT8(nsector, IDEState),
+            VMSTATE_UINT8(sector, IDEState),
+            VMSTATE_UINT8(lcyl, IDEState),
+            VMSTATE_UINT8(hcyl, IDEState),
+            VMSTATE_UINT8(hob_feature, IDEState),
+            VMSTATE_UINT8(hob_nsector, IDEState),
+            VMSTATE_UINT8(hob_sector, IDEState),
+            VMSTATE_UINT8(hob_lcyl, IDEState),
+            VMSTATE_UINT8(hob_hcyl, IDEState),
+            VMSTATE_UINT8(select, IDEState),
+            VMSTATE_UINT8(status, IDEState),
+            VMSTATE_BOOL(lba48, IDEState),
+            VMSTATE_UINT32(mult_sectors, IDEState),
+            VMSTATE_BOOL(write_cache, IDEState),
+            VMSTATE_UINT8(xfer_mode, IDEState),
+            VMSTATE_UINT8(sense_key, IDEState),
+            VMSTATE_UINT8(asc, IDEState),
+            VMSTATE_UINT8(ascq, IDEState),
+            VMSTATE_BOOL(media_event_pending, IDEState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool ide_bus_post_load(void *opaque, int version_id, GError **errp)
@@ -1199,8 +1201,10 @@ static bool ide_bus_post_load(void *opaque, int version_id, GError **errp)
         IDEState *s = &bus->ifs[i];
 
         if (s->status & (ATA_STATUS_BSY | ATA_STATUS_DRQ)) {
-            return error_setg(errp, "%s unit %d: status 0x%02x has a command "
-                              "in progress", bus->name, i, s->status);
+            return error_setg(errp,
+                              "%s unit %d: status 0x%02x has a command "
+                              "in progress",
+                              bus->name, i, s->status);
         }
         if (s->mult_sectors > IDE_MAX_MULT_SECTORS) {
             return error_setg(errp, "%s unit %d: %u sectors per block",
@@ -1217,11 +1221,12 @@ const VMStateDescription vmstate_ide_bus = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = ide_bus_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(unit, IDEBus),
-        VMSTATE_UINT8(devctl, IDEBus),
-        VMSTATE_BOOL(irq_pending, IDEBus),
-        VMSTATE_STRUCT_ARRAY(ifs, IDEBus, 2, vmstate_ide_device, IDEState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(unit, IDEBus),
+            VMSTATE_UINT8(devctl, IDEBus),
+            VMSTATE_BOOL(irq_pending, IDEBus),
+            VMSTATE_STRUCT_ARRAY(ifs, IDEBus, 2, vmstate_ide_device, IDEState),
+            VMSTATE_END_OF_LIST(),
+        },
 };

@@ -68,10 +68,11 @@ static const VMStateDescription vmstate_isa_ide = {
     .name = "isa-ide",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_STRUCT(bus, ISAIDEState, vmstate_ide_bus, IDEBus),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_STRUCT(bus, ISAIDEState, vmstate_ide_bus, IDEBus),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static const Property isa_ide_properties[] = {

@@ -99,11 +99,11 @@ static bool piix_ide_realize(PCIDevice *dev, GError **errp)
      * One chip: the ISA side (legacy ports, IRQ 14 and 15) is that of the
      * PIIX3 bridge at function 0 of the same slot.
      */
-    s->isa = piix3_isa_bus(dev->bus->devices[PCI_DEVFN(PCI_SLOT(dev->devfn),
-                                                       0)]);
+    s->isa =
+        piix3_isa_bus(dev->bus->devices[PCI_DEVFN(PCI_SLOT(dev->devfn), 0)]);
     if (!s->isa) {
         return error_setg(errp, "piix3-ide: needs the PIIX3 ISA bridge at "
-                          "function 0 of its slot");
+                                "function 0 of its slot");
     }
     for (int i = 0; i < 2; i++) {
         g_autofree char *name = g_strdup_printf("ide.%d", i);
@@ -136,12 +136,14 @@ static const VMStateDescription vmstate_piix_ide = {
     .name = "ide",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_PCI_DEVICE(parent_obj, PIIX3IDEState),
-        VMSTATE_STRUCT(bmdma, PIIX3IDEState, vmstate_bmdma, BMDMAState),
-        VMSTATE_STRUCT_ARRAY(bus, PIIX3IDEState, 2, vmstate_ide_bus, IDEBus),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_PCI_DEVICE(parent_obj, PIIX3IDEState),
+            VMSTATE_STRUCT(bmdma, PIIX3IDEState, vmstate_bmdma, BMDMAState),
+            VMSTATE_STRUCT_ARRAY(bus, PIIX3IDEState, 2, vmstate_ide_bus,
+                                 IDEBus),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static PCIDeviceClass piix_ide_class = {

@@ -20,13 +20,13 @@
 #define KBD_STATUS_PORT 0x64
 
 /* Status register */
-#define KBD_STAT_OBF 0x01       /* output buffer full */
-#define KBD_STAT_IBF 0x02       /* input buffer full */
-#define KBD_STAT_SELFTEST 0x04  /* system flag: self test passed */
-#define KBD_STAT_CMD 0x08       /* last write was to the command port */
-#define KBD_STAT_UNLOCKED 0x10  /* keyboard not inhibited */
+#define KBD_STAT_OBF 0x01      /* output buffer full */
+#define KBD_STAT_IBF 0x02      /* input buffer full */
+#define KBD_STAT_SELFTEST 0x04 /* system flag: self test passed */
+#define KBD_STAT_CMD 0x08      /* last write was to the command port */
+#define KBD_STAT_UNLOCKED 0x10 /* keyboard not inhibited */
 #define KBD_STAT_AUX_OBF 0x20
-#define KBD_STAT_GTO 0x40       /* general time-out */
+#define KBD_STAT_GTO 0x40 /* general time-out */
 
 /* Controller commands */
 #define KBD_CCMD_READ_MODE 0x20
@@ -88,8 +88,8 @@ static void i8042_queue(I8042State *s, uint8_t value, bool aux)
 {
     s->obuf = value;
     s->status |= KBD_STAT_OBF;
-    s->status = aux ? s->status | KBD_STAT_AUX_OBF
-                    : s->status & ~KBD_STAT_AUX_OBF;
+    s->status =
+        aux ? s->status | KBD_STAT_AUX_OBF : s->status & ~KBD_STAT_AUX_OBF;
     i8042_update_irq(s);
 }
 
@@ -257,20 +257,24 @@ static void i8042_command_write(void *opaque, uint64_t addr, uint64_t value,
 }
 
 static const MemoryRegionOps i8042_data_ops = {
-    .read = i8042_data_read, .write = i8042_data_write,
-    .valid_min = 1, .valid_max = 1,
+    .read = i8042_data_read,
+    .write = i8042_data_write,
+    .valid_min = 1,
+    .valid_max = 1,
 };
 static const MemoryRegionOps i8042_command_ops = {
-    .read = i8042_status_read, .write = i8042_command_write,
-    .valid_min = 1, .valid_max = 1,
+    .read = i8042_status_read,
+    .write = i8042_command_write,
+    .valid_min = 1,
+    .valid_max = 1,
 };
 
 static void i8042_reset(DeviceState *dev)
 {
     I8042State *s = I8042(dev);
 
-    s->mode = KBD_MODE_KBD_INT | KBD_MODE_MOUSE_INT | KBD_MODE_SYS |
-              KBD_MODE_KCC;
+    s->mode =
+        KBD_MODE_KBD_INT | KBD_MODE_MOUSE_INT | KBD_MODE_SYS | KBD_MODE_KCC;
     s->status = KBD_STAT_CMD | KBD_STAT_UNLOCKED | KBD_STAT_SELFTEST;
     s->outport = KBD_OUT_RESET | KBD_OUT_A20;
     s->pending = 0;
@@ -307,17 +311,20 @@ static const VMStateDescription vmstate_i8042 = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = i8042_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(status, I8042State),
-        VMSTATE_UINT8(mode, I8042State),
-        VMSTATE_UINT8(outport, I8042State),
-        VMSTATE_UINT8(pending, I8042State),
-        VMSTATE_UINT8(obuf, I8042State),
-        VMSTATE_BOOL(xlate_break, I8042State),
-        VMSTATE_STRUCT_POINTER(kbd, I8042State, vmstate_ps2_keyboard, PS2State),
-        VMSTATE_STRUCT_POINTER(mouse, I8042State, vmstate_ps2_mouse, PS2State),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(status, I8042State),
+            VMSTATE_UINT8(mode, I8042State),
+            VMSTATE_UINT8(outport, I8042State),
+            VMSTATE_UINT8(pending, I8042State),
+            VMSTATE_UINT8(obuf, I8042State),
+            VMSTATE_BOOL(xlate_break, I8042State),
+            VMSTATE_STRUCT_POINTER(kbd, I8042State, vmstate_ps2_keyboard,
+                                   PS2State),
+            VMSTATE_STRUCT_POINTER(mouse, I8042State, vmstate_ps2_mouse,
+                                   PS2State),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static DeviceClass i8042_class = {

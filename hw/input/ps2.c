@@ -115,7 +115,8 @@ static bool ps2_common_post_load(void *opaque, int version_id, GError **errp)
     PS2State *s = opaque;
 
     if (s->reply_count > s->count || s->pending < -1 || s->pending > 0xff) {
-        return error_setg(errp, "queue of %u bytes with %u replies, pending "
+        return error_setg(errp,
+                          "queue of %u bytes with %u replies, pending "
                           "command %d: not a state the device can be in",
                           s->count, s->reply_count, s->pending);
     }
@@ -127,13 +128,15 @@ static const VMStateDescription vmstate_ps2_common = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = ps2_common_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8_ARRAY_VARIABLE(queue, PS2State, PS2_BUFFER_SIZE, count),
-        VMSTATE_UINT32(reply_count, PS2State),
-        VMSTATE_UINT8(last_sent, PS2State),
-        VMSTATE_INT32(pending, PS2State),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8_ARRAY_VARIABLE(queue, PS2State, PS2_BUFFER_SIZE,
+                                         count),
+            VMSTATE_UINT32(reply_count, PS2State),
+            VMSTATE_UINT8(last_sent, PS2State),
+            VMSTATE_INT32(pending, PS2State),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static void ps2_update(PS2State *s)
@@ -645,8 +648,7 @@ static const InputHandlerOps ps2_keyboard_input = {
     .key = ps2_keyboard_key,
 };
 
-static bool ps2_keyboard_post_load(void *opaque, int version_id,
-                                   GError **errp)
+static bool ps2_keyboard_post_load(void *opaque, int version_id, GError **errp)
 {
     PS2Keyboard *k = opaque;
 
@@ -662,15 +664,16 @@ const VMStateDescription vmstate_ps2_keyboard = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = ps2_keyboard_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_STRUCT(common, PS2Keyboard, vmstate_ps2_common, PS2State),
-        VMSTATE_BOOL(scanning, PS2Keyboard),
-        VMSTATE_UINT8(scancode_set, PS2Keyboard),
-        VMSTATE_UINT8(leds, PS2Keyboard),
-        VMSTATE_UINT8(typematic, PS2Keyboard),
-        VMSTATE_UINT8(modifiers, PS2Keyboard),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_STRUCT(common, PS2Keyboard, vmstate_ps2_common, PS2State),
+            VMSTATE_BOOL(scanning, PS2Keyboard),
+            VMSTATE_UINT8(scancode_set, PS2Keyboard),
+            VMSTATE_UINT8(leds, PS2Keyboard),
+            VMSTATE_UINT8(typematic, PS2Keyboard),
+            VMSTATE_UINT8(modifiers, PS2Keyboard),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 PS2State *ps2_keyboard_new(PS2UpdateFunc *update, void *opaque)
@@ -992,22 +995,23 @@ const VMStateDescription vmstate_ps2_mouse = {
     .name = "ps2mouse",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_STRUCT(common, PS2Mouse, vmstate_ps2_common, PS2State),
-        VMSTATE_BOOL(enabled, PS2Mouse),
-        VMSTATE_BOOL(remote, PS2Mouse),
-        VMSTATE_BOOL(wrap, PS2Mouse),
-        VMSTATE_BOOL(scale21, PS2Mouse),
-        VMSTATE_UINT8(resolution, PS2Mouse),
-        VMSTATE_UINT8(sample_rate, PS2Mouse),
-        VMSTATE_UINT8(id, PS2Mouse),
-        VMSTATE_UINT8_ARRAY(rates, PS2Mouse, 3),
-        VMSTATE_UINT8(buttons, PS2Mouse),
-        VMSTATE_INT32(dx, PS2Mouse),
-        VMSTATE_INT32(dy, PS2Mouse),
-        VMSTATE_INT32(dz, PS2Mouse),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_STRUCT(common, PS2Mouse, vmstate_ps2_common, PS2State),
+            VMSTATE_BOOL(enabled, PS2Mouse),
+            VMSTATE_BOOL(remote, PS2Mouse),
+            VMSTATE_BOOL(wrap, PS2Mouse),
+            VMSTATE_BOOL(scale21, PS2Mouse),
+            VMSTATE_UINT8(resolution, PS2Mouse),
+            VMSTATE_UINT8(sample_rate, PS2Mouse),
+            VMSTATE_UINT8(id, PS2Mouse),
+            VMSTATE_UINT8_ARRAY(rates, PS2Mouse, 3),
+            VMSTATE_UINT8(buttons, PS2Mouse),
+            VMSTATE_INT32(dx, PS2Mouse),
+            VMSTATE_INT32(dy, PS2Mouse),
+            VMSTATE_INT32(dz, PS2Mouse),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 PS2State *ps2_mouse_new(PS2UpdateFunc *update, void *opaque)

@@ -341,14 +341,15 @@ static const VMStateDescription vmstate_ioapic = {
     .name = "ioapic",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT32(pin_level, IOAPICState),
-        VMSTATE_UINT8(ioregsel, IOAPICState),
-        VMSTATE_UINT8(id, IOAPICState),
-        VMSTATE_UINT8(arbitration_id, IOAPICState),
-        VMSTATE_UINT64_ARRAY(redirection, IOAPICState, IOAPIC_NUM_PINS),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT32(pin_level, IOAPICState),
+            VMSTATE_UINT8(ioregsel, IOAPICState),
+            VMSTATE_UINT8(id, IOAPICState),
+            VMSTATE_UINT8(arbitration_id, IOAPICState),
+            VMSTATE_UINT64_ARRAY(redirection, IOAPICState, IOAPIC_NUM_PINS),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static const Property ioapic_properties[] = {

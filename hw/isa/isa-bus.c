@@ -1,8 +1,8 @@
 /* The ISA bus and its abstract device type. */
 #include "hw/isa/isa.h"
 
-ISABus *isa_bus_new(DeviceState *parent, MemoryRegion *io,
-                    MemoryRegion *memory, IRQLine **irqs)
+ISABus *isa_bus_new(DeviceState *parent, MemoryRegion *io, MemoryRegion *memory,
+                    IRQLine **irqs)
 {
     ISABus *isa = g_new0(ISABus, 1);
 

@@ -25,9 +25,9 @@
 typedef struct PIIX3State {
     PCIDevice parent_obj;
     ISABus *isa;
-    IRQLine **pirq_lines;          /* the PCI bus's INTx lines, A-D */
+    IRQLine **pirq_lines; /* the PCI bus's INTx lines, A-D */
     uint8_t pirq_level[PIIX_NUM_PIRQS];
-    uint16_t isa_driven;           /* ISA IRQs the router set high */
+    uint16_t isa_driven; /* ISA IRQs the router set high */
 } PIIX3State;
 
 #define PIIX3(obj) DEVICE_CAST(PIIX3State, obj, TYPE_PIIX3_DEVICE)
@@ -129,21 +129,23 @@ static const VMStateDescription vmstate_piix3 = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = piix3_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_PCI_DEVICE(parent_obj, PIIX3State),
-        VMSTATE_UINT8_ARRAY(pirq_level, PIIX3State, PIIX_NUM_PIRQS),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_PCI_DEVICE(parent_obj, PIIX3State),
+            VMSTATE_UINT8_ARRAY(pirq_level, PIIX3State, PIIX_NUM_PIRQS),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static PCIDeviceClass piix3_class = {
-    .parent_class = {
-        .name = TYPE_PIIX3_DEVICE,
-        .description = "ISA bridge",
-        .category = DEVICE_CATEGORY_BRIDGE,
-        .instance_size = sizeof(PIIX3State),
-        .vmsd = &vmstate_piix3,
-    },
+    .parent_class =
+        {
+            .name = TYPE_PIIX3_DEVICE,
+            .description = "ISA bridge",
+            .category = DEVICE_CATEGORY_BRIDGE,
+            .instance_size = sizeof(PIIX3State),
+            .vmsd = &vmstate_piix3,
+        },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x7000,
     .class_id = PCI_CLASS_BRIDGE_ISA,

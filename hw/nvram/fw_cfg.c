@@ -526,12 +526,13 @@ static const VMStateDescription vmstate_fw_cfg = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = fw_cfg_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT16(cur_entry, FWCfgState),
-        VMSTATE_UINT32(cur_offset, FWCfgState),
-        VMSTATE_UINT64(dma_addr, FWCfgState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT16(cur_entry, FWCfgState),
+            VMSTATE_UINT32(cur_offset, FWCfgState),
+            VMSTATE_UINT64(dma_addr, FWCfgState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static const Property fw_cfg_properties[] = {

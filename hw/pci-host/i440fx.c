@@ -40,9 +40,9 @@ typedef struct PAMSegment {
 struct I440FXState {
     PCIDevice parent_obj;
     MemoryRegion *system_memory, *pci_memory, *ram;
-    AddressSpace pci_as;    /* reads of write-only PAM segments */
+    AddressSpace pci_as; /* reads of write-only PAM segments */
     PAMSegment pam[PAM_SEGMENTS];
-    MemoryRegion smram_window; /* 0xA0000: PCI unless SMRAM is open */
+    MemoryRegion smram_window;      /* 0xA0000: PCI unless SMRAM is open */
     MemoryRegion legacy_unassigned; /* PCI space 0xA0000-0xFFFFF below all */
 };
 
@@ -137,8 +137,8 @@ static bool host_realize(DeviceState *dev, GError **errp)
     I440FXHostState *s = I440FX_HOST(dev);
     MachineState *ms = current_machine_get();
 
-    memory_region_init_io(&s->address_io, "pci-conf-idx", &host_address_ops,
-                          s, 4);
+    memory_region_init_io(&s->address_io, "pci-conf-idx", &host_address_ops, s,
+                          4);
     memory_region_add_subregion(ms->system_io, 0xcf8, &s->address_io);
     memory_region_init_io(&s->data_io, "pci-conf-data", &host_data_ops, s, 4);
     memory_region_add_subregion(ms->system_io, 0xcfc, &s->data_io);
@@ -172,8 +172,7 @@ static const MemoryRegionOps unassigned_ops = {
     .unaligned = true,
 };
 
-static uint64_t pam_write_only_read(void *opaque, uint64_t addr,
-                                    unsigned size)
+static uint64_t pam_write_only_read(void *opaque, uint64_t addr, unsigned size)
 {
     PAMSegment *seg = opaque;
     uint64_t value = 0;
@@ -207,8 +206,8 @@ static const MemoryRegionOps pam_write_only_ops = {
 static void pam_segment_init(I440FXState *s, PAMSegment *seg, uint64_t base,
                              uint64_t size)
 {
-    static const char *const names[PAM_MODES] = {"pam-pci", "pam-rom",
-                                                 "pam-wo", "pam-ram"};
+    static const char *const names[PAM_MODES] = {"pam-pci", "pam-rom", "pam-wo",
+                                                 "pam-ram"};
     void *ram = (uint8_t *)memory_region_get_ram_ptr(s->ram) + base;
 
     seg->owner = s;
@@ -216,12 +215,12 @@ static void pam_segment_init(I440FXState *s, PAMSegment *seg, uint64_t base,
     seg->size = size;
     memory_region_init_alias(&seg->views[PAM_PCI], names[PAM_PCI],
                              s->pci_memory, base, size);
-    memory_region_init_rom_ptr(&seg->views[PAM_READ_ONLY],
-                               names[PAM_READ_ONLY], size, ram);
+    memory_region_init_rom_ptr(&seg->views[PAM_READ_ONLY], names[PAM_READ_ONLY],
+                               size, ram);
     memory_region_init_io(&seg->views[PAM_WRITE_ONLY], names[PAM_WRITE_ONLY],
                           &pam_write_only_ops, seg, size);
-    memory_region_init_alias(&seg->views[PAM_READ_WRITE],
-                             names[PAM_READ_WRITE], s->ram, base, size);
+    memory_region_init_alias(&seg->views[PAM_READ_WRITE], names[PAM_READ_WRITE],
+                             s->ram, base, size);
     for (int m = 0; m < PAM_MODES; m++) {
         memory_region_set_enabled(&seg->views[m], m == PAM_PCI);
         memory_region_add_subregion_overlap(s->system_memory, base,
@@ -256,8 +255,7 @@ static void i440fx_update_memory(I440FXState *s)
             seg->mode = mode;
         }
     }
-    memory_region_set_enabled(&s->smram_window,
-                              !(smram & I440FX_SMRAM_D_OPEN));
+    memory_region_set_enabled(&s->smram_window, !(smram & I440FX_SMRAM_D_OPEN));
     memory_region_transaction_commit();
 }
 
@@ -284,8 +282,7 @@ static void i440fx_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
         if (old_smram & I440FX_SMRAM_D_LCK) {
             smram = (smram & ~(I440FX_SMRAM_D_OPEN | I440FX_SMRAM_G_SMRAME |
                                I440FX_SMRAM_D_LCK)) |
-                    (old_smram &
-                     (I440FX_SMRAM_G_SMRAME | I440FX_SMRAM_D_LCK));
+                    (old_smram & (I440FX_SMRAM_G_SMRAME | I440FX_SMRAM_D_LCK));
         } else if (smram & I440FX_SMRAM_D_LCK) {
             smram &= ~I440FX_SMRAM_D_OPEN;
         }
@@ -336,10 +333,11 @@ static const VMStateDescription vmstate_i440fx_host = {
     .name = "i440FX-pcihost",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT32(config_address, I440FXHostState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT32(config_address, I440FXHostState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool i440fx_post_load(void *opaque, int version_id, GError **errp)
@@ -362,10 +360,11 @@ static const VMStateDescription vmstate_i440fx = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = i440fx_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_PCI_DEVICE(parent_obj, I440FXState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_PCI_DEVICE(parent_obj, I440FXState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static DeviceClass i440fx_host_class = {
@@ -379,13 +378,14 @@ static DeviceClass i440fx_host_class = {
 };
 
 static PCIDeviceClass i440fx_class = {
-    .parent_class = {
-        .name = TYPE_I440FX_PCI_DEVICE,
-        .description = "Host bridge",
-        .category = DEVICE_CATEGORY_BRIDGE,
-        .instance_size = sizeof(I440FXState),
-        .vmsd = &vmstate_i440fx,
-    },
+    .parent_class =
+        {
+            .name = TYPE_I440FX_PCI_DEVICE,
+            .description = "Host bridge",
+            .category = DEVICE_CATEGORY_BRIDGE,
+            .instance_size = sizeof(I440FXState),
+            .vmsd = &vmstate_i440fx,
+        },
     .vendor_id = PCI_VENDOR_ID_INTEL,
     .device_id = 0x1237,
     .revision = 0x02,
@@ -396,8 +396,7 @@ static PCIDeviceClass i440fx_class = {
 };
 
 PCIBus *i440fx_init(MachineState *ms, MemoryRegion *ram,
-                    MemoryRegion *pci_memory, PCIDevice **i440fx,
-                    GError **errp)
+                    MemoryRegion *pci_memory, PCIDevice **i440fx, GError **errp)
 {
     DeviceState *host = device_new(TYPE_I440FX_PCI_HOST);
     I440FXHostState *h = I440FX_HOST(host);

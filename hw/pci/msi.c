@@ -26,8 +26,8 @@ static uint8_t msi_mask_offset(PCIDevice *dev)
     return dev->msi_cap + (msi_is_64bit(dev) ? 0x10 : 0xc);
 }
 
-int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors,
-             bool is_64bit, bool per_vector_mask, GError **errp)
+int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors, bool is_64bit,
+             bool per_vector_mask, GError **errp)
 {
     uint8_t size = (is_64bit ? 0xe : 0xa) + (per_vector_mask ? 0xa : 0);
     unsigned log2 = 0;
@@ -56,8 +56,7 @@ int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors,
     }
     pci_set_word(dev->wmask + msi_data_offset(dev), 0xffff);
     if (per_vector_mask) {
-        uint32_t bits = nr_vectors == 32 ? 0xffffffff
-                                         : (1u << nr_vectors) - 1;
+        uint32_t bits = nr_vectors == 32 ? 0xffffffff : (1u << nr_vectors) - 1;
 
         pci_set_long(dev->wmask + msi_mask_offset(dev), bits);
     }
@@ -81,14 +80,13 @@ static unsigned msi_vectors_enabled(PCIDevice *dev)
 
 static void msi_send(PCIDevice *dev, unsigned vector)
 {
-    uint64_t address = pci_get_long(dev->config + dev->msi_cap +
-                                    PCI_MSI_ADDRESS_LO);
+    uint64_t address =
+        pci_get_long(dev->config + dev->msi_cap + PCI_MSI_ADDRESS_LO);
     uint16_t data = pci_get_word(dev->config + msi_data_offset(dev));
     unsigned n = msi_vectors_enabled(dev);
 
     if (msi_is_64bit(dev)) {
-        address |= (uint64_t)pci_get_long(dev->config + dev->msi_cap + 8)
-                   << 32;
+        address |= (uint64_t)pci_get_long(dev->config + dev->msi_cap + 8) << 32;
     }
     /* With n vectors the low log2(n) data bits carry the vector number. */
     data = (data & ~(n - 1)) | (vector & (n - 1));
@@ -105,8 +103,7 @@ void msi_notify(PCIDevice *dev, unsigned vector)
 
         if (pci_get_long(dev->config + mask) & (1u << vector)) {
             pci_set_long(dev->config + mask + 4,
-                         pci_get_long(dev->config + mask + 4) |
-                             (1u << vector));
+                         pci_get_long(dev->config + mask + 4) | (1u << vector));
             return;
         }
     }

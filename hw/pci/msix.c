@@ -150,8 +150,10 @@ static uint64_t msix_pba_read(void *opaque, uint64_t addr, unsigned size)
 static void msix_pba_write(void *opaque, uint64_t addr, uint64_t value,
                            unsigned size)
 {
-    log_mask_printf(LOG_GUEST_ERROR, "msix: write to the read-only pending "
-                    "bit array at 0x%" PRIx64 "\n", addr);
+    log_mask_printf(LOG_GUEST_ERROR,
+                    "msix: write to the read-only pending "
+                    "bit array at 0x%" PRIx64 "\n",
+                    addr);
 }
 
 static const MemoryRegionOps msix_pba_ops = {
@@ -215,8 +217,8 @@ void msix_reset(PCIDevice *dev)
         return;
     }
     for (unsigned v = 0; v < dev->msix_entries; v++) {
-        dev->msix_table[v] = (MSIXVector){
-            .control = PCI_MSIX_ENTRY_CTRL_MASKBIT};
+        dev->msix_table[v] =
+            (MSIXVector){.control = PCI_MSIX_ENTRY_CTRL_MASKBIT};
     }
     memset(dev->msix_pending, 0, dev->msix_pba_bytes);
 }

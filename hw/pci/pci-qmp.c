@@ -84,8 +84,8 @@ static JsonNode *qmp_query_pci(JsonObject *args, GError **errp)
     devices = json_array_new();
     for (int devfn = 0; devfn < 256; devfn++) {
         if (bus->devices[devfn]) {
-            json_array_add_object_element(
-                devices, pci_device_info(bus->devices[devfn]));
+            json_array_add_object_element(devices,
+                                          pci_device_info(bus->devices[devfn]));
         }
     }
     json_object_set_int_member(info, "bus", 0);

@@ -154,10 +154,9 @@ static bool testdev_realize(PCIDevice *dev, GError **errp)
     pci_register_bar(dev, 0, 0, &s->bar0);
     pci_register_bar(dev, 1, PCI_BASE_ADDRESS_SPACE_IO, &s->regs_io);
     if (s->membar_size) {
-        if (s->membar_size < 16 ||
-            (s->membar_size & (s->membar_size - 1))) {
+        if (s->membar_size < 16 || (s->membar_size & (s->membar_size - 1))) {
             return error_setg(errp, "pci-testdev: membar must be a power of "
-                              "two of at least 16 bytes");
+                                    "two of at least 16 bytes");
         }
         memory_region_init_ram(&s->membar, "pci-testdev-membar",
                                s->membar_size);
@@ -167,22 +166,23 @@ static bool testdev_realize(PCIDevice *dev, GError **errp)
                          &s->membar);
     }
     return msi_init(dev, 0, 4, true, true, errp) >= 0 &&
-           msix_init(dev, TESTDEV_MSIX_VECTORS, &s->bar0, 0, 0x800, &s->bar0,
-                     0, 0xc00, 0, errp) >= 0;
+           msix_init(dev, TESTDEV_MSIX_VECTORS, &s->bar0, 0, 0x800, &s->bar0, 0,
+                     0xc00, 0, errp) >= 0;
 }
 
 static const VMStateDescription vmstate_testdev = {
     .name = "pci-testdev",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_PCI_DEVICE(parent_obj, PCITestDevState),
-        VMSTATE_BUFFER(scratch, PCITestDevState),
-        VMSTATE_UINT64(dma_addr, PCITestDevState),
-        VMSTATE_UINT32(dma_len, PCITestDevState),
-        VMSTATE_UINT32(dma_result, PCITestDevState),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_PCI_DEVICE(parent_obj, PCITestDevState),
+            VMSTATE_BUFFER(scratch, PCITestDevState),
+            VMSTATE_UINT64(dma_addr, PCITestDevState),
+            VMSTATE_UINT32(dma_len, PCITestDevState),
+            VMSTATE_UINT32(dma_result, PCITestDevState),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static const Property testdev_properties[] = {
@@ -191,15 +191,16 @@ static const Property testdev_properties[] = {
 };
 
 static PCIDeviceClass testdev_class = {
-    .parent_class = {
-        .name = "pci-testdev",
-        .description = "PCI test device",
-        .category = DEVICE_CATEGORY_MISC,
-        .instance_size = sizeof(PCITestDevState),
-        .props = testdev_properties,
-        .user_creatable = true,
-        .vmsd = &vmstate_testdev,
-    },
+    .parent_class =
+        {
+            .name = "pci-testdev",
+            .description = "PCI test device",
+            .category = DEVICE_CATEGORY_MISC,
+            .instance_size = sizeof(PCITestDevState),
+            .props = testdev_properties,
+            .user_creatable = true,
+            .vmsd = &vmstate_testdev,
+        },
     .vendor_id = PCI_VENDOR_ID_REDHAT,
     .device_id = 0x0005,
     .class_id = PCI_CLASS_OTHERS,

@@ -16,9 +16,8 @@
 #include "util/error.h"
 #include "util/log.h"
 
-PCIBus *pci_bus_new(DeviceState *parent, const char *name,
-                    MemoryRegion *memory, MemoryRegion *io,
-                    AddressSpace *dma_as)
+PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *memory,
+                    MemoryRegion *io, AddressSpace *dma_as)
 {
     PCIBus *bus = g_new0(PCIBus, 1);
 
@@ -30,8 +29,7 @@ PCIBus *pci_bus_new(DeviceState *parent, const char *name,
     return bus;
 }
 
-void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs,
-                  int nirq)
+void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs, int nirq)
 {
     bus->map_irq = map_irq;
     bus->irqs = irqs;
@@ -41,8 +39,7 @@ void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs,
 
 /* ---- configuration space ------------------------------------------------ */
 
-static bool ranges_overlap(uint32_t a, unsigned alen, uint32_t b,
-                           unsigned blen)
+static bool ranges_overlap(uint32_t a, unsigned alen, uint32_t b, unsigned blen)
 {
     return a < b + blen && b < a + alen;
 }
@@ -94,7 +91,7 @@ static uint64_t pci_bar_address(PCIDevice *dev, int n)
         addr = pci_get_quad(dev->config + off) & ~(r->size - 1) & ~0xfull;
         last = addr + r->size - 1;
         return addr && last > addr && last != UINT64_MAX ? addr
-                                                          : PCI_BAR_UNMAPPED;
+                                                         : PCI_BAR_UNMAPPED;
     }
     addr = pci_get_long(dev->config + off) & ~(r->size - 1) &
            (n == PCI_ROM_SLOT ? ~0x7ffu : ~0xfu);
@@ -210,8 +207,8 @@ uint32_t pci_bus_config_read(PCIBus *bus, int devfn, uint32_t addr,
                            : pci_default_config_read(dev, addr, len);
 }
 
-void pci_bus_config_write(PCIBus *bus, int devfn, uint32_t addr,
-                          uint32_t value, unsigned len)
+void pci_bus_config_write(PCIBus *bus, int devfn, uint32_t addr, uint32_t value,
+                          unsigned len)
 {
     PCIDevice *dev = devfn >= 0 && devfn < 256 ? bus->devices[devfn] : NULL;
     PCIDeviceClass *pc;
@@ -315,8 +312,7 @@ static bool pci_bus_master(PCIDevice *dev)
     return pci_get_word(dev->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
 }
 
-MemTxResult pci_dma_read(PCIDevice *dev, uint64_t addr, void *buf,
-                         uint64_t len)
+MemTxResult pci_dma_read(PCIDevice *dev, uint64_t addr, void *buf, uint64_t len)
 {
     if (!pci_bus_master(dev)) {
         memset(buf, 0xff, len <= DMA_MAX_TRANSFER ? len : 0);
@@ -350,9 +346,9 @@ void pci_msi_send(PCIDevice *dev, uint64_t address, uint32_t data)
         return;
     }
     if (dma_store(dev->bus->dma_as, address, 4, data) != MEMTX_OK) {
-        log_mask_printf(LOG_GUEST_ERROR, "pci %02x.%x: MSI write to 0x%" PRIx64
-                        " failed\n", PCI_SLOT(dev->devfn),
-                        PCI_FUNC(dev->devfn), address);
+        log_mask_printf(LOG_GUEST_ERROR,
+                        "pci %02x.%x: MSI write to 0x%" PRIx64 " failed\n",
+                        PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn), address);
     }
 }
 
@@ -434,8 +430,10 @@ static bool pci_rom_load(PCIDevice *dev, GError **errp)
         return false;
     }
     if (!size || size > (16u << 20)) {
-        return error_setg(errp, "romfile \"%s\" is empty or larger than "
-                          "16 MiB", dev->romfile);
+        return error_setg(errp,
+                          "romfile \"%s\" is empty or larger than "
+                          "16 MiB",
+                          dev->romfile);
     }
     while (rom_size < size) {
         rom_size <<= 1;
@@ -464,14 +462,17 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
             }
         }
         if (devfn < 0) {
-            return error_setg(errp, "PCI: no slot/function available for %s, "
-                              "all in use or reserved", qdev->klass->name);
+            return error_setg(errp,
+                              "PCI: no slot/function available for %s, "
+                              "all in use or reserved",
+                              qdev->klass->name);
         }
     }
     if (bus->devices[devfn]) {
-        return error_setg(errp, "PCI: slot %d function %d not available for "
-                          "%s, in use by %s", PCI_SLOT(devfn), PCI_FUNC(devfn),
-                          qdev->klass->name,
+        return error_setg(errp,
+                          "PCI: slot %d function %d not available for "
+                          "%s, in use by %s",
+                          PCI_SLOT(devfn), PCI_FUNC(devfn), qdev->klass->name,
                           DEVICE(bus->devices[devfn])->klass->name);
     }
     /* A function other than 0 needs a multifunction function 0, and back. */
@@ -479,14 +480,16 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
         PCIDevice *f0 = bus->devices[PCI_DEVFN(PCI_SLOT(devfn), 0)];
 
         if (f0 && !f0->multifunction) {
-            return error_setg(errp, "PCI: single function device can't be "
-                              "populated in function %x.%x", PCI_SLOT(devfn),
-                              PCI_FUNC(devfn));
+            return error_setg(errp,
+                              "PCI: single function device can't be "
+                              "populated in function %x.%x",
+                              PCI_SLOT(devfn), PCI_FUNC(devfn));
         }
     } else if (!dev->multifunction) {
         for (int f = 1; f < 8; f++) {
             if (bus->devices[devfn + f]) {
-                return error_setg(errp, "PCI: %x.0 indicates single function, "
+                return error_setg(errp,
+                                  "PCI: %x.0 indicates single function, "
                                   "but %x.%x is already populated",
                                   PCI_SLOT(devfn), PCI_SLOT(devfn), f);
             }
@@ -504,9 +507,9 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
     pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID,
                  pc->subsystem_vendor_id ? pc->subsystem_vendor_id
                                          : PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
-    pci_set_word(dev->config + PCI_SUBSYSTEM_ID,
-                 pc->subsystem_vendor_id ? pc->subsystem_id
-                                         : PCI_SUBDEVICE_ID_QEMU);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, pc->subsystem_vendor_id
+                                                     ? pc->subsystem_id
+                                                     : PCI_SUBDEVICE_ID_QEMU);
     if (dev->multifunction) {
         dev->config[PCI_HEADER_TYPE] |= PCI_HEADER_TYPE_MULTI_FUNCTION;
     }
@@ -516,10 +519,8 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
                      PCI_COMMAND_INTX_DISABLE);
     pci_set_word(dev->w1cmask + PCI_STATUS,
                  PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT |
-                     PCI_STATUS_REC_TARGET_ABORT |
-                     PCI_STATUS_REC_MASTER_ABORT |
-                     PCI_STATUS_SIG_SYSTEM_ERROR |
-                     PCI_STATUS_DETECTED_PARITY);
+                     PCI_STATUS_REC_TARGET_ABORT | PCI_STATUS_REC_MASTER_ABORT |
+                     PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY);
     dev->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
     dev->wmask[PCI_LATENCY_TIMER] = 0xff;
     dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
@@ -574,9 +575,10 @@ static void pci_print_info(DeviceState *qdev, GString *out, int indent)
         g_string_append_printf(out, "%*sclass Class %04x, ", indent, "",
                                class_id);
     }
-    g_string_append_printf(out, "addr 00:%02x.%x, pci id %04x:%04x (sub "
-                           "%04x:%04x)\n", PCI_SLOT(dev->devfn),
-                           PCI_FUNC(dev->devfn),
+    g_string_append_printf(out,
+                           "addr 00:%02x.%x, pci id %04x:%04x (sub "
+                           "%04x:%04x)\n",
+                           PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn),
                            pci_get_word(dev->config + PCI_VENDOR_ID),
                            pci_get_word(dev->config + PCI_DEVICE_ID),
                            pci_get_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID),
@@ -587,13 +589,10 @@ static void pci_print_info(DeviceState *qdev, GString *out, int indent)
         if (!r->size) {
             continue;
         }
-        g_string_append_printf(out, "%*sbar %d: %s at 0x%" PRIx64 " [0x%"
-                               PRIx64 "]\n", indent, "", n,
-                               r->type & PCI_BASE_ADDRESS_SPACE_IO ? "i/o"
-                                                                   : "mem",
-                               r->addr, r->addr == PCI_BAR_UNMAPPED
-                                            ? r->size - 2
-                                            : r->addr + r->size - 1);
+        g_string_append_printf(
+            out, "%*sbar %d: %s at 0x%" PRIx64 " [0x%" PRIx64 "]\n", indent, "",
+            n, r->type & PCI_BASE_ADDRESS_SPACE_IO ? "i/o" : "mem", r->addr,
+            r->addr == PCI_BAR_UNMAPPED ? r->size - 2 : r->addr + r->size - 1);
     }
 }
 
@@ -640,20 +639,34 @@ const char *pci_class_description(uint16_t class_id)
         uint16_t id;
         const char *desc;
     } names[] = {
-        {0x0100, "SCSI controller"},      {0x0101, "IDE controller"},
-        {0x0102, "Floppy controller"},    {0x0104, "RAID controller"},
-        {0x0106, "SATA controller"},      {0x0108, "NVMe controller"},
-        {0x0180, "Storage controller"},   {0x0200, "Ethernet controller"},
-        {0x0280, "Network controller"},   {0x0300, "VGA controller"},
-        {0x0302, "3D controller"},        {0x0380, "Display controller"},
-        {0x0400, "Video controller"},     {0x0401, "Audio controller"},
-        {0x0403, "Audio controller"},     {0x0480, "Multimedia controller"},
-        {0x0500, "RAM controller"},       {0x0580, "Memory controller"},
-        {0x0600, "Host bridge"},          {0x0601, "ISA bridge"},
-        {0x0604, "PCI bridge"},           {0x0680, "Bridge"},
-        {0x0700, "Serial controller"},    {0x0780, "Communication controller"},
-        {0x0800, "PIC"},                  {0x0880, "System peripheral"},
-        {0x0c03, "USB controller"},       {0x0c05, "SMBus"},
+        {0x0100, "SCSI controller"},
+        {0x0101, "IDE controller"},
+        {0x0102, "Floppy controller"},
+        {0x0104, "RAID controller"},
+        {0x0106, "SATA controller"},
+        {0x0108, "NVMe controller"},
+        {0x0180, "Storage controller"},
+        {0x0200, "Ethernet controller"},
+        {0x0280, "Network controller"},
+        {0x0300, "VGA controller"},
+        {0x0302, "3D controller"},
+        {0x0380, "Display controller"},
+        {0x0400, "Video controller"},
+        {0x0401, "Audio controller"},
+        {0x0403, "Audio controller"},
+        {0x0480, "Multimedia controller"},
+        {0x0500, "RAM controller"},
+        {0x0580, "Memory controller"},
+        {0x0600, "Host bridge"},
+        {0x0601, "ISA bridge"},
+        {0x0604, "PCI bridge"},
+        {0x0680, "Bridge"},
+        {0x0700, "Serial controller"},
+        {0x0780, "Communication controller"},
+        {0x0800, "PIC"},
+        {0x0880, "System peripheral"},
+        {0x0c03, "USB controller"},
+        {0x0c05, "SMBus"},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -678,12 +691,13 @@ static const VMStateDescription vmstate_msix_vector = {
     .name = "msix-vector",
     .version_id = 1,
     .minimum_version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT64(address, MSIXVector),
-        VMSTATE_UINT32(data, MSIXVector),
-        VMSTATE_UINT32(control, MSIXVector),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT64(address, MSIXVector),
+            VMSTATE_UINT32(data, MSIXVector),
+            VMSTATE_UINT32(control, MSIXVector),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool pci_msix_needed(void *opaque)
@@ -696,12 +710,14 @@ static const VMStateDescription vmstate_pci_msix = {
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = pci_msix_needed,
-    .fields = (const VMStateField[]){
-        VMSTATE_STRUCT_VARRAY_POINTER(msix_table, PCIDevice, msix_entries,
-                                      vmstate_msix_vector, MSIXVector),
-        VMSTATE_UINT8_VARRAY_POINTER(msix_pending, PCIDevice, msix_pba_bytes),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_STRUCT_VARRAY_POINTER(msix_table, PCIDevice, msix_entries,
+                                          vmstate_msix_vector, MSIXVector),
+            VMSTATE_UINT8_VARRAY_POINTER(msix_pending, PCIDevice,
+                                         msix_pba_bytes),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool pci_device_pre_save(void *opaque, GError **errp)
@@ -729,8 +745,8 @@ static bool pci_device_post_load(void *opaque, int version_id, GError **errp)
     for (int i = 0; i < PCI_CONFIG_SPACE_SIZE; i++) {
         uint8_t loaded = dev->wmask[i] | dev->w1cmask[i];
 
-        dev->config[i] = (dev->config[i] & ~loaded) |
-                         (dev->stream.config[i] & loaded);
+        dev->config[i] =
+            (dev->config[i] & ~loaded) | (dev->stream.config[i] & loaded);
     }
     pci_update_mappings(dev);
     pci_set_irq(dev, 0);
@@ -745,15 +761,17 @@ const VMStateDescription vmstate_pci_device = {
     .minimum_version_id = 1,
     .pre_save = pci_device_pre_save,
     .post_load = pci_device_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_BUFFER(stream.config, PCIDevice),
-        VMSTATE_INT32(stream.irq_level, PCIDevice),
-        VMSTATE_END_OF_LIST(),
-    },
-    .subsections = (const VMStateDescription *const[]){
-        &vmstate_pci_msix,
-        NULL,
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_BUFFER(stream.config, PCIDevice),
+            VMSTATE_INT32(stream.irq_level, PCIDevice),
+            VMSTATE_END_OF_LIST(),
+        },
+    .subsections =
+        (const VMStateDescription *const[]){
+            &vmstate_pci_msix,
+            NULL,
+        },
 };
 
 static const Property pci_device_properties[] = {

@@ -82,8 +82,8 @@ typedef struct MC146818State {
     DeviceState parent_obj;
     /* properties */
     int32_t base_year;
-    char *base;           /* -rtc base=: utc, localtime or a date */
-    char *clock_name;     /* -rtc clock=: host, rt or vm */
+    char *base;       /* -rtc base=: utc, localtime or a date */
+    char *clock_name; /* -rtc clock=: host, rt or vm */
     uint32_t iobase;
     uint32_t irq_number;
 
@@ -637,8 +637,7 @@ static void rtc_reset(DeviceState *dev)
     rtc_timer_arm(s);
 }
 
-static bool rtc_clock_parse(const char *clock, VMClockType *type,
-                            GError **errp)
+static bool rtc_clock_parse(const char *clock, VMClockType *type, GError **errp)
 {
     if (!clock || !strcmp(clock, "host")) {
         *type = VM_CLOCK_HOST;
@@ -647,8 +646,10 @@ static bool rtc_clock_parse(const char *clock, VMClockType *type,
     } else if (!strcmp(clock, "vm")) {
         *type = VM_CLOCK_VIRTUAL;
     } else {
-        return error_setg(errp, "invalid option value '%s' for clock "
-                          "(host, rt or vm)", clock);
+        return error_setg(errp,
+                          "invalid option value '%s' for clock "
+                          "(host, rt or vm)",
+                          clock);
     }
     return true;
 }
@@ -675,7 +676,8 @@ static bool rtc_start_time(const char *base, int64_t *secs, int64_t *subsec,
         return true;
     }
     if (!parse_iso_date(base, &date)) {
-        return error_setg(errp, "invalid datetime format: '%s' (valid "
+        return error_setg(errp,
+                          "invalid datetime format: '%s' (valid "
                           "formats: '2006-06-17T16:01:21' or '2006-06-17')",
                           base);
     }
@@ -738,15 +740,16 @@ static const VMStateDescription vmstate_rtc = {
     .version_id = 1,
     .minimum_version_id = 1,
     .post_load = rtc_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT8(index, MC146818State),
-        VMSTATE_BUFFER(cmos, MC146818State),
-        VMSTATE_INT64(phase_offset, MC146818State),
-        VMSTATE_INT64(stopped_div_ns, MC146818State),
-        VMSTATE_INT64(secs_offset, MC146818State),
-        VMSTATE_INT64(synced_div_ns, MC146818State),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT8(index, MC146818State),
+            VMSTATE_BUFFER(cmos, MC146818State),
+            VMSTATE_INT64(phase_offset, MC146818State),
+            VMSTATE_INT64(stopped_div_ns, MC146818State),
+            VMSTATE_INT64(secs_offset, MC146818State),
+            VMSTATE_INT64(synced_div_ns, MC146818State),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static const Property rtc_properties[] = {

@@ -12,7 +12,7 @@
 #include "hw/core/machine.h"
 
 typedef struct KVMState {
-    int fd;      /* /dev/kvm */
+    int fd; /* /dev/kvm */
     int vm_fd;
     int vcpu_mmap_size;
     int max_vcpus;
@@ -34,8 +34,8 @@ typedef struct KVMVCPU {
     pthread_t tid;
     int thread_id; /* the host's id of the thread (gettid), for info cpus */
     bool created;
-    bool stop;     /* requested by the main loop */
-    bool stopped;  /* acknowledged by the vCPU thread */
+    bool stop;    /* requested by the main loop */
+    bool stopped; /* acknowledged by the vCPU thread */
 } KVMVCPU;
 
 extern KVMState *kvm_state;

@@ -35,7 +35,7 @@ typedef struct DriveConfig {
     bool read_only;
     char *format; /* NULL: raw */
     char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
-    BlockBackend *blk; /* set by drive_open() */
+    BlockBackend *blk;            /* set by drive_open() */
     struct DeviceState *attached; /* the device using it, or NULL */
 } DriveConfig;
 

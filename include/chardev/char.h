@@ -24,11 +24,11 @@
 typedef struct Chardev Chardev;
 
 typedef enum {
-    CHR_EVENT_OPENED, /* a peer connected / the backend became usable */
-    CHR_EVENT_CLOSED, /* the peer went away */
-    CHR_EVENT_BREAK,  /* serial break */
-    CHR_EVENT_MUX_IN, /* this front end got the mux focus */
-    CHR_EVENT_MUX_OUT,/* this front end lost the mux focus */
+    CHR_EVENT_OPENED,  /* a peer connected / the backend became usable */
+    CHR_EVENT_CLOSED,  /* the peer went away */
+    CHR_EVENT_BREAK,   /* serial break */
+    CHR_EVENT_MUX_IN,  /* this front end got the mux focus */
+    CHR_EVENT_MUX_OUT, /* this front end lost the mux focus */
 } CharEvent;
 
 typedef int CharCanReceive(void *opaque);

@@ -53,8 +53,8 @@ struct MemoryRegion {
     char *name;
     MemoryRegionKind kind;
     uint64_t size;
-    void *ram;       /* RAM/ROM: host memory */
-    bool ram_owned;  /* allocated by the region, freed with it */
+    void *ram;      /* RAM/ROM: host memory */
+    bool ram_owned; /* allocated by the region, freed with it */
     const MemoryRegionOps *ops;
     void *opaque;
     MemoryRegion *alias;
@@ -105,7 +105,8 @@ typedef struct MemoryListener {
     /* Called for each range that appears or disappears in the view. */
     void (*region_add)(struct MemoryListener *l, const FlatRange *fr);
     void (*region_del)(struct MemoryListener *l, const FlatRange *fr);
-    /* Called for each ioeventfd that appears or disappears (absolute address). */
+    /* Called for each ioeventfd that appears or disappears (absolute address).
+     */
     void (*eventfd_add)(struct MemoryListener *l, AddressSpace *as,
                         const MemoryRegionIoeventfd *fd);
     void (*eventfd_del)(struct MemoryListener *l, AddressSpace *as,
@@ -154,11 +155,11 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_address(MemoryRegion *mr, uint64_t addr);
 void memory_region_set_alias_offset(MemoryRegion *mr, uint64_t offset);
 void *memory_region_get_ram_ptr(MemoryRegion *mr);
-void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset,
-                               unsigned size, bool match_data, uint64_t data,
+void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset, unsigned size,
+                               bool match_data, uint64_t data,
                                EventNotifier *notifier);
-void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset,
-                               unsigned size, bool match_data, uint64_t data,
+void memory_region_del_eventfd(MemoryRegion *mr, uint64_t offset, unsigned size,
+                               bool match_data, uint64_t data,
                                EventNotifier *notifier);
 
 /*
@@ -182,8 +183,7 @@ void memory_region_add_coalescing(MemoryRegion *mr, uint64_t offset,
 void memory_region_transaction_begin(void);
 void memory_region_transaction_commit(void);
 
-void address_space_init(AddressSpace *as, MemoryRegion *root,
-                        const char *name);
+void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
 void address_space_destroy(AddressSpace *as);
 /* Adds a listener and replays the current view's ranges to it. */
 void memory_listener_register(AddressSpace *as, MemoryListener *l);

@@ -20,63 +20,63 @@ typedef enum {
     VM_ACTION_RUN,
     VM_ACTION_HELP,
     VM_ACTION_VERSION,
-    VM_ACTION_DEVICE_LIST,   /* -device help */
-    VM_ACTION_DEVICE_PROPS,  /* -device NAME,help */
-    VM_ACTION_MACHINE_LIST,  /* -machine help */
-    VM_ACTION_CPU_LIST,      /* -cpu help */
-    VM_ACTION_LOG_LIST,      /* -d help */
-    VM_ACTION_CHARDEV_LIST,  /* -chardev help */
-    VM_ACTION_ACCEL_LIST,    /* -accel help */
+    VM_ACTION_DEVICE_LIST,  /* -device help */
+    VM_ACTION_DEVICE_PROPS, /* -device NAME,help */
+    VM_ACTION_MACHINE_LIST, /* -machine help */
+    VM_ACTION_CPU_LIST,     /* -cpu help */
+    VM_ACTION_LOG_LIST,     /* -d help */
+    VM_ACTION_CHARDEV_LIST, /* -chardev help */
+    VM_ACTION_ACCEL_LIST,   /* -accel help */
 } VMAction;
 
 /* A monitor to start: -monitor/-qmp (a legacy chardev spec) or -mon (an id). */
 typedef struct MonitorConfig {
-    char *chardev;  /* the spec, or the id of a -chardev */
+    char *chardev; /* the spec, or the id of a -chardev */
     bool is_spec;
-    bool qmp;       /* control mode (QMP); otherwise readline (HMP) */
+    bool qmp; /* control mode (QMP); otherwise readline (HMP) */
     bool pretty;
 } MonitorConfig;
 
 typedef struct VMConfig {
     VMAction action;
-    char *help_target;       /* the device of -device NAME,help */
+    char *help_target; /* the device of -device NAME,help */
 
     uint64_t ram_size;
     unsigned smp_cpus, smp_sockets, smp_cores, smp_threads, smp_maxcpus;
     char *machine_type;
-    bool firmware_boot;      /* -machine firmware=seabios with -kernel */
-    GPtrArray *accels;       /* names, tried in order */
+    bool firmware_boot; /* -machine firmware=seabios with -kernel */
+    GPtrArray *accels;  /* names, tried in order */
     char *cpu_model;
     char *kernel, *initrd, *append;
     char *bios;
-    GPtrArray *firmware_dirs;/* -L */
+    GPtrArray *firmware_dirs; /* -L */
     char *name;
-    GPtrArray *serials;      /* legacy specs, one per COM port */
-    GPtrArray *chardevs;     /* -chardev option strings */
-    GPtrArray *devices;      /* -device option strings */
-    GPtrArray *drives;       /* DriveConfig *: -drive, -hda.., -cdrom */
+    GPtrArray *serials;  /* legacy specs, one per COM port */
+    GPtrArray *chardevs; /* -chardev option strings */
+    GPtrArray *devices;  /* -device option strings */
+    GPtrArray *drives;   /* DriveConfig *: -drive, -hda.., -cdrom */
     char *debugcon;
-    GPtrArray *monitors;     /* MonitorConfig * */
-    bool default_monitor;    /* no -monitor/-qmp/-mon/-nodefaults given */
-    char *qtest;             /* -qtest: legacy chardev spec */
-    char *qtest_log;         /* -qtest-log FILE */
-    unsigned log_mask;       /* -d, parsed */
+    GPtrArray *monitors;  /* MonitorConfig * */
+    bool default_monitor; /* no -monitor/-qmp/-mon/-nodefaults given */
+    char *qtest;          /* -qtest: legacy chardev spec */
+    char *qtest_log;      /* -qtest-log FILE */
+    unsigned log_mask;    /* -d, parsed */
     char *log_file;
-    char *display;           /* "none" or NULL */
+    char *display; /* "none" or NULL */
     bool nographic;
     bool no_defaults;
     bool no_reboot, no_shutdown;
     bool start_paused;
     /* -boot */
-    char *boot_order;        /* drive letters, NULL: the board's default */
-    char *boot_once;         /* used for the first boot only, or NULL */
+    char *boot_order; /* drive letters, NULL: the board's default */
+    char *boot_once;  /* used for the first boot only, or NULL */
     bool boot_menu;
     int boot_splash_time;    /* ms the menu waits, -1: firmware default */
     int boot_reboot_timeout; /* ms before retrying a failed boot, -1: never */
     bool boot_strict;        /* boot only from the listed devices */
     /* -rtc */
-    char *rtc_base;          /* "utc", "localtime" or a date */
-    char *rtc_clock;         /* "host", "rt" or "vm" */
+    char *rtc_base;  /* "utc", "localtime" or a date */
+    char *rtc_clock; /* "host", "rt" or "vm" */
     /* -uuid */
     bool uuid_set;
     uint8_t uuid[16];

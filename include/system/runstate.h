@@ -19,11 +19,11 @@ typedef enum {
 
 typedef enum {
     SHUTDOWN_CAUSE_NONE,
-    SHUTDOWN_CAUSE_HOST_SIGNAL,   /* SIGTERM / SIGINT */
+    SHUTDOWN_CAUSE_HOST_SIGNAL, /* SIGTERM / SIGINT */
     SHUTDOWN_CAUSE_HOST_QMP_QUIT,
-    SHUTDOWN_CAUSE_HOST_UI,       /* Ctrl-A x, window closed */
-    SHUTDOWN_CAUSE_GUEST_SHUTDOWN,/* ACPI S5, etc. */
-    SHUTDOWN_CAUSE_GUEST_RESET,   /* reset with -no-reboot */
+    SHUTDOWN_CAUSE_HOST_UI,        /* Ctrl-A x, window closed */
+    SHUTDOWN_CAUSE_GUEST_SHUTDOWN, /* ACPI S5, etc. */
+    SHUTDOWN_CAUSE_GUEST_RESET,    /* reset with -no-reboot */
     SHUTDOWN_CAUSE_GUEST_PANIC,
     SHUTDOWN_CAUSE_HOST_ERROR,
     /*
@@ -75,10 +75,10 @@ bool main_loop_should_exit(int *status);
 
 /* Hooks the machine and accelerator install. */
 typedef struct RunStateHooks {
-    void (*reset)(void);         /* full system reset, vCPUs stopped */
+    void (*reset)(void); /* full system reset, vCPUs stopped */
     void (*vcpus_pause)(void);
     void (*vcpus_resume)(void);
-    void (*powerdown)(void);     /* ACPI power button, if the board has one */
+    void (*powerdown)(void); /* ACPI power button, if the board has one */
 } RunStateHooks;
 void runstate_set_hooks(const RunStateHooks *hooks);
 

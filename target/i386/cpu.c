@@ -55,8 +55,7 @@ void x86_cpu_reset_state(X86CPU *cpu)
     cpu->state_dirty = true;
 }
 
-static void segment_set_flat(SegmentCache *seg, uint16_t selector,
-                             uint8_t type)
+static void segment_set_flat(SegmentCache *seg, uint16_t selector, uint8_t type)
 {
     memset(seg, 0, sizeof(*seg));
     seg->selector = selector;
@@ -97,10 +96,12 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
 /* ---- CPUID --------------------------------------------------------------- */
 
 /* Leaf 1 EDX/ECX and 0x80000001 EDX/ECX bits of the qemu64 baseline. */
-#define QEMU64_1_EDX 0x0783fbff   /* fpu..pse36, clflush, mmx, fxsr, sse, sse2 */
-#define QEMU64_1_ECX 0x80802001u  /* sse3, cx16, (popcnt off), hypervisor */
-#define QEMU64_81_EDX 0x20100800  /* syscall, nx, lm */
-#define QEMU64_81_ECX 0x00000001  /* lahf_lm */
+#define QEMU64_1_EDX                                                           \
+    0x0783fbff                   /* fpu..pse36, clflush, mmx, fxsr, sse, sse2  \
+                                  */
+#define QEMU64_1_ECX 0x80802001u /* sse3, cx16, (popcnt off), hypervisor */
+#define QEMU64_81_EDX 0x20100800 /* syscall, nx, lm */
+#define QEMU64_81_ECX 0x00000001 /* lahf_lm */
 #define CPUID_EXT_X2APIC (1u << 21)
 
 /*
@@ -282,9 +283,9 @@ static void cpuid_shape_topology(X86CPU *cpu, CPUIDEntry *e,
          */
         e->ecx &= ~0xf0ffu;
         if (per_socket > 1) {
-            e->ecx |= ((bits_for(topo->threads) + bits_for(topo->cores))
-                       << 12) |
-                      (per_socket - 1);
+            e->ecx |=
+                ((bits_for(topo->threads) + bits_for(topo->cores)) << 12) |
+                (per_socket - 1);
         }
         break;
     }
@@ -375,14 +376,13 @@ static uint32_t segment_attributes(const SegmentCache *s)
            (uint32_t)(s->db & 1) << 22 | (uint32_t)(s->g & 1) << 23;
 }
 
-static void dump_segment(const CPUX86State *env, GString *out,
-                         const char *name, const SegmentCache *s, bool wide)
+static void dump_segment(const CPUX86State *env, GString *out, const char *name,
+                         const SegmentCache *s, bool wide)
 {
     static const char *const system_types[2][16] = {
-        {"Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16",
-         "TaskGate", "IntGate16", "TrapGate16", "Reserved", "TSS32-avl",
-         "Reserved", "TSS32-busy", "CallGate32", "Reserved", "IntGate32",
-         "TrapGate32"},
+        {"Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16", "TaskGate",
+         "IntGate16", "TrapGate16", "Reserved", "TSS32-avl", "Reserved",
+         "TSS32-busy", "CallGate32", "Reserved", "IntGate32", "TrapGate32"},
         {"<hiword>", "Reserved", "LDT", "Reserved", "Reserved", "Reserved",
          "Reserved", "Reserved", "Reserved", "TSS64-avl", "Reserved",
          "TSS64-busy", "CallGate64", "Reserved", "IntGate64", "TrapGate64"},
@@ -391,9 +391,8 @@ static void dump_segment(const CPUX86State *env, GString *out,
     uint32_t attributes = segment_attributes(s);
 
     if (wide) {
-        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x",
-                               name, s->selector, s->base, s->limit,
-                               attributes);
+        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x", name,
+                               s->selector, s->base, s->limit, attributes);
     } else {
         g_string_append_printf(out, "%-3s=%04x %08x %08x %08x", name,
                                s->selector, (uint32_t)s->base, s->limit,
@@ -405,16 +404,17 @@ static void dump_segment(const CPUX86State *env, GString *out,
             g_string_append(out, system_types[long_mode][s->type & 0xf]);
         } else if (s->type & 8) { /* code */
             g_string_append_printf(out, "%s [%c%c%c]",
-                                   s->l ? "CS64" : s->db ? "CS32" : "CS16",
+                                   s->l    ? "CS64"
+                                   : s->db ? "CS32"
+                                           : "CS16",
                                    s->type & 4 ? 'C' : '-',
                                    s->type & 2 ? 'R' : '-',
                                    s->type & 1 ? 'A' : '-');
         } else {
-            g_string_append_printf(out, "%s [%c%c%c]",
-                                   s->db || long_mode ? "DS  " : "DS16",
-                                   s->type & 4 ? 'E' : '-',
-                                   s->type & 2 ? 'W' : '-',
-                                   s->type & 1 ? 'A' : '-');
+            g_string_append_printf(
+                out, "%s [%c%c%c]", s->db || long_mode ? "DS  " : "DS16",
+                s->type & 4 ? 'E' : '-', s->type & 2 ? 'W' : '-',
+                s->type & 1 ? 'A' : '-');
         }
     }
     g_string_append_c(out, '\n');
@@ -429,8 +429,8 @@ void x86_cpu_dump_state(X86CPU *cpu, GString *out)
     bool code64 = long_mode && env->segs[R_CS].l;
     uint32_t fl = env->rflags;
     int cpl = !(env->cr0 & CR0_PE) ? 0
-              : (fl & EFLAGS_VM) ? 3
-                                 : env->segs[R_SS].dpl & 3;
+              : (fl & EFLAGS_VM)   ? 3
+                                   : env->segs[R_SS].dpl & 3;
     char flags[8] = {
         fl & EFLAGS_DF ? 'D' : '-', fl & EFLAGS_OF ? 'O' : '-',
         fl & EFLAGS_SF ? 'S' : '-', fl & EFLAGS_ZF ? 'Z' : '-',
@@ -442,19 +442,20 @@ void x86_cpu_dump_state(X86CPU *cpu, GString *out)
         static const char *const names[16] = {
             "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
             "R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15"};
-        static const int order[16] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI,
-                                      R_EDI, R_EBP, R_ESP, 8, 9, 10, 11,
-                                      12, 13, 14, 15};
+        static const int order[16] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI,
+                                      R_EBP, R_ESP, 8,     9,     10,    11,
+                                      12,    13,    14,    15};
 
         for (int i = 0; i < 16; i++) {
             g_string_append_printf(out, "%s=%016" PRIx64 "%c", names[i],
-                                   env->regs[order[i]], i % 4 == 3 ? '\n'
-                                                                   : ' ');
+                                   env->regs[order[i]],
+                                   i % 4 == 3 ? '\n' : ' ');
         }
         g_string_append_printf(out, "RIP=%016" PRIx64 " RFL=%08x [%s] CPL=%d\n",
                                env->rip, fl, flags, cpl);
     } else {
-        g_string_append_printf(out,
+        g_string_append_printf(
+            out,
             "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n"
             "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n"
             "EIP=%08x EFL=%08x [%s] CPL=%d\n",
@@ -470,7 +471,8 @@ void x86_cpu_dump_state(X86CPU *cpu, GString *out)
     dump_segment(env, out, "LDT", &env->ldt, code64);
     dump_segment(env, out, "TR", &env->tr, code64);
     if (long_mode) {
-        g_string_append_printf(out,
+        g_string_append_printf(
+            out,
             "GDT=     %016" PRIx64 " %08x\n"
             "IDT=     %016" PRIx64 " %08x\n"
             "CR0=%08x CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08x\n",
@@ -478,12 +480,13 @@ void x86_cpu_dump_state(X86CPU *cpu, GString *out)
             (uint32_t)env->cr0, env->cr2, env->cr3, (uint32_t)env->cr4);
     } else {
         g_string_append_printf(out,
-            "GDT=     %08x %08x\n"
-            "IDT=     %08x %08x\n"
-            "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n",
-            (uint32_t)env->gdt.base, env->gdt.limit, (uint32_t)env->idt.base,
-            env->idt.limit, (uint32_t)env->cr0, (uint32_t)env->cr2,
-            (uint32_t)env->cr3, (uint32_t)env->cr4);
+                               "GDT=     %08x %08x\n"
+                               "IDT=     %08x %08x\n"
+                               "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n",
+                               (uint32_t)env->gdt.base, env->gdt.limit,
+                               (uint32_t)env->idt.base, env->idt.limit,
+                               (uint32_t)env->cr0, (uint32_t)env->cr2,
+                               (uint32_t)env->cr3, (uint32_t)env->cr4);
     }
     g_string_append_printf(out, "EFER=%016" PRIx64 "\n", env->efer);
 }
@@ -517,8 +520,8 @@ bool x86_cpu_translate(X86CPU *cpu, AddressSpace *as, uint64_t linear,
     if (!(env->cr4 & CR4_PAE)) {
         /* 32-bit paging: 4 KiB pages, or 4 MiB ones with PSE (PSE-36). */
         linear &= 0xffffffff;
-        if (!page_entry_read(as, (env->cr3 & 0xfffff000) +
-                                     (linear >> 22) * 4, 4, &entry)) {
+        if (!page_entry_read(as, (env->cr3 & 0xfffff000) + (linear >> 22) * 4,
+                             4, &entry)) {
             return false;
         }
         if ((entry & PTE_PS) && (env->cr4 & CR4_PSE)) {
@@ -526,8 +529,9 @@ bool x86_cpu_translate(X86CPU *cpu, AddressSpace *as, uint64_t linear,
                         (linear & 0x3fffff);
             return true;
         }
-        if (!page_entry_read(as, (entry & 0xfffff000) +
-                                     ((linear >> 12) & 0x3ff) * 4, 4, &entry)) {
+        if (!page_entry_read(
+                as, (entry & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4, 4,
+                &entry)) {
             return false;
         }
         *physical = (entry & 0xfffff000) | (linear & 0xfff);
@@ -557,8 +561,8 @@ bool x86_cpu_translate(X86CPU *cpu, AddressSpace *as, uint64_t linear,
         if (level == 1 || ((level == 2 || level == 3) && (entry & PTE_PS))) {
             uint64_t offset_mask = (1ull << shift) - 1;
 
-            *physical = (entry & PTE_ADDR_MASK & ~offset_mask) |
-                        (linear & offset_mask);
+            *physical =
+                (entry & PTE_ADDR_MASK & ~offset_mask) | (linear & offset_mask);
             return true;
         }
         table = entry & PTE_ADDR_MASK;

@@ -1230,7 +1230,8 @@ static void test_query_block(void)
     g_autofree char *disk = disk_create();
     g_autofree char *iso = cd_create();
     QTestState *s = qtest_initf("-hda %s -drive if=ide,index=2,media=cdrom,"
-                                "file=%s,readonly=on", disk, iso);
+                                "file=%s,readonly=on",
+                                disk, iso);
     const uint8_t prevent[12] = {0x1e, 0, 0, 0, 1};
     uint8_t sense = 0;
     JsonNode *ret;

@@ -399,8 +399,7 @@ static void test_rom_bar(void)
     image[0] = 0x55;
     image[1] = 0xaa;
     image[2] = sizeof(image) / 512 + 1;
-    g_assert_true(g_file_set_contents(rom, (char *)image, sizeof(image),
-                                      NULL));
+    g_assert_true(g_file_set_contents(rom, (char *)image, sizeof(image), NULL));
     s = qtest_initf("-device pci-testdev,addr=%x,romfile=%s", TESTDEV_SLOT,
                     rom);
     /* 3000 bytes round up to a 4 KiB ROM BAR with its enable bit. */
@@ -478,13 +477,21 @@ static void test_pam(void)
 static char *device_error(const char *device)
 {
     g_autofree char *out = NULL, *err = NULL;
-    const char *argv[] = {qtest_binary(), "-accel", "qtest", "-display",
-                          "none", "-nodefaults", "-device", device,
-                          "-device", "pci-testdev,addr=5.0", NULL};
+    const char *argv[] = {qtest_binary(),
+                          "-accel",
+                          "qtest",
+                          "-display",
+                          "none",
+                          "-nodefaults",
+                          "-device",
+                          device,
+                          "-device",
+                          "pci-testdev,addr=5.0",
+                          NULL};
     int status;
 
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
-                               &out, &err, &status, NULL));
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out,
+                               &err, &status, NULL));
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     return g_strchomp(g_strdup(err));
 }
@@ -494,18 +501,21 @@ static void test_addr_rules(void)
     char *e;
 
     e = device_error("pci-testdev,addr=5.0");
-    g_assert_cmpstr(e, ==, "pcvm: -device pci-testdev,addr=5.0: PCI: slot 5 "
-                           "function 0 not available for pci-testdev, in use "
-                           "by pci-testdev");
+    g_assert_cmpstr(e, ==,
+                    "pcvm: -device pci-testdev,addr=5.0: PCI: slot 5 "
+                    "function 0 not available for pci-testdev, in use "
+                    "by pci-testdev");
     g_free(e);
     e = device_error("pci-testdev,addr=0.1");
-    g_assert_cmpstr(e, ==, "pcvm: -device pci-testdev,addr=0.1: PCI: single "
-                           "function device can't be populated in function "
-                           "0.1");
+    g_assert_cmpstr(e, ==,
+                    "pcvm: -device pci-testdev,addr=0.1: PCI: single "
+                    "function device can't be populated in function "
+                    "0.1");
     g_free(e);
     e = device_error("pci-testdev,addr=32");
-    g_assert_cmpstr(e, ==, "pcvm: -device pci-testdev,addr=32: Property "
-                           "'pci-testdev.addr' doesn't take value '32'");
+    g_assert_cmpstr(e, ==,
+                    "pcvm: -device pci-testdev,addr=32: Property "
+                    "'pci-testdev.addr' doesn't take value '32'");
     g_free(e);
 
     /* Function 1 of a multifunction slot, and a second bus name lookup. */
@@ -514,8 +524,7 @@ static void test_addr_rules(void)
                                    "multifunction=on -device pci-testdev,"
                                    "addr=6.1,bus=pci.0");
 
-        g_assert_cmphex(cfg_readl(s, PCI_DEVFN_TEST(6, 1), 0), ==,
-                        0x00051b36);
+        g_assert_cmphex(cfg_readl(s, PCI_DEVFN_TEST(6, 1), 0), ==, 0x00051b36);
         g_assert_cmphex(cfg_readb(s, PCI_DEVFN_TEST(6, 0), 0x0e), ==, 0x80);
         qtest_quit(s);
     }

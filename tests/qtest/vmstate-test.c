@@ -206,14 +206,18 @@ static char *qmp_error(JsonObject *resp)
 
 static char *save(QTestState *s, const char *path)
 {
-    return qmp_error(qtest_qmp(s, "{'execute': 'x-save-devices', "
-                              "'arguments': {'filename': '%s'}}", path));
+    return qmp_error(qtest_qmp(s,
+                               "{'execute': 'x-save-devices', "
+                               "'arguments': {'filename': '%s'}}",
+                               path));
 }
 
 static char *load(QTestState *s, const char *path)
 {
-    return qmp_error(qtest_qmp(s, "{'execute': 'x-load-devices', "
-                              "'arguments': {'filename': '%s'}}", path));
+    return qmp_error(qtest_qmp(s,
+                               "{'execute': 'x-load-devices', "
+                               "'arguments': {'filename': '%s'}}",
+                               path));
 }
 
 static GBytes *file_bytes(const char *path)
@@ -255,7 +259,7 @@ static void test_save_load(void)
     g_assert_cmpstr(got->str, ==, expected->str);
     /* The values are the poked ones, not the reset ones. */
     g_assert_nonnull(strstr(got->str, "dll=02 dlm=00 ier=05 lcr=03 mcr=0b "
-                            "scr=5a"));
+                                      "scr=5a"));
     g_assert_nonnull(strstr(got->str, "reg0e=77 alarm=37 cmos40=ab"));
     g_assert_nonnull(strstr(got->str, "imr=5a slave-imr=c3"));
     g_assert_nonnull(strstr(got->str, "sel=17 redir3=0001a033:01000000"));
@@ -263,11 +267,11 @@ static void test_save_load(void)
     g_assert_nonnull(strstr(got->str, "testdev-bar0=febf0000"));
     g_assert_nonnull(strstr(got->str, "scratch=c0ffee11"));
     g_assert_nonnull(strstr(got->str, "nsector=05 sector=11 lcyl=22 hcyl=33 "
-                            "select=e0"));
+                                      "select=e0"));
     g_assert_nonnull(strstr(got->str, "next=4d then=55")); /* "MU" */
     /* The keyboard's queue: FA AB 83 (as set 1: 41) and the echo EE. */
     g_assert_nonnull(strstr(got->str, "data=fa status=15 data=ab status=15 "
-                            "data=41 status=15 data=ee status=14"));
+                                      "data=41 status=15 data=ee status=14"));
     qtest_quit(s2);
     unlink(first);
     unlink(second);
@@ -291,8 +295,8 @@ static void test_refused(void)
     {
         g_autofree char *msg = NULL;
 
-        g_assert_true(g_file_set_contents(bad, (const char *)data, len - 9,
-                                          NULL));
+        g_assert_true(
+            g_file_set_contents(bad, (const char *)data, len - 9, NULL));
         msg = load(s, bad);
         g_assert_nonnull(msg);
         g_assert_nonnull(strstr(msg, "truncated"));
@@ -313,7 +317,8 @@ static void test_refused(void)
 
         g_assert_true(g_file_set_contents(bad, "hello", 5, NULL));
         msg = load(s, bad);
-        g_assert_cmpstr(msg, ==, "not a pcvm device state stream (no "
+        g_assert_cmpstr(msg, ==,
+                        "not a pcvm device state stream (no "
                         "PCVMDEVS header)");
     }
     qtest_quit(s);
@@ -321,9 +326,10 @@ static void test_refused(void)
     /* a machine without the pci-testdev the stream has */
     {
         g_autofree char *msg = NULL;
-        g_autofree char *args = g_strdup_printf(
-            "-nodefaults -serial null -rtc clock=vm "
-            "-drive file=%s,format=raw,if=ide,index=0", disk);
+        g_autofree char *args =
+            g_strdup_printf("-nodefaults -serial null -rtc clock=vm "
+                            "-drive file=%s,format=raw,if=ide,index=0",
+                            disk);
 
         s = qtest_init(args);
         msg = load(s, good);

@@ -6,7 +6,9 @@
 
 /* A host that says: 16 threads per package, APIC ids 7 bits wide. */
 static const CPUIDEntry host[] = {
-    {.function = 1, .ebx = 0x00100800, .ecx = 0x80802001,
+    {.function = 1,
+     .ebx = 0x00100800,
+     .ecx = 0x80802001,
      .edx = (1u << 28) | 0x0789fbff},
     {.function = 0x80000008, .eax = 0x3030, .ecx = 0x7007},
 };
@@ -27,9 +29,8 @@ static void build(X86CPU *cpu, unsigned sockets, unsigned cores,
 
     cpu->index = index;
     cpu->apic_id = x86_apic_id_from_index(&topo, index);
-    g_assert_true(x86_cpu_build_cpuid(cpu, "qemu64", host,
-                                      G_N_ELEMENTS(host), &topo,
-                                      sockets * cores * threads, &err));
+    g_assert_true(x86_cpu_build_cpuid(cpu, "qemu64", host, G_N_ELEMENTS(host),
+                                      &topo, sockets * cores * threads, &err));
     g_assert_no_error(err);
 }
 

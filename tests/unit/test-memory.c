@@ -36,11 +36,18 @@ static void test_write(void *opaque, uint64_t addr, uint64_t value,
 }
 
 static const MemoryRegionOps byte_ops = {
-    .read = test_read, .write = test_write, .impl_max = 1, .valid_max = 4,
+    .read = test_read,
+    .write = test_write,
+    .impl_max = 1,
+    .valid_max = 4,
 };
 static const MemoryRegionOps dword_only_ops = {
-    .read = test_read, .write = test_write, .valid_min = 4, .valid_max = 4,
-    .impl_min = 4, .impl_max = 4,
+    .read = test_read,
+    .write = test_write,
+    .valid_min = 4,
+    .valid_max = 4,
+    .impl_min = 4,
+    .impl_max = 4,
 };
 
 /* Renders the view as "start-last:name@offset " for compact assertions. */
@@ -77,8 +84,9 @@ static void test_overlap_priority(void)
     /* Lower priority than ram: visible only beyond ram's end. */
     memory_region_add_subregion_overlap(&root, 0xf000, &low, -1);
     v1 = view_string(&as);
-    g_assert_cmpstr(v1, ==, "0-3fff:ram@0 4000-4fff:mmio@0 5000-ffff:ram@5000 "
-                            "10000-11fff:low@1000 ");
+    g_assert_cmpstr(v1, ==,
+                    "0-3fff:ram@0 4000-4fff:mmio@0 5000-ffff:ram@5000 "
+                    "10000-11fff:low@1000 ");
 
     /* Disabling the MMIO window uncovers the RAM below it, merged. */
     memory_region_set_enabled(&mmio, false);
@@ -89,8 +97,9 @@ static void test_overlap_priority(void)
     memory_region_set_enabled(&mmio, true);
     memory_region_set_address(&mmio, 0xf800);
     v3 = view_string(&as);
-    g_assert_cmpstr(v3, ==, "0-f7ff:ram@0 f800-107ff:mmio@0 "
-                            "10800-11fff:low@1800 ");
+    g_assert_cmpstr(v3, ==,
+                    "0-f7ff:ram@0 f800-107ff:mmio@0 "
+                    "10800-11fff:low@1800 ");
 
     memory_region_del_subregion(&root, &mmio);
     memory_region_del_subregion(&root, &low);
@@ -142,8 +151,9 @@ static void test_alias_and_nested_container(void)
     memory_region_add_subregion_overlap(&root, 0x2000, &sub, 1);
     memory_region_transaction_commit();
     v = view_string(&as);
-    g_assert_cmpstr(v, ==, "0-207f:ram@0 2080-217f:inner@0 2180-effff:ram@2180 "
-                           "f0000-fffff:bios@10000 fffe0000-ffffffff:bios@0 ");
+    g_assert_cmpstr(v, ==,
+                    "0-207f:ram@0 2080-217f:inner@0 2180-effff:ram@2180 "
+                    "f0000-fffff:bios@10000 fffe0000-ffffffff:bios@0 ");
 
     bios_ptr = memory_region_get_ram_ptr(&bios);
     bios_ptr[0x1fff0] = 0xea;
@@ -246,8 +256,9 @@ static void test_listener_diff(void)
 
     g_string_truncate(rl.log, 0);
     memory_region_add_subregion_overlap(&root, 0x8000, &hole, 1);
-    g_assert_cmpstr(rl.log->str, ==, "-0+10000:ram +0+8000:ram +8000+1000:hole "
-                                     "+9000+7000:ram ");
+    g_assert_cmpstr(rl.log->str, ==,
+                    "-0+10000:ram +0+8000:ram +8000+1000:hole "
+                    "+9000+7000:ram ");
     g_string_free(rl.log, true);
     address_space_destroy(&as);
 }
@@ -370,7 +381,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/memory/overlap-priority", test_overlap_priority);
-    g_test_add_func("/memory/equal-priority", test_equal_priority_last_added_wins);
+    g_test_add_func("/memory/equal-priority",
+                    test_equal_priority_last_added_wins);
     g_test_add_func("/memory/alias-nested", test_alias_and_nested_container);
     g_test_add_func("/memory/io-access-sizes", test_io_access_sizes);
     g_test_add_func("/memory/listener-diff", test_listener_diff);

@@ -133,8 +133,7 @@ static void test_errors(void)
     assert_error("-kernel", "-kernel: requires an argument");
     assert_error("-kernel /nonexistent/bzImage",
                  "-kernel /nonexistent/bzImage: No such file or directory");
-    assert_error("-append console=ttyS0",
-                 "-append: only allowed with -kernel");
+    assert_error("-append console=ttyS0", "-append: only allowed with -kernel");
     assert_error("-accel frob", "-accel frob: invalid accelerator frob");
     assert_error("-machine q99", "-machine q99: unsupported machine type "
                                  "'q99' (-machine help lists them)");
@@ -387,9 +386,11 @@ static void test_drives(void)
     assert_error("-drive file=/nonexistent.img",
                  "-drive file=/nonexistent.img: Could not open "
                  "'/nonexistent.img': No such file or directory");
-    assert_error("-hda /nonexistent.img", "-hda /nonexistent.img: Could not "
+    assert_error("-hda /nonexistent.img",
+                 "-hda /nonexistent.img: Could not "
                  "open '/nonexistent.img': No such file or directory");
-    assert_error("/nonexistent.img", "/nonexistent.img: Could not open "
+    assert_error("/nonexistent.img",
+                 "/nonexistent.img: Could not open "
                  "'/nonexistent.img': No such file or directory");
     assert_error("-drive if=virtio", "-drive if=virtio: unsupported bus type "
                                      "'virtio'");
@@ -400,10 +401,10 @@ static void test_drives(void)
     assert_error("-drive cache=maybe", "-drive cache=maybe: invalid cache "
                                        "option");
     assert_error("-drive index=1,unit=1", "-drive index=1,unit=1: index "
-                 "cannot be used with bus and unit");
+                                          "cannot be used with bus and unit");
     assert_error("-drive unit=2", "-drive unit=2: unit 2 too big (max is 1)");
     assert_error("-drive index=4", "-drive index=4: machine type does not "
-                 "support if=ide,bus=2,unit=0");
+                                   "support if=ide,bus=2,unit=0");
     assert_error("-drive if=ide,index=2,media=cdrom -cdrom x",
                  "-cdrom x: drive with bus=1, unit=0 (index=2) exists");
     assert_error("-drive if=none,id=a -drive if=none,id=a",

@@ -717,7 +717,8 @@ static void test_isa_serial(void)
 
     /* device_del: refused on a bus without hotplug, QEMU's words. */
     g_assert_false(device_unplug(serial, &err));
-    g_assert_cmpstr(err->message, ==, "Bus 'isa.0' does not support "
+    g_assert_cmpstr(err->message, ==,
+                    "Bus 'isa.0' does not support "
                     "hotplugging");
     g_clear_error(&err);
     /* Where the bus allows it, the port, its QOM path and its id go... */
@@ -741,7 +742,8 @@ static void test_isa_serial(void)
         g_assert_true(device_realize(p92, isa->bus, &err));
         isa->bus->hotpluggable = true;
         g_assert_false(device_unplug(p92, &err));
-        g_assert_cmpstr(err->message, ==, "Device 'port92' does not support "
+        g_assert_cmpstr(err->message, ==,
+                        "Device 'port92' does not support "
                         "hotplugging");
         g_clear_error(&err);
         isa->bus->hotpluggable = false;
@@ -824,7 +826,8 @@ static void test_device_cast(void)
     }
     g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
     g_test_trap_assert_failed();
-    g_test_trap_assert_stderr("*a device of type port92 used as type isa-serial*");
+    g_test_trap_assert_stderr(
+        "*a device of type port92 used as type isa-serial*");
     device_free(dev);
 }
 

@@ -39,11 +39,12 @@ typedef struct Toy {
 static const VMStateDescription vmstate_inner = {
     .name = "inner",
     .version_id = 1,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT16(word, Inner),
-        VMSTATE_UINT8_ARRAY(bytes, Inner, 3),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT16(word, Inner),
+            VMSTATE_UINT8_ARRAY(bytes, Inner, 3),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool optional_needed(void *opaque)
@@ -56,10 +57,11 @@ static const VMStateDescription vmstate_toy_optional = {
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = optional_needed,
-    .fields = (const VMStateField[]){
-        VMSTATE_UINT64(optional, Toy),
-        VMSTATE_END_OF_LIST(),
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_UINT64(optional, Toy),
+            VMSTATE_END_OF_LIST(),
+        },
 };
 
 static bool toy_post_load(void *opaque, int version_id, GError **errp)
@@ -93,28 +95,30 @@ static const VMStateDescription vmstate_toy = {
     .minimum_version_id = 1,
     .pre_load = toy_pre_load,
     .post_load = toy_post_load,
-    .fields = (const VMStateField[]){
-        VMSTATE_BOOL(flag, Toy),
-        VMSTATE_UINT8(u8, Toy),
-        VMSTATE_UINT16(u16, Toy),
-        VMSTATE_UINT32(u32, Toy),
-        VMSTATE_UINT64(u64, Toy),
-        VMSTATE_INT32(i32, Toy),
-        VMSTATE_INT64(i64, Toy),
-        VMSTATE_BUFFER(regs, Toy),
-        VMSTATE_UINT32_ARRAY(words, Toy, 2),
-        VMSTATE_STRUCT(inner, Toy, vmstate_inner, Inner),
-        VMSTATE_STRUCT_ARRAY(inners, Toy, 2, vmstate_inner, Inner),
-        VMSTATE_UINT8_ARRAY_VARIABLE(fifo, Toy, 8, fifo_len),
-        VMSTATE_BUFFER_POINTER_LEN(config, Toy, 16),
-        VMSTATE_TIMER_PTR(timer, Toy),
-        VMSTATE_UINT32_V(added_in_v2, Toy, 2),
-        VMSTATE_END_OF_LIST(),
-    },
-    .subsections = (const VMStateDescription *const[]){
-        &vmstate_toy_optional,
-        NULL,
-    },
+    .fields =
+        (const VMStateField[]){
+            VMSTATE_BOOL(flag, Toy),
+            VMSTATE_UINT8(u8, Toy),
+            VMSTATE_UINT16(u16, Toy),
+            VMSTATE_UINT32(u32, Toy),
+            VMSTATE_UINT64(u64, Toy),
+            VMSTATE_INT32(i32, Toy),
+            VMSTATE_INT64(i64, Toy),
+            VMSTATE_BUFFER(regs, Toy),
+            VMSTATE_UINT32_ARRAY(words, Toy, 2),
+            VMSTATE_STRUCT(inner, Toy, vmstate_inner, Inner),
+            VMSTATE_STRUCT_ARRAY(inners, Toy, 2, vmstate_inner, Inner),
+            VMSTATE_UINT8_ARRAY_VARIABLE(fifo, Toy, 8, fifo_len),
+            VMSTATE_BUFFER_POINTER_LEN(config, Toy, 16),
+            VMSTATE_TIMER_PTR(timer, Toy),
+            VMSTATE_UINT32_V(added_in_v2, Toy, 2),
+            VMSTATE_END_OF_LIST(),
+        },
+    .subsections =
+        (const VMStateDescription *const[]){
+            &vmstate_toy_optional,
+            NULL,
+        },
 };
 
 static void timer_nop(void *opaque)
@@ -238,11 +242,13 @@ static void test_versions_and_subsections(void)
     timer_free(b.timer);
 
     too_new = load(&b, c2, 3, out->data, out->len);
-    g_assert_cmpstr(too_new, ==, "toy: version 3 in the stream, this pcvm "
+    g_assert_cmpstr(too_new, ==,
+                    "toy: version 3 in the stream, this pcvm "
                     "loads 1 to 2");
     timer_free(b.timer);
     too_old = load(&b, c2, 0, out->data, out->len);
-    g_assert_cmpstr(too_old, ==, "toy: version 0 in the stream, this pcvm "
+    g_assert_cmpstr(too_old, ==,
+                    "toy: version 0 in the stream, this pcvm "
                     "loads 1 to 2");
     timer_free(b.timer);
     timer_free(a.timer);
@@ -325,7 +331,8 @@ static GBytes *toy_stream(Toy *t)
     GError *err = NULL;
 
     g_assert_true(vmstate_stream_add(s, "/machine/toy", &vmstate_toy, t, &err));
-    g_assert_true(vmstate_stream_add(s, "/machine/toy2", &vmstate_toy, t, &err));
+    g_assert_true(
+        vmstate_stream_add(s, "/machine/toy2", &vmstate_toy, t, &err));
     g_assert_no_error(err);
     return vmstate_stream_finish(s);
 }
@@ -385,7 +392,8 @@ static void test_stream(void)
         VMStateSection *sec = g_ptr_array_index(secs, 0);
 
         g_assert_false(vmstate_section_load(sec, &other, &b, &err));
-        g_assert_cmpstr(err->message, ==, "/machine/toy: the stream has state "
+        g_assert_cmpstr(err->message, ==,
+                        "/machine/toy: the stream has state "
                         "'toy', the device here is described as 'other'");
         g_clear_error(&err);
     }
@@ -410,17 +418,20 @@ static void test_stream(void)
 
         copy[0] = 'X';
         magic = parse_error(copy, len);
-        g_assert_cmpstr(magic, ==, "not a pcvm device state stream (no "
+        g_assert_cmpstr(magic, ==,
+                        "not a pcvm device state stream (no "
                         "PCVMDEVS header)");
         copy[0] = 'P';
         copy[8] = 9;
         version = parse_error(copy, len);
-        g_assert_cmpstr(version, ==, "device state stream format 9, this pcvm "
+        g_assert_cmpstr(version, ==,
+                        "device state stream format 9, this pcvm "
                         "reads format 1");
         copy[8] = 1;
         copy[40] ^= 1; /* inside the first section's payload */
         crc = parse_error(copy, len);
-        g_assert_cmpstr(crc, ==, "device state stream: section /machine/toy "
+        g_assert_cmpstr(crc, ==,
+                        "device state stream: section /machine/toy "
                         "(toy) fails its checksum");
     }
     timer_free(a.timer);
@@ -438,7 +449,8 @@ static void test_unmigratable(void)
     int dummy = 0;
 
     g_assert_false(vmstate_save(&blocked, &dummy, out, &err));
-    g_assert_cmpstr(err->message, ==, "blocked: its backend state cannot be "
+    g_assert_cmpstr(err->message, ==,
+                    "blocked: its backend state cannot be "
                     "saved");
     g_error_free(err);
 }
@@ -460,8 +472,7 @@ static void test_every_device_described(void)
         }
         g_assert_nonnull(dc->vmsd);
         g_assert_nonnull(dc->vmsd->name);
-        g_assert_cmpint(dc->vmsd->minimum_version_id, <=,
-                        dc->vmsd->version_id);
+        g_assert_cmpint(dc->vmsd->minimum_version_id, <=, dc->vmsd->version_id);
         described++;
     }
     g_assert_cmpuint(described, >=, 17);

@@ -123,7 +123,10 @@ typedef enum {
     {                                                                          \
         .name = (n), .info = &prop_info_string, .offset = offsetof(st, f)      \
     }
-#define DEFINE_PROP_END {.name = NULL}
+#define DEFINE_PROP_END                                                        \
+    {                                                                          \
+        .name = NULL                                                           \
+    }
 
 typedef enum {
     DEVICE_CATEGORY_MISC,
@@ -138,7 +141,7 @@ typedef enum {
 
 struct DeviceClass {
     const char *name;
-    const char *parent; /* abstract parent type name, or NULL */
+    const char *parent;            /* abstract parent type name, or NULL */
     const char *const *interfaces; /* QOM interfaces (NULL-terminated) */
     const char *description;
     const char *bus_type; /* the kind of bus it plugs into, NULL for none */
@@ -177,9 +180,9 @@ struct DeviceClass {
 struct DeviceState {
     Object parent_obj; /* first: OBJECT(dev) works for every device */
     DeviceClass *klass;
-    char *id;                 /* user-given id=, or NULL */
+    char *id; /* user-given id=, or NULL */
     BusState *parent_bus;
-    GPtrArray *child_buses;   /* BusState * */
+    GPtrArray *child_buses; /* BusState * */
     bool realized;
     /*
      * GPIO lines: inputs the device owns (an interrupt controller's pins)
@@ -199,8 +202,8 @@ struct DeviceState {
  */
 struct BusState {
     Object parent_obj;
-    char *name;      /* "isa.0", "main-system-bus" */
-    const char *type;/* matches DeviceClass.bus_type */
+    char *name;       /* "isa.0", "main-system-bus" */
+    const char *type; /* matches DeviceClass.bus_type */
     DeviceState *parent;
     GPtrArray *children; /* DeviceState *, in creation order */
     void *opaque;        /* the bus kind's own data (ISABus, ...) */
@@ -209,7 +212,7 @@ struct BusState {
 };
 
 #define type_init(fn)                                                          \
-    static void __attribute__((constructor)) fn##_register_types(void)       \
+    static void __attribute__((constructor)) fn##_register_types(void)         \
     {                                                                          \
         fn();                                                                  \
     }

@@ -16,8 +16,7 @@
 void rom_add_blob(const char *name, const void *data, size_t len,
                   uint64_t addr);
 /* Like rom_add_blob, but the blob takes ownership of data (g_free). */
-void rom_add_blob_take(const char *name, void *data, size_t len,
-                       uint64_t addr);
+void rom_add_blob_take(const char *name, void *data, size_t len, uint64_t addr);
 /*
  * len bytes at offset of a mapped file, then zero_len zero bytes, at addr.
  * The blob keeps a reference to the mapping instead of a copy.

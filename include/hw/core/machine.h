@@ -65,16 +65,16 @@ struct MachineState {
     const MachineClass *klass;
     uint64_t ram_size;
     unsigned smp_cpus;
-    unsigned max_cpus;       /* -smp maxcpus= (smp_cpus when not given) */
+    unsigned max_cpus; /* -smp maxcpus= (smp_cpus when not given) */
     CpuTopology topology;
     const char *cpu_model;
     const char *kernel_filename;
     const char *initrd_filename;
     const char *kernel_cmdline;
-    const char *firmware;    /* -bios, resolved to a path */
+    const char *firmware; /* -bios, resolved to a path */
     /* Where firmware and ROM files are looked up: -L dirs, then defaults. */
     char **firmware_path;
-    bool firmware_boot;      /* run firmware even with -kernel */
+    bool firmware_boot; /* run firmware even with -kernel */
     /* -boot: see VMConfig; boot_order NULL means the board's default. */
     const char *boot_order, *boot_once;
     bool boot_menu, boot_strict;
@@ -100,11 +100,11 @@ struct MachineState {
 
     MemoryRegion *system_memory;
     MemoryRegion *system_io;
-    BusState *main_bus;      /* "main-system-bus" */
+    BusState *main_bus; /* "main-system-bus" */
     IRQLine *gsi[MACHINE_GSI_COUNT];
     X86CPU **cpus;
     const MachineAccelOps *accel; /* set before the board's init */
-    void *board;             /* the board's own state (PCMachineState) */
+    void *board;                  /* the board's own state (PCMachineState) */
 };
 
 extern AddressSpace address_space_memory;

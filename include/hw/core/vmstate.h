@@ -34,23 +34,23 @@ typedef enum VMStateKind {
     VMS_UINT64,
     VMS_INT32,
     VMS_INT64,
-    VMS_BUFFER,  /* size bytes as they are */
-    VMS_STRUCT,  /* a nested description over a struct of size bytes */
-    VMS_TIMER,   /* a Timer *: time left to its deadline, or stopped */
+    VMS_BUFFER, /* size bytes as they are */
+    VMS_STRUCT, /* a nested description over a struct of size bytes */
+    VMS_TIMER,  /* a Timer *: time left to its deadline, or stopped */
 } VMStateKind;
 
 typedef struct VMStateField {
     const char *name;
     VMStateKind kind;
     size_t offset;
-    size_t size;         /* one element's size */
-    unsigned count;      /* elements of an array; 1 for a single field */
+    size_t size;    /* one element's size */
+    unsigned count; /* elements of an array; 1 for a single field */
     /* Elements an array has now: the uint32 at this offset (if set). */
     bool count_in_field;
     size_t count_offset;
-    bool pointer;        /* the field holds a pointer to the data */
+    bool pointer;                   /* the field holds a pointer to the data */
     const VMStateDescription *vmsd; /* VMS_STRUCT */
-    int version_id;      /* the description's version that added it */
+    int version_id; /* the description's version that added it */
 } VMStateField;
 
 struct VMStateDescription {
@@ -83,10 +83,13 @@ struct VMStateDescription {
 /* Compile-time check that st's field f has type t (evaluates to 0). */
 #define VMSTATE_TYPE_CHECK(t, st, f)                                           \
     (0 * sizeof(char[__builtin_types_compatible_p(t, __typeof__(((st *)0)->f)) \
-                         ? 1 : -1]))
+                         ? 1                                                   \
+                         : -1]))
 #define VMSTATE_ARRAY_CHECK(t, n, st, f)                                       \
-    (0 * sizeof(char[__builtin_types_compatible_p(                            \
-                         t[n], __typeof__(((st *)0)->f)) ? 1 : -1]))
+    (0 *                                                                       \
+     sizeof(char[__builtin_types_compatible_p(t[n], __typeof__(((st *)0)->f))  \
+                     ? 1                                                       \
+                     : -1]))
 
 #define VMSTATE_SCALAR_V(f, st, t, k, v)                                       \
     {                                                                          \
@@ -120,7 +123,8 @@ struct VMStateDescription {
 #define VMSTATE_INT32(f, st) VMSTATE_INT32_V(f, st, 0)
 #define VMSTATE_INT64(f, st) VMSTATE_INT64_V(f, st, 0)
 
-#define VMSTATE_BOOL_ARRAY(f, st, n) VMSTATE_ARRAY_V(f, st, n, bool, VMS_BOOL, 0)
+#define VMSTATE_BOOL_ARRAY(f, st, n)                                           \
+    VMSTATE_ARRAY_V(f, st, n, bool, VMS_BOOL, 0)
 #define VMSTATE_UINT8_ARRAY(f, st, n)                                          \
     VMSTATE_ARRAY_V(f, st, n, uint8_t, VMS_UINT8, 0)
 #define VMSTATE_UINT16_ARRAY(f, st, n)                                         \
@@ -180,7 +184,8 @@ struct VMStateDescription {
         .name = #f, .kind = VMS_UINT8,                                         \
         .offset = offsetof(st, f) + VMSTATE_ARRAY_CHECK(uint8_t, n, st, f),    \
         .size = 1, .count = (n), .count_in_field = true,                       \
-        .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf) \
+        .count_offset =                                                        \
+            offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf)            \
     }
 
 /*
@@ -193,7 +198,8 @@ struct VMStateDescription {
         .name = #f, .kind = (k),                                               \
         .offset = offsetof(st, f) + VMSTATE_TYPE_CHECK(t *, st, f),            \
         .size = sizeof(t), .pointer = true, .count_in_field = true,            \
-        .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf) \
+        .count_offset =                                                        \
+            offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf)            \
     }
 #define VMSTATE_UINT8_VARRAY_POINTER(f, st, nf)                                \
     VMSTATE_VARRAY_POINTER(f, st, nf, VMS_UINT8, uint8_t)
@@ -202,7 +208,8 @@ struct VMStateDescription {
         .name = #f, .kind = VMS_STRUCT,                                        \
         .offset = offsetof(st, f) + VMSTATE_TYPE_CHECK(t *, st, f),            \
         .size = sizeof(t), .pointer = true, .count_in_field = true,            \
-        .count_offset = offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf), \
+        .count_offset =                                                        \
+            offsetof(st, nf) + VMSTATE_TYPE_CHECK(uint32_t, st, nf),           \
         .vmsd = &(vmsd_)                                                       \
     }
 
@@ -213,7 +220,7 @@ struct VMStateDescription {
  */
 #define VMSTATE_TIMER_PTR(f, st)                                               \
     {                                                                          \
-        .name = #f, .kind = VMS_TIMER, .offset = offsetof(st, f),             \
+        .name = #f, .kind = VMS_TIMER, .offset = offsetof(st, f),              \
         .size = sizeof(void *), .count = 1                                     \
     }
 
@@ -256,7 +263,7 @@ GBytes *vmstate_stream_finish(VMStateStream *s);
 
 typedef struct VMStateSection {
     char *id;
-    char *name;     /* the description's name */
+    char *name; /* the description's name */
     int version_id;
     const uint8_t *data;
     size_t len;

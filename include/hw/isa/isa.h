@@ -21,8 +21,8 @@ typedef struct ISABus {
     IRQLine *irqs[ISA_NUM_IRQS];
 } ISABus;
 
-ISABus *isa_bus_new(DeviceState *parent, MemoryRegion *io,
-                    MemoryRegion *memory, IRQLine **irqs);
+ISABus *isa_bus_new(DeviceState *parent, MemoryRegion *io, MemoryRegion *memory,
+                    IRQLine **irqs);
 ISABus *isa_bus_from_device(DeviceState *dev);
 /* ISA IRQ n of the device's bus; NULL (not connected) for n out of range. */
 IRQLine *isa_get_irq(DeviceState *dev, unsigned n);

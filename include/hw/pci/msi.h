@@ -20,8 +20,8 @@
  * Adds the capability at offset (0: anywhere) for nr_vectors (1, 2, 4, 8,
  * 16 or 32), with a 64-bit address and per-vector masking if asked.
  */
-int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors,
-             bool is_64bit, bool per_vector_mask, GError **errp);
+int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors, bool is_64bit,
+             bool per_vector_mask, GError **errp);
 bool msi_enabled(PCIDevice *dev);
 /* Sends vector, or marks it pending while it is masked. */
 void msi_notify(PCIDevice *dev, unsigned vector);

@@ -22,8 +22,8 @@
 
 #define PCI_CONFIG_SPACE_SIZE 256
 #define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
-#define PCI_FUNC(devfn) ((devfn) & 7)
-#define PCI_DEVFN(slot, func) ((((slot) & 0x1f) << 3) | ((func) & 7))
+#define PCI_FUNC(devfn) ((devfn)&7)
+#define PCI_DEVFN(slot, func) ((((slot)&0x1f) << 3) | ((func)&7))
 #define PCI_NUM_PINS 4
 
 /* Type 0 configuration header (PCI 3.0, 6.1). */
@@ -103,10 +103,10 @@ typedef struct PCIBus PCIBus;
 typedef struct PCIDevice PCIDevice;
 
 typedef struct PCIIORegion {
-    uint64_t size;       /* 0: BAR not implemented */
-    uint8_t type;        /* low BAR bits: I/O, 64-bit, prefetchable */
+    uint64_t size; /* 0: BAR not implemented */
+    uint8_t type;  /* low BAR bits: I/O, 64-bit, prefetchable */
     MemoryRegion *mr;
-    uint64_t addr;       /* where it is mapped, or PCI_BAR_UNMAPPED */
+    uint64_t addr; /* where it is mapped, or PCI_BAR_UNMAPPED */
 } PCIIORegion;
 
 typedef struct MSIXVector {
@@ -124,13 +124,13 @@ struct PCIDevice {
     PCIBus *bus;
     int devfn;
     PCIIORegion io_regions[PCI_NUM_REGIONS];
-    int irq_level;              /* what the device drives on its pin */
-    bool intx_asserted;         /* what the bus sees (INTx-disable applied) */
+    int irq_level;      /* what the device drives on its pin */
+    bool intx_asserted; /* what the bus sees (INTx-disable applied) */
     /* Properties. */
     int32_t addr; /* addr=: a devfn, or -1: the first free */
     bool multifunction;
     char *romfile;
-    uint32_t rombar;            /* 0: the ROM is not visible as a BAR */
+    uint32_t rombar; /* 0: the ROM is not visible as a BAR */
     /* The option ROM from romfile, behind the ROM BAR. */
     MemoryRegion rom;
     /* MSI (hw/pci/msi.c). */
@@ -139,8 +139,8 @@ struct PCIDevice {
     uint8_t msix_cap;
     unsigned msix_entries;
     MSIXVector *msix_table;
-    uint8_t *msix_pending;      /* one bit per vector */
-    uint32_t msix_pba_bytes;    /* the size of msix_pending */
+    uint8_t *msix_pending;   /* one bit per vector */
+    uint32_t msix_pba_bytes; /* the size of msix_pending */
     /* The config space and INTx level as the state stream carries them. */
     struct {
         uint8_t config[PCI_CONFIG_SPACE_SIZE];
@@ -162,7 +162,7 @@ typedef struct PCIDeviceClass {
     uint16_t class_id;
     uint8_t prog_if;
     uint16_t subsystem_vendor_id, subsystem_id;
-    const char *romfile;        /* default romfile= */
+    const char *romfile; /* default romfile= */
     bool (*realize)(PCIDevice *dev, GError **errp);
     void (*reset)(PCIDevice *dev);
     /* Optional: config space access beyond the generic behaviour. */
@@ -192,23 +192,21 @@ typedef void (*PCIMSIDeliver)(uint64_t address, uint32_t data);
 struct PCIBus {
     BusState *bus;
     PCIDevice *devices[256];
-    MemoryRegion *memory;     /* where memory BARs appear */
-    MemoryRegion *io;         /* where I/O BARs appear */
-    AddressSpace *dma_as;     /* what bus masters reach */
+    MemoryRegion *memory; /* where memory BARs appear */
+    MemoryRegion *io;     /* where I/O BARs appear */
+    AddressSpace *dma_as; /* what bus masters reach */
     PCIMapIRQFunc map_irq;
-    IRQLine **irqs;           /* the bus's interrupt lines (PIRQs) */
+    IRQLine **irqs; /* the bus's interrupt lines (PIRQs) */
     int nirq;
-    int *irq_count;           /* asserted pins per line */
+    int *irq_count; /* asserted pins per line */
     PCIMSIDeliver msi_deliver;
 };
 
 void pci_device_class_register(PCIDeviceClass *pc);
 
-PCIBus *pci_bus_new(DeviceState *parent, const char *name,
-                    MemoryRegion *memory, MemoryRegion *io,
-                    AddressSpace *dma_as);
-void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs,
-                  int nirq);
+PCIBus *pci_bus_new(DeviceState *parent, const char *name, MemoryRegion *memory,
+                    MemoryRegion *io, AddressSpace *dma_as);
+void pci_bus_irqs(PCIBus *bus, PCIMapIRQFunc map_irq, IRQLine **irqs, int nirq);
 
 /*
  * Board code: a function to place at devfn (-1: the first free slot), whose
@@ -222,8 +220,8 @@ PCIDevice *pci_create_simple(PCIBus *bus, int devfn, const char *type,
 /* Configuration mechanism: what the host bridge forwards. */
 uint32_t pci_bus_config_read(PCIBus *bus, int devfn, uint32_t addr,
                              unsigned len);
-void pci_bus_config_write(PCIBus *bus, int devfn, uint32_t addr,
-                          uint32_t value, unsigned len);
+void pci_bus_config_write(PCIBus *bus, int devfn, uint32_t addr, uint32_t value,
+                          unsigned len);
 
 /* The generic config space behaviour, for class hooks to fall back on. */
 uint32_t pci_default_config_read(PCIDevice *dev, uint32_t addr, unsigned len);

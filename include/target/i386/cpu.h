@@ -55,15 +55,15 @@ typedef struct CPUIDEntry {
 } CPUIDEntry;
 
 typedef struct X86CPU {
-    Object parent_obj;     /* "<model>-x86_64-cpu" at /machine/unattached */
+    Object parent_obj; /* "<model>-x86_64-cpu" at /machine/unattached */
     int index;
     uint32_t apic_id;
     bool is_bsp;
     CPUX86State env;
-    bool state_dirty;      /* env must be written to the vCPU before it runs */
-    bool firmware_lapic;   /* program LINT0/LINT1 as firmware would */
-    GArray *cpuid;         /* CPUIDEntry */
-    void *accel;           /* the accelerator's per-vCPU data */
+    bool state_dirty;    /* env must be written to the vCPU before it runs */
+    bool firmware_lapic; /* program LINT0/LINT1 as firmware would */
+    GArray *cpuid;       /* CPUIDEntry */
+    void *accel;         /* the accelerator's per-vCPU data */
 } X86CPU;
 
 /* The architectural power-on state (real mode at F000:FFF0). */

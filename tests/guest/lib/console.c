@@ -139,8 +139,8 @@ int vprintf(const char *fmt, va_list ap)
                 u = va_arg(ap, unsigned long);
             else
                 u = va_arg(ap, unsigned int);
-            printed += print_number(u, *fmt == 'u' ? 10 : 16, width, pad,
-                                    left, 0, *fmt == 'X');
+            printed += print_number(u, *fmt == 'u' ? 10 : 16, width, pad, left,
+                                    0, *fmt == 'X');
             break;
         case 'p':
             serial_puts("0x");

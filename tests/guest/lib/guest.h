@@ -18,23 +18,23 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 /* Success codes, one per guest (process status in parentheses). */
-#define EXIT_REALMODE_OK 0x21  /* 67 */
-#define EXIT_LONG64_OK 0x22    /* 69 */
-#define EXIT_MULTIBOOT_OK 0x23 /* 71 */
-#define EXIT_SMP_OK 0x24       /* 73 */
-#define EXIT_PIT_OK 0x25       /* 75 */
+#define EXIT_REALMODE_OK 0x21   /* 67 */
+#define EXIT_LONG64_OK 0x22     /* 69 */
+#define EXIT_MULTIBOOT_OK 0x23  /* 71 */
+#define EXIT_SMP_OK 0x24        /* 73 */
+#define EXIT_PIT_OK 0x25        /* 75 */
 #define EXIT_EXIT_BENCH_OK 0x26 /* 77, tests/bench/exit-bench */
 
 /* Failure codes, shared by all guests. */
-#define EXIT_FAIL_BSS 0x40         /* loader left .bss dirty */
-#define EXIT_FAIL_MAGIC 0x41       /* wrong boot magic in eax / start_info */
-#define EXIT_FAIL_BOOTINFO 0x42    /* boot info missing or inconsistent */
-#define EXIT_FAIL_CMDLINE 0x43     /* command line missing or unparsable */
-#define EXIT_FAIL_MODE 0x44        /* CPU not in the expected mode */
-#define EXIT_FAIL_TIMEOUT 0x45     /* waited too long for an event */
-#define EXIT_FAIL_COUNT 0x46       /* wrong number of CPUs / interrupts */
-#define EXIT_FAIL_EXCEPTION 0x47   /* unexpected CPU exception */
-#define EXIT_FAIL_UNEXPECTED 0x48  /* unexpected interrupt vector */
+#define EXIT_FAIL_BSS 0x40        /* loader left .bss dirty */
+#define EXIT_FAIL_MAGIC 0x41      /* wrong boot magic in eax / start_info */
+#define EXIT_FAIL_BOOTINFO 0x42   /* boot info missing or inconsistent */
+#define EXIT_FAIL_CMDLINE 0x43    /* command line missing or unparsable */
+#define EXIT_FAIL_MODE 0x44       /* CPU not in the expected mode */
+#define EXIT_FAIL_TIMEOUT 0x45    /* waited too long for an event */
+#define EXIT_FAIL_COUNT 0x46      /* wrong number of CPUs / interrupts */
+#define EXIT_FAIL_EXCEPTION 0x47  /* unexpected CPU exception */
+#define EXIT_FAIL_UNEXPECTED 0x48 /* unexpected interrupt vector */
 
 void serial_putc(char c);
 void serial_puts(const char *s);

@@ -65,15 +65,15 @@ void pic_init(uint8_t base)
     /* Mask everything first so nothing fires with half-set vectors. */
     outb(PIC1_DATA, 0xFF);
     outb(PIC2_DATA, 0xFF);
-    outb(PIC1_CMD, 0x11);     /* ICW1: edge, cascade, ICW4 needed */
+    outb(PIC1_CMD, 0x11); /* ICW1: edge, cascade, ICW4 needed */
     outb(PIC2_CMD, 0x11);
-    outb(PIC1_DATA, base);    /* ICW2: vector base */
+    outb(PIC1_DATA, base); /* ICW2: vector base */
     outb(PIC2_DATA, base + 8);
     outb(PIC1_DATA, 1u << 2); /* ICW3: slave on master IR2 */
     outb(PIC2_DATA, 2);       /* ICW3: slave id 2 */
     outb(PIC1_DATA, 0x01);    /* ICW4: 8086 mode, normal EOI */
     outb(PIC2_DATA, 0x01);
-    outb(PIC1_DATA, 0xFF);    /* OCW1: all masked */
+    outb(PIC1_DATA, 0xFF); /* OCW1: all masked */
     outb(PIC2_DATA, 0xFF);
     /* Spurious IRQ7/IRQ15 arrive without an in-service bit: ignore. */
     irq_set_handler(base + 7, irq_ignore);

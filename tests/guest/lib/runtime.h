@@ -39,7 +39,8 @@ typedef void (*irq_handler_fn)(struct irq_frame *frame);
  */
 void guest_main(uint32_t magic, uint32_t info);
 
-/* The boot command line if the loader gave one (and the magic was right), else "". */
+/* The boot command line if the loader gave one (and the magic was right), else
+ * "". */
 extern const char *boot_cmdline;
 
 void idt_load(void);

@@ -65,10 +65,9 @@ void guest_main(uint32_t magic, uint32_t start_info_pa)
         int kernel_covered = 0;
         for (uint32_t i = 0; i < si->memmap_entries && i < 128; i++) {
             printf("long64: memmap addr=0x%016llx size=0x%016llx type=%u\n",
-                   (unsigned long long)e[i].addr,
-                   (unsigned long long)e[i].size, e[i].type);
-            if (e[i].type == HVM_MEMMAP_TYPE_RAM &&
-                e[i].addr <= kernel_start &&
+                   (unsigned long long)e[i].addr, (unsigned long long)e[i].size,
+                   e[i].type);
+            if (e[i].type == HVM_MEMMAP_TYPE_RAM && e[i].addr <= kernel_start &&
                 e[i].addr + e[i].size >= kernel_end)
                 kernel_covered = 1;
         }

@@ -45,8 +45,8 @@ void guest_main(uint32_t magic, uint32_t info)
     while (p < end) {
         const struct multiboot_mmap_entry *e = (const void *)p;
         printf("multiboot: mmap base=0x%016llx length=0x%016llx type=%u\n",
-               (unsigned long long)e->base_addr,
-               (unsigned long long)e->length, e->type);
+               (unsigned long long)e->base_addr, (unsigned long long)e->length,
+               e->type);
         if (e->type == MULTIBOOT_MEMORY_AVAILABLE &&
             e->base_addr <= kernel_start &&
             e->base_addr + e->length >= kernel_end)

@@ -80,8 +80,8 @@ void guest_main(uint32_t magic, uint32_t info)
         ioapic_write(IOAPIC_REG_REDIR(IOAPIC_PIT_PIN) + 1, bsp_id << 24);
         ioapic_write(IOAPIC_REG_REDIR(IOAPIC_PIT_PIN), IOAPIC_VECTOR);
     } else {
-        printf("pit: 8259 PIC at vector 0x%x, lapic id %u\n",
-               PIC_VECTOR_BASE, bsp_id);
+        printf("pit: 8259 PIC at vector 0x%x, lapic id %u\n", PIC_VECTOR_BASE,
+               bsp_id);
         lapic_write(LAPIC_LVT_LINT0, LAPIC_DM_EXTINT);
         irq_set_handler(PIC_VECTOR_BASE + 0, pit_irq_pic);
         outb(PIC1_DATA, 0xFE); /* unmask IRQ0 only */
