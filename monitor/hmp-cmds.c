@@ -499,6 +499,18 @@ static void hmp_info_help(Monitor *mon, const HMPArgs *args)
     hmp_help_print(mon, "info");
 }
 
+/* Runs query-X for "info X"; prints the error and returns NULL if it fails. */
+static JsonNode *hmp_query(Monitor *mon, const char *name)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret = monitor_run_query(mon, name, &err);
+
+    if (!ret) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+    return ret;
+}
+
 static void hmp_info_version(Monitor *mon, const HMPArgs *args)
 {
     /* QEMU prints its version and package; pcvm names itself as the latter. */
@@ -507,15 +519,23 @@ static void hmp_info_version(Monitor *mon, const HMPArgs *args)
 
 static void hmp_info_status(Monitor *mon, const HMPArgs *args)
 {
-    RunState state = runstate_get();
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-status");
+    JsonObject *info;
+    const char *status;
 
-    if (state == RUN_STATE_RUNNING) {
-        monitor_printf(mon, "VM status: running\n");
-    } else if (state == RUN_STATE_PAUSED) {
-        monitor_printf(mon, "VM status: paused\n");
-    } else {
-        monitor_printf(mon, "VM status: paused (%s)\n", runstate_name(state));
+    if (!ret) {
+        return;
     }
+    info = json_node_get_object(ret);
+    status = json_object_get_string_member(info, "status");
+    monitor_printf(mon, "VM status: %s",
+                   json_object_get_boolean_member(info, "running") ? "running"
+                                                                   : "paused");
+    if (!json_object_get_boolean_member(info, "running") &&
+        strcmp(status, "paused")) {
+        monitor_printf(mon, " (%s)", status);
+    }
+    monitor_puts(mon, "\n");
 }
 
 static void dump_cpu_registers(Monitor *mon, X86CPU *cpu)
@@ -558,15 +578,21 @@ static void hmp_info_registers(Monitor *mon, const HMPArgs *args)
 
 static void hmp_info_cpus(Monitor *mon, const HMPArgs *args)
 {
-    MachineState *ms = current_machine_get();
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-cpus-fast");
     X86CPU *current = hmp_current_cpu(mon);
+    JsonArray *cpus;
 
-    for (unsigned i = 0; ms && ms->cpus && i < ms->smp_cpus; i++) {
-        X86CPU *cpu = ms->cpus[i];
+    if (!ret) {
+        return;
+    }
+    cpus = json_node_get_array(ret);
+    for (unsigned i = 0; i < json_array_get_length(cpus); i++) {
+        JsonObject *cpu = json_array_get_object_element(cpus, i);
+        int64_t index = json_object_get_int_member(cpu, "cpu-index");
 
-        monitor_printf(mon, "%c CPU #%d: thread_id=%ld\n",
-                       cpu == current ? '*' : ' ', cpu->index,
-                       (long)accel_vcpu_thread_id(cpu));
+        monitor_printf(mon, "%c CPU #%" PRId64 ": thread_id=%" PRId64 "\n",
+                       current && current->index == index ? '*' : ' ', index,
+                       json_object_get_int_member(cpu, "thread-id"));
     }
 }
 
@@ -799,10 +825,21 @@ static void hmp_info_qom_tree(Monitor *mon, const HMPArgs *args)
 
 static void hmp_info_kvm(Monitor *mon, const HMPArgs *args)
 {
-    const AccelOps *ops = accel_current();
-    bool kvm = ops && strcmp(ops->name, "kvm") == 0;
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-kvm");
+    JsonObject *info;
 
-    monitor_printf(mon, "kvm support: %s\n", kvm ? "enabled" : "disabled");
+    if (!ret) {
+        return;
+    }
+    info = json_node_get_object(ret);
+    if (json_object_get_boolean_member(info, "present")) {
+        monitor_printf(mon, "kvm support: %s\n",
+                       json_object_get_boolean_member(info, "enabled")
+                           ? "enabled"
+                           : "disabled");
+    } else {
+        monitor_printf(mon, "kvm support: not compiled\n");
+    }
 }
 
 /* ---- the tables ---------------------------------------------------------- */

@@ -136,6 +136,11 @@ extern const QmpCommand qmp_command_table[];
 /* Those and the subsystems' (qapi/qmp-registry.h), as const QmpCommand *. */
 GPtrArray *qmp_commands(void);
 const QmpCommand *qmp_command_find(const char *name);
+/*
+ * Runs the query command name (any of the above, taking no arguments) for
+ * mon: what HMP's "info X" formats. NULL with errp set if it failed.
+ */
+JsonNode *monitor_run_query(Monitor *mon, const char *name, GError **errp);
 /* Checks args against spec with QEMU's messages ("Parameter 'x' is ..."). */
 bool qmp_args_check(const QmpMember *spec, JsonObject *args, GError **errp);
 
