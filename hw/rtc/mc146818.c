@@ -710,12 +710,6 @@ static bool rtc_realize(DeviceState *dev, GError **errp)
     s->irq = isa_get_irq(dev, s->irq_number);
     s->timer = timer_new_ns(s->clock, rtc_timer_expired, s);
     memory_region_init_io(&s->io, "rtc", &rtc_io_ops, s, 2);
-    /*
-     * An index write only selects the register the next data access uses:
-     * it may wait in KVM's coalesced ring (drained before that access), as
-     * in QEMU, instead of a round trip out of the guest.
-     */
-    memory_region_add_coalescing(&s->io, 0, 1);
     isa_register_ioport(dev, &s->io, s->iobase);
     return true;
 }
