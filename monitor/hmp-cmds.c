@@ -659,12 +659,10 @@ static int64_t member_int(JsonObject *o, const char *name)
 /* QEMU's layout, one block per function, from query-pci's result. */
 static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(JsonNode) ret = qmp_run_query("query-pci", &err);
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-pci");
     JsonArray *buses;
 
     if (!ret) {
-        monitor_printf(mon, "Error: %s\n", err->message);
         return;
     }
     buses = json_node_get_array(ret);
@@ -738,12 +736,10 @@ static void hmp_info_pci(Monitor *mon, const HMPArgs *args)
  */
 static void hmp_info_block(Monitor *mon, const HMPArgs *args)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(JsonNode) ret = qmp_run_query("query-block", &err);
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-block");
     JsonArray *list;
 
     if (!ret) {
-        monitor_printf(mon, "Error: %s\n", err->message);
         return;
     }
     list = json_node_get_array(ret);

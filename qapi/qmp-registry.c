@@ -35,29 +35,3 @@ const QmpCommandDef *qmp_registered_find(const char *name)
     }
     return NULL;
 }
-
-JsonNode *qmp_run_query(const char *name, GError **errp)
-{
-    const QmpCommandDef *d = qmp_registered_find(name);
-    GError *err = NULL;
-    JsonNode *ret;
-
-    if (!d) {
-        g_set_error(errp, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                    "The command %s has not been found", name);
-        return NULL;
-    }
-    ret = d->handler(NULL, &err);
-    if (err) {
-        g_propagate_error(errp, err);
-        if (ret) {
-            json_node_unref(ret);
-        }
-        return NULL;
-    }
-    if (!ret) {
-        ret = json_node_new(JSON_NODE_OBJECT);
-        json_node_take_object(ret, json_object_new());
-    }
-    return ret;
-}

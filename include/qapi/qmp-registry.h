@@ -3,8 +3,9 @@
  * beside hw/pci, ...). A handler takes the command's checked arguments and
  * returns its "return" value; the monitor dispatches to it, lists it in
  * query-commands and query-qmp-schema, and HMP's "info" commands format
- * what it returns. This layer sits below every subsystem (it knows JSON and
- * nothing of devices or monitors), so registering includes nothing above.
+ * what it returns (monitor_run_query). This layer sits below every subsystem
+ * (it knows JSON and nothing of devices or monitors), so registering includes
+ * nothing above.
  */
 #ifndef QAPI_QMP_REGISTRY_H
 #define QAPI_QMP_REGISTRY_H
@@ -39,12 +40,6 @@ void qmp_register_commands(const QmpCommandDef *defs);
 /* Every registered command (const QmpCommandDef *), in registration order. */
 GPtrArray *qmp_registered_commands(void);
 const QmpCommandDef *qmp_registered_find(const char *name);
-/*
- * Runs a registered command with no arguments (what HMP's "info X" does
- * with "query-X"); NULL with errp set if it fails or does not exist.
- */
-JsonNode *qmp_run_query(const char *name, GError **errp);
-
 #define qmp_init(fn)                                                           \
     static void __attribute__((constructor)) fn##_register_qmp(void)           \
     {                                                                          \
