@@ -7,9 +7,11 @@
  */
 #include <string.h>
 
+#include "hw/audio/audiodev-prop.h"
 #include "hw/char/char-prop.h"
 #include "hw/core/machine.h"
 #include "hw/isa/isa.h"
+#include "hw/net/netdev-prop.h"
 #include "hw/pci/pci.h"
 #include "qom/object.h"
 #include "system/memory.h"
@@ -252,6 +254,8 @@ typedef struct TestDev {
     uint8_t uuid[16];
     int mode;
     DeviceState *peer;
+    NetClientState *netdev;
+    AudioBackend *audiodev;
     bool fail;
 } TestDev;
 
@@ -291,6 +295,8 @@ static const Property test_dev_props[] = {
     DEFINE_PROP_UUID("uuid", TestDev, uuid),
     DEFINE_PROP_ON_OFF_AUTO("mode", TestDev, mode, ON_OFF_AUTO_AUTO),
     DEFINE_PROP_LINK("peer", TestDev, peer, "test-qom-base"),
+    DEFINE_PROP_NETDEV("netdev", TestDev, netdev),
+    DEFINE_PROP_AUDIODEV("audiodev", TestDev, audiodev),
     DEFINE_PROP_BOOL("fail", TestDev, fail, false),
     DEFINE_PROP_END,
 };
@@ -474,7 +480,7 @@ static void test_device_class_properties(void)
     g_autoptr(GVariant) value = NULL;
 
     /* Own properties first, then the parent's. */
-    g_assert_cmpuint(props->len, ==, 16);
+    g_assert_cmpuint(props->len, ==, 18);
     g_assert_cmpstr(last->name, ==, "base-prop");
     for (unsigned i = 0; i < props->len; i++) {
         const Property *p = g_ptr_array_index(props, i);
@@ -528,6 +534,9 @@ static void test_property_kinds(void)
         {"mode", "on", "on"},
         {"mode", "off", "off"},
         {"mode", "auto", "auto"},
+        {"netdev", "net1", "net1"},
+        {"netdev", "net0", "net0"},
+        {"audiodev", "snd0", "snd0"},
     };
     static const struct {
         const char *name, *text, *error;
@@ -562,11 +571,23 @@ static void test_property_kinds(void)
          "'6b8c1a5e0c394b4a9d3e1f2a3b4c5d6e'"},
         {"mode", "maybe", "Parameter 'mode' does not accept value 'maybe'"},
         {"peer", "nosuch", "Device 'nosuch' not found"},
+        {"netdev", "nosuch",
+         "Property 'test-qom-dev.netdev' can't find value 'nosuch'"},
+        {"audiodev", "nosuch",
+         "Property 'test-qom-dev.audiodev' can't find value 'nosuch'"},
     };
+    static NetClientState net0 = {.name = "net0", .model = "test"};
+    static NetClientState net1 = {.name = "net1", .model = "test"};
+    static AudioBackend snd0 = {.id = "snd0", .driver = "none"};
     DeviceState *dev = device_new("test-qom-dev");
     g_autoptr(GPtrArray) props =
         device_class_get_properties(device_class_find("test-qom-dev"));
     g_autofree char *unset = device_get_property(dev, "devfn");
+
+    g_assert_true(net_client_register(&net0));
+    g_assert_true(net_client_register(&net1));
+    g_assert_false(net_client_register(&net0));
+    g_assert_true(audio_backend_register(&snd0));
 
     g_assert_cmpstr(unset, ==, "<unset>");
     for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
@@ -609,6 +630,26 @@ static void test_property_kinds(void)
         g_assert_cmpstr(c, !=, b);
         device_free(other);
     }
+    /* netdev: one NIC per backend; audiodev: backends are shared */
+    {
+        DeviceState *other = device_new("test-qom-dev");
+        GError *err = NULL;
+
+        g_assert_true(net0.peer_nic == dev);
+        g_assert_null(net1.peer_nic); /* given back when dev took net0 */
+        g_assert_false(device_set_property(other, "netdev", "net0", &err));
+        g_assert_cmpstr(
+            err->message, ==,
+            "Property 'test-qom-dev.netdev' can't take value 'net0', it's in "
+            "use");
+        g_clear_error(&err);
+        g_assert_true(device_set_property(other, "netdev", "net1", NULL));
+        g_assert_true(net1.peer_nic == other);
+        g_assert_true(device_set_property(other, "audiodev", "snd0", NULL));
+        device_free(other);
+        g_assert_null(net1.peer_nic); /* freeing the NIC releases it */
+        g_assert_true(net0.peer_nic == dev);
+    }
     /* link: by id or QOM path, to an object of the link's type only */
     {
         GError *err = NULL;
@@ -646,6 +687,14 @@ static void test_property_kinds(void)
             g_assert_cmpstr(line, ==,
                             "  chardev=<str>          - ID of a "
                             "chardev to use as a backend");
+        } else if (!strcmp(p->name, "netdev")) {
+            g_assert_cmpstr(line, ==,
+                            "  netdev=<str>           - ID of a "
+                            "netdev to use as a backend");
+        } else if (!strcmp(p->name, "audiodev")) {
+            g_assert_cmpstr(line, ==,
+                            "  audiodev=<str>         - ID of an "
+                            "audiodev to use as a backend");
         } else if (!strcmp(p->name, "devfn")) {
             g_assert_cmpstr(line, ==,
                             "  devfn=<int32>          - Slot and "
@@ -668,6 +717,11 @@ static void test_property_kinds(void)
         }
     }
     device_free(dev);
+    g_assert_null(net0.peer_nic);
+    net_client_unregister(&net0);
+    net_client_unregister(&net1);
+    g_assert_null(net_client_find("net0"));
+    audio_backend_unregister(&snd0);
 }
 
 /* A bridge device of the test's own to carry an ISA bus. */
