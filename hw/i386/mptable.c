@@ -1,7 +1,8 @@
 /*
  * MP configuration table (Intel MultiProcessor Specification 1.4, chapter 4)
  * for directly booted kernels: it tells a kernel without ACPI how many CPUs
- * there are, where the IOAPIC is and how ISA IRQs reach it. The floating
+ * there are, where the IOAPIC is and how ISA IRQs and PCI INTx reach it
+ * (bus and I/O interrupt entries, 4.3.2 and 4.3.4). The floating
  * pointer goes in the BIOS area (0xF0000-0xFFFFF), which kernels scan.
  */
 #include <string.h>
@@ -19,6 +20,18 @@
 #define MP_INT_TYPE_INT 0
 #define MP_INT_TYPE_NMI 1
 #define MP_INT_TYPE_EXTINT 3
+/* I/O interrupt entry flags: polarity in bits 1:0, trigger in bits 3:2. */
+#define MP_IRQ_ACTIVE_HIGH 0x1
+#define MP_IRQ_ACTIVE_LOW 0x3
+#define MP_IRQ_EDGE (0x1 << 2)
+#define MP_IRQ_LEVEL (0x3 << 2)
+/*
+ * Bus ids: a PCI bus's id is its bus number (Linux and the spec match PCI
+ * sources by it), so PCI bus 0 comes first and ISA after it, as SeaBIOS
+ * numbers them.
+ */
+#define MP_BUS_PCI 0
+#define MP_BUS_ISA 1
 #define MP_CPU_ENABLED 0x01
 #define MP_CPU_BOOTSTRAP 0x02
 #define IOAPIC_ADDRESS 0xfec00000u
@@ -36,10 +49,18 @@ static uint8_t checksum(const uint8_t *data, size_t len)
     return -sum;
 }
 
-static void add_io_interrupt(GByteArray *t, uint8_t type, uint8_t irq,
-                             uint8_t ioapic_id, uint8_t pin)
+static void add_io_interrupt(GByteArray *t, uint8_t type, uint16_t flags,
+                             uint8_t bus, uint8_t irq, uint8_t ioapic_id,
+                             uint8_t pin)
 {
-    uint8_t e[8] = {MP_ENTRY_IO_INTERRUPT, type, 0, 0, 0, irq, ioapic_id, pin};
+    uint8_t e[8] = {MP_ENTRY_IO_INTERRUPT,
+                    type,
+                    flags,
+                    flags >> 8,
+                    bus,
+                    irq,
+                    ioapic_id,
+                    pin};
 
     g_byte_array_append(t, e, sizeof(e));
 }
@@ -67,23 +88,47 @@ void mptable_build(PCMachineState *pcms)
         entries++;
     }
     {
-        uint8_t bus[8] = {MP_ENTRY_BUS, 0, 'I', 'S', 'A', ' ', ' ', ' '};
+        uint8_t pci[8] = {MP_ENTRY_BUS, MP_BUS_PCI, 'P', 'C',
+                          'I',          ' ',        ' ', ' '};
+        uint8_t isa[8] = {MP_ENTRY_BUS, MP_BUS_ISA, 'I', 'S',
+                          'A',          ' ',        ' ', ' '};
         uint8_t ioapic[8] = {MP_ENTRY_IOAPIC, ioapic_id, IOAPIC_VERSION, 1};
 
         stl_le_p(ioapic + 4, IOAPIC_ADDRESS);
-        g_byte_array_append(t, bus, sizeof(bus));
+        g_byte_array_append(t, pci, sizeof(pci));
+        g_byte_array_append(t, isa, sizeof(isa));
         g_byte_array_append(t, ioapic, sizeof(ioapic));
-        entries += 2;
+        entries += 3;
     }
     /* ISA IRQs, identity mapped except the timer (pin 2); pin 0 is ExtINT. */
-    add_io_interrupt(t, MP_INT_TYPE_EXTINT, 0, ioapic_id, 0);
+    add_io_interrupt(t, MP_INT_TYPE_EXTINT, 0, MP_BUS_ISA, 0, ioapic_id, 0);
     entries++;
     for (uint8_t irq = 0; irq < 16; irq++) {
         if (irq == 2) {
             continue;
         }
-        add_io_interrupt(t, MP_INT_TYPE_INT, irq, ioapic_id, irq ? irq : 2);
+        add_io_interrupt(t, MP_INT_TYPE_INT, 0, MP_BUS_ISA, irq, ioapic_id,
+                         irq ? irq : 2);
         entries++;
+    }
+    /*
+     * Every slot's INTA-D (the source IRQ is slot << 2 | pin), where the
+     * PIIX3 routes them: PCI's level-triggered, active-low lines. Cards
+     * added with -device come after this table is built, so all 32 slots
+     * are listed. Slot 1 INTA is the PIIX4's SCI, level and active high as
+     * the ACPI tables say.
+     */
+    for (uint8_t slot = 0; slot < 32; slot++) {
+        for (uint8_t pin = 0; pin < PCI_NUM_PINS; pin++) {
+            int irq = pc_pci_intx_irq(slot, pin);
+            uint16_t flags = irq == PC_SCI_IRQ
+                                 ? MP_IRQ_LEVEL | MP_IRQ_ACTIVE_HIGH
+                                 : MP_IRQ_LEVEL | MP_IRQ_ACTIVE_LOW;
+
+            add_io_interrupt(t, MP_INT_TYPE_INT, flags, MP_BUS_PCI,
+                             slot << 2 | pin, ioapic_id, irq);
+            entries++;
+        }
     }
     {
         uint8_t extint[8] = {

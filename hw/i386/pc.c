@@ -378,34 +378,55 @@ static bool pc_init(MachineState *ms, GError **errp)
     return rom_check_overlaps(errp);
 }
 
-/*
- * Where SeaBIOS puts the PIIX4's PM and SMBus I/O blocks (its
- * PORT_ACPI_PM_BASE and PORT_SMB_BASE), so a kernel entered directly finds
- * the machine as it would after firmware.
- */
-#define PC_ACPI_PM_BASE 0x600
-#define PC_SMB_BASE 0x700
+const uint8_t pc_pirq_irqs[4] = {10, 10, 11, 11};
+
+int pc_pci_intx_irq(int slot, int pin)
+{
+    if (slot == 1 && pin == 0) {
+        return PC_SCI_IRQ;
+    }
+    return pc_pirq_irqs[(slot + pin - 1) & 3];
+}
 
 /*
  * What firmware leaves programmed in PCI configuration space, for a kernel
  * entered directly: without ACPI tables, Linux finds the PM block through
  * the PIIX4's PMBA (its PCI quirk) and powers off by writing its PM1
  * control register (the piix4-poweroff driver); with PMBA left at zero,
- * "poweroff" only halts the vCPUs and the VMM never ends. The writes take
- * the same path as the guest's own, so the device maps its I/O as usual.
+ * "poweroff" only halts the vCPUs and the VMM never ends. The PIRQ router
+ * gets SeaBIOS's routes and every function with an INTx pin the IRQ that
+ * pin reaches in its Interrupt Line, which is what a kernel without ACPI
+ * or MP tables has to go by. The writes take the same path as the guest's
+ * own, so the devices update their mappings and lines as usual.
  */
 static void pc_direct_boot_pci_setup(PCMachineState *pcms)
 {
+    PCIBus *bus = pcms->pci_bus;
     int devfn = pcms->pm->devfn;
 
-    /* The SCI is wired to ISA IRQ 9 whatever the pin routing says. */
-    pci_bus_config_write(pcms->pci_bus, devfn, PCI_INTERRUPT_LINE, 9, 1);
-    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_PMBA,
+    pci_bus_config_write(bus, devfn, PIIX4_PMBA,
                          PC_ACPI_PM_BASE | PCI_BASE_ADDRESS_SPACE_IO, 4);
-    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_PMREGMISC, 0x01, 1);
-    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_SMBBA,
+    pci_bus_config_write(bus, devfn, PIIX4_PMREGMISC, 0x01, 1);
+    pci_bus_config_write(bus, devfn, PIIX4_SMBBA,
                          PC_SMB_BASE | PCI_BASE_ADDRESS_SPACE_IO, 4);
-    pci_bus_config_write(pcms->pci_bus, devfn, PIIX4_SMBHSTCFG, 0x09, 1);
+    pci_bus_config_write(bus, devfn, PIIX4_SMBHSTCFG, 0x09, 1);
+    for (int pirq = 0; pirq < PIIX_NUM_PIRQS; pirq++) {
+        pci_bus_config_write(bus, pcms->piix3->devfn, PIIX_PIRQRC + pirq,
+                             pc_pirq_irqs[pirq], 1);
+    }
+    /* The PM's INTA stands for its SCI: pc_pci_intx_irq says IRQ 9. */
+    for (int fn = 0; fn < 256; fn++) {
+        int pin;
+
+        if (!bus->devices[fn]) {
+            continue;
+        }
+        pin = pci_bus_config_read(bus, fn, PCI_INTERRUPT_PIN, 1);
+        if (pin >= 1 && pin <= PCI_NUM_PINS) {
+            pci_bus_config_write(bus, fn, PCI_INTERRUPT_LINE,
+                                 pc_pci_intx_irq(PCI_SLOT(fn), pin - 1), 1);
+        }
+    }
 }
 
 /* vCPUs to their power-on state, or the BSP into the loaded kernel. */

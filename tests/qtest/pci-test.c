@@ -3,7 +3,8 @@
  * mechanism #1, as firmware and drivers use them: enumeration, BAR sizing,
  * placement and decoding, the expansion ROM, INTx through the PIIX3 PIRQ
  * router, MSI and MSI-X messages, bus-master DMA, PAM shadowing of the
- * BIOS area, and the -device addr=/multifunction= rules. pci-testdev
+ * BIOS area, the -device addr=/multifunction= rules, and the routing the
+ * board programs and the MP table describes under direct boot. pci-testdev
  * (1b36:0005; registers in hw/pci/pci-testdev.c) stands in for a driver's
  * device.
  */
@@ -530,6 +531,125 @@ static void test_addr_rules(void)
     }
 }
 
+/*
+ * A multiboot v1 kernel (a.out kludge, loaded at 1 MiB) in a temporary
+ * file: enough for -kernel, which makes the board stand in for firmware;
+ * qtest runs none of its code.
+ */
+static char *multiboot_kernel_new(void)
+{
+    const uint32_t magic = 0x1badb002, flags = 0x00010000;
+    const uint32_t header[8] = {
+        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
+    };
+    g_autoptr(GError) err = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("pci-test-kernel-XXXXXX", &path, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
+    close(fd);
+    return path;
+}
+
+/* The MP table's I/O interrupt entry for a PCI source, or NULL. */
+static const uint8_t *mp_pci_entry(const uint8_t *table, unsigned len,
+                                   uint8_t bus, uint8_t source)
+{
+    static const uint8_t sizes[] = {20, 8, 8, 8, 8};
+
+    for (unsigned off = 44; off < len && table[off] < 5;
+         off += sizes[table[off]]) {
+        const uint8_t *e = table + off;
+
+        if (e[0] == 3 && e[4] == bus && e[5] == source) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Without firmware the board routes PCI interrupts as SeaBIOS would:
+ * PIRQA-D to IRQs 10, 10, 11, 11, each function's Interrupt Line set to
+ * its routed IRQ, and the MP table's PCI bus with every slot's INTA-D.
+ */
+static void test_direct_boot_intx(void)
+{
+    g_autofree char *kernel = multiboot_kernel_new();
+    QTestState *s =
+        qtest_initf("-kernel %s -device pci-testdev,addr=%x -device "
+                    "pci-testdev,addr=6",
+                    kernel, TESTDEV_SLOT);
+    uint8_t floating[16], header[44];
+    g_autofree uint8_t *table = NULL;
+    const uint8_t *e;
+    unsigned len, pci_entries = 0;
+    uint8_t sum = 0;
+
+    for (int round = 0; round < 2; round++) {
+        g_assert_cmphex(cfg_readl(s, 0x08, 0x60), ==, 0x0b0b0a0a);
+        /* Slot 4 INTA is PIRQD, slot 6 INTA PIRQB, the PM's is its SCI. */
+        g_assert_cmpint(cfg_readb(s, TESTDEV_DEVFN, 0x3c), ==, 11);
+        g_assert_cmpint(cfg_readb(s, PCI_DEVFN_TEST(6, 0), 0x3c), ==, 10);
+        g_assert_cmpint(cfg_readb(s, PCI_DEVFN_TEST(1, 3), 0x3c), ==, 9);
+        /* The IDE function has no pin and keeps its line. */
+        g_assert_cmpint(cfg_readb(s, PCI_DEVFN_TEST(1, 1), 0x3c), ==, 0);
+        /* Still so after a reset: nothing else would redo it. */
+        qtest_qmp_assert_success(s, "{'execute': 'system_reset'}");
+        qtest_qmp_eventwait(s, "RESET");
+    }
+
+    /* The line reaches the IOAPIC pin the tables name. */
+    qtest_irq_intercept_in(s, "ioapic");
+    testdev_map(s);
+    qtest_writel(s, TESTDEV_MMIO + 0x40, 1);
+    g_assert_true(qtest_get_irq(s, 11));
+    qtest_writel(s, TESTDEV_MMIO + 0x40, 0);
+    g_assert_false(qtest_get_irq(s, 11));
+
+    qtest_memread(s, 0xf0000, floating, sizeof(floating));
+    g_assert_cmpmem(floating, 4, "_MP_", 4);
+    qtest_memread(s, floating[4] | floating[5] << 8 | floating[6] << 16, header,
+                  sizeof(header));
+    g_assert_cmpmem(header, 4, "PCMP", 4);
+    len = header[4] | header[5] << 8;
+    table = g_malloc(len);
+    qtest_memread(s, floating[4] | floating[5] << 8 | floating[6] << 16, table,
+                  len);
+    for (unsigned i = 0; i < len; i++) {
+        sum += table[i];
+    }
+    g_assert_cmpint(sum, ==, 0);
+    /* Bus 0 is PCI, bus 1 ISA; IRQ 4 (COM1) comes from the ISA bus. */
+    g_assert_nonnull(memmem(table, len, "\x01\x00PCI   ", 8));
+    g_assert_nonnull(memmem(table, len, "\x01\x01ISA   ", 8));
+    e = mp_pci_entry(table, len, 1, 4);
+    g_assert_nonnull(e);
+    g_assert_cmpint(e[7], ==, 4);
+    /* Slot 4 INTA: level, active low, on IOAPIC pin 11; INTB on 10. */
+    e = mp_pci_entry(table, len, 0, TESTDEV_SLOT << 2 | 0);
+    g_assert_nonnull(e);
+    g_assert_cmphex(e[2], ==, 0x0f);
+    g_assert_cmpint(e[7], ==, 11);
+    e = mp_pci_entry(table, len, 0, TESTDEV_SLOT << 2 | 1);
+    g_assert_nonnull(e);
+    g_assert_cmpint(e[7], ==, 10);
+    /* Slot 1 INTA is the SCI: level, active high, pin 9. */
+    e = mp_pci_entry(table, len, 0, 1 << 2);
+    g_assert_nonnull(e);
+    g_assert_cmphex(e[2], ==, 0x0d);
+    g_assert_cmpint(e[7], ==, 9);
+    for (unsigned slot = 0; slot < 32; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            pci_entries += mp_pci_entry(table, len, 0, slot << 2 | pin) != 0;
+        }
+    }
+    g_assert_cmpint(pci_entries, ==, 128);
+    qtest_quit(s);
+    unlink(kernel);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -543,5 +663,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/rom-bar", test_rom_bar);
     g_test_add_func("/pci/pam-smram", test_pam);
     g_test_add_func("/pci/addr-rules", test_addr_rules);
+    g_test_add_func("/pci/direct-boot-intx", test_direct_boot_intx);
     return g_test_run();
 }

@@ -79,6 +79,24 @@ bool x86_load_initrd(PCMachineState *pcms, uint64_t max_addr, uint64_t *addr,
 /* Writes the GDT the boot entry selectors refer to. */
 void x86_boot_gdt_add(void);
 
+/*
+ * Where SeaBIOS puts the PIIX4's PM and SMBus I/O blocks (its
+ * PORT_ACPI_PM_BASE and PORT_SMB_BASE); the board does the same for a
+ * kernel entered directly, and the ACPI tables describe that block.
+ */
+#define PC_ACPI_PM_BASE 0x600
+#define PC_SMB_BASE 0x700
+
+/*
+ * PCI interrupts as firmware leaves them (SeaBIOS on QEMU's pc): the PIIX3
+ * routes PIRQA-D to ISA IRQs 10, 10, 11, 11, and the INTx pin (0 = INTA) of
+ * a function in slot reaches PIRQ (slot + pin - 1) mod 4. Slot 1 INTA, the
+ * PIIX4 power management function, is its SCI on IRQ 9 instead.
+ */
+#define PC_SCI_IRQ 9
+extern const uint8_t pc_pirq_irqs[4];
+int pc_pci_intx_irq(int slot, int pin);
+
 void mptable_build(PCMachineState *pcms);
 
 /* Fills the CMOS bytes the BIOS reads (memory, CPUs, equipment, boot). */
