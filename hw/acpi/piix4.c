@@ -28,8 +28,8 @@
 /* PM I/O registers (offsets from PMBA). */
 #define PM1_STS 0x00
 #define PM1_EN 0x02
-#define PM1_CNT 0x04
-#define PM_TMR 0x08
+#define PM1_CNT PIIX4_PM1_CNT_BLK
+#define PM_TMR PIIX4_PM_TMR_BLK
 #define PM_IO_SIZE 0x40
 
 #define PM1_TMR_STS 0x0001
@@ -45,7 +45,7 @@
 #define PM1_CNT_SLP_EN 0x2000
 
 /* The sleep types QEMU's (and SeaBIOS's) tables give. */
-#define SLP_TYP_S5 0
+#define SLP_TYP_S5 PIIX4_SLP_TYP_S5
 #define SLP_TYP_S3 1
 #define SLP_TYP_S4 2
 
@@ -53,13 +53,13 @@
 #define PM_TIMER_MASK 0xffffff
 #define PM_TIMER_MSB 0x800000
 
-#define GPE0_BASE 0xafe0
-#define GPE0_LEN 4
+#define GPE0_BASE PIIX4_GPE0_BASE
+#define GPE0_LEN PIIX4_GPE0_LEN
 #define PCI_HOTPLUG_BASE 0xae00
 #define PCI_HOTPLUG_LEN 0x14
-#define APM_CNT_PORT 0xb2
-#define APM_CMD_ACPI_ENABLE 0xf1
-#define APM_CMD_ACPI_DISABLE 0xf0
+#define APM_CNT_PORT PIIX4_APM_CNT_PORT
+#define APM_CMD_ACPI_ENABLE PIIX4_APM_ACPI_ENABLE
+#define APM_CMD_ACPI_DISABLE PIIX4_APM_ACPI_DISABLE
 
 /* SMBus host registers (offsets from SMBBA). */
 #define SMB_HST_STS 0x00

@@ -363,6 +363,8 @@ static bool pc_init(MachineState *ms, GError **errp)
         return false;
     }
     if (ms->kernel_filename && !ms->firmware_boot) {
+        /* Before the loaders copy the map: the ACPI tables' place. */
+        e820_add_entry(pcms, ACPI_DIRECT_ADDR, ACPI_DIRECT_SIZE, E820_RESERVED);
         if (!pc_kernel_load(pcms, errp)) {
             error_prefix(errp, "-kernel %s", ms->kernel_filename);
             return false;
@@ -372,6 +374,9 @@ static bool pc_init(MachineState *ms, GError **errp)
         return false;
     } else if (ms->kernel_filename && !pc_fw_cfg_load_kernel(pcms, errp)) {
         error_prefix(errp, "-kernel %s", ms->kernel_filename);
+        return false;
+    }
+    if (!pc_acpi_build(pcms, errp)) {
         return false;
     }
     pc_fw_cfg_bootorder_add(pcms);

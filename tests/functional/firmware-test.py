@@ -11,8 +11,10 @@ pcvm fault from a test fault. Cases:
                  on COM1 (fw_cfg sercon, CMOS, PCI, PAM all play a part)
   boot-menu      -boot menu=on shows "Press ESC for boot menu."
   debug-log      SeaBIOS's debug port log (0x402) names the chipset and
-                 PIIX4 PM, builds ACPI tables, finds the PS/2 keyboard and
-                 prints no WARNING about missing hardware
+                 PIIX4 PM, installs pcvm's ACPI tables from fw_cfg (the
+                 linker/loader files: it finds the FADT through the XSDT
+                 and parses the DSDT), finds the PS/2 keyboard and prints
+                 no WARNING about missing hardware
   mbr-disk       a raw disk image whose MBR (written here) prints a line on
                  COM1 and leaves through isa-debug-exit
   cdrom-eltorito an El Torito ISO (xorriso, no-emulation boot image written
@@ -178,7 +180,8 @@ def main():
     text = open(log, errors="replace").read() if os.path.exists(log) else ""
     needed = ["Running on QEMU (i440fx)", "Found QEMU fw_cfg",
               "PCI: init bdf=00:01.1 id=8086:7010",
-              "PCI: init bdf=00:01.3 id=8086:7113", "ACPI DSDT=",
+              "PCI: init bdf=00:01.3 id=8086:7113", "(via xsdt)",
+              "ACPI: parse DSDT at",
               "PS2 keyboard initialized"]
     missing = [n for n in needed if n not in text]
     warnings = [line for line in text.splitlines() if "WARNING" in line]

@@ -16,6 +16,25 @@
 #define PIIX4_SMBHSTCFG 0xd2 /* bit 0: SMBus host enable */
 
 /*
+ * The fixed hardware the ACPI tables describe (FADT): PM1a event (status,
+ * enable) and control blocks and the PM timer at these offsets from PMBA,
+ * the GPE0 block and the APM command port, which takes QEMU's ACPI
+ * enable/disable values. SLP_TYP 0 is soft-off (S5), as in QEMU's tables.
+ */
+#define PIIX4_PM1_EVT_BLK 0x00
+#define PIIX4_PM1_EVT_LEN 4
+#define PIIX4_PM1_CNT_BLK 0x04
+#define PIIX4_PM1_CNT_LEN 2
+#define PIIX4_PM_TMR_BLK 0x08
+#define PIIX4_PM_TMR_LEN 4
+#define PIIX4_GPE0_BASE 0xafe0
+#define PIIX4_GPE0_LEN 4
+#define PIIX4_APM_CNT_PORT 0xb2
+#define PIIX4_APM_ACPI_ENABLE 0xf1
+#define PIIX4_APM_ACPI_DISABLE 0xf0
+#define PIIX4_SLP_TYP_S5 0
+
+/*
  * Creates the function at devfn. Its GPIO out 0 is the SCI, for the board
  * to connect (ISA IRQ 9 on a PC).
  */

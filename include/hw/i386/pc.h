@@ -22,8 +22,8 @@ typedef struct __attribute__((packed)) E820Entry {
 /*
  * Low memory used by direct boot (no firmware runs, so nothing else is
  * there): a GDT with Linux's __BOOT_CS/__BOOT_DS, the PVH start info, the
- * Linux zero page, the multiboot information, the command line, and the MP
- * table in the BIOS area that kernels scan.
+ * Linux zero page, the multiboot information, the command line, and the
+ * ACPI and MP tables in the BIOS area that kernels scan.
  */
 #define BOOT_GDT_ADDR 0x500
 #define BOOT_CODE_SELECTOR 0x10
@@ -33,6 +33,8 @@ typedef struct __attribute__((packed)) E820Entry {
 #define MULTIBOOT_INFO_ADDR 0x9000
 #define BOOT_CMDLINE_ADDR 0x20000
 #define BOOT_CMDLINE_MAX 0x10000
+#define ACPI_DIRECT_ADDR 0xe0000 /* RSDP and tables, up to the MP table */
+#define ACPI_DIRECT_SIZE 0x10000
 #define MPTABLE_ADDR 0xf0000
 #define KERNEL_LOAD_ADDR 0x100000
 
@@ -98,6 +100,12 @@ extern const uint8_t pc_pirq_irqs[4];
 int pc_pci_intx_irq(int slot, int pin);
 
 void mptable_build(PCMachineState *pcms);
+/*
+ * Builds the ACPI tables (acpi-build.c) and puts them where this boot path
+ * finds them: fw_cfg's linker/loader files for firmware, guest memory at
+ * ACPI_DIRECT_ADDR when no firmware runs.
+ */
+bool pc_acpi_build(PCMachineState *pcms, GError **errp);
 
 /* Fills the CMOS bytes the BIOS reads (memory, CPUs, equipment, boot). */
 void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc);
