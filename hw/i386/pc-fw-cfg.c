@@ -7,7 +7,8 @@
  * linuxboot_dma.bin option ROM, which enters the kernel's real-mode setup
  * code (Documentation/arch/x86/boot.rst, "the real-mode kernel header").
  *
- * Left out: SMBIOS and ACPI tables, NUMA nodes, an HPET, multiboot and
+ * The ACPI tables and their linker/loader files come from acpi-build.c.
+ * Left out: SMBIOS tables, NUMA nodes, an HPET, multiboot and
  * PVH kernels under firmware, device paths in "bootorder".
  */
 #include <stdlib.h>
