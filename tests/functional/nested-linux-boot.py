@@ -7,7 +7,7 @@ VMM is pcvm or qemu-system-x86_64; both get the same command line:
 
     VMM -accel kvm -m 256 -nographic -no-reboot -smp N \\
         -kernel /boot/vmlinuz-*-amd64 -initrd BUSYBOX-INITRD \\
-        -append 'console=ttyS0 quiet nokaslr noapictimer panic=-1 pcvm.case=CASE'
+        -append 'console=ttyS0 quiet nokaslr panic=-1 pcvm.case=CASE'
 
 The initramfs (Debian's busybox-static plus a shell /init) is built into
 --build-dir, or the cache directory.  /init prints "pcvm-guest: init reached"
@@ -103,15 +103,12 @@ def guest_initrd(dest, busybox):
     return pcvmtest.build_initramfs(dest, files, busybox)
 
 
-# noapictimer: Linux calibrates the local APIC timer against PIT interrupts
-# and checks the result with the ACPI PM timer when it has one. In the test
-# host (TCG emulating the nested VM) the PIT ticks come late and bunched:
-# in the verbose runs looked at, the check failed and Linux turned the APIC
-# timer off; without a PM timer (pcvm's direct boot has no ACPI tables yet,
-# QEMU's get them from SeaBIOS) about one first boot in four instead hung
-# for good in setup_boot_APIC_clock's verify loop. Both VMMs get the same
-# line; revisit when direct boot has ACPI tables.
-APPEND = "console=ttyS0 quiet nokaslr noapictimer panic=-1"
+# Linux calibrates the local APIC timer against PIT interrupts and checks
+# the result with the ACPI PM timer, which pcvm's direct boot now describes
+# in its FADT as QEMU's firmware does. (Without a PM timer the test host's
+# late, bunched PIT ticks made that check hang about one first boot in four,
+# which is why this line once carried noapictimer.)
+APPEND = "console=ttyS0 quiet nokaslr panic=-1"
 
 
 def vmm_command(vmm, kernel, initrd, case, smp, extra):
