@@ -702,6 +702,8 @@ bool virtio_pci_realize(VirtIOPCIProxy *proxy, VirtIODevice *vdev,
         pci_set_word(pci->config + PCI_DEVICE_ID,
                      PCI_DEVICE_ID_VIRTIO_MODERN_BASE + vdev->device_id);
         pci->config[PCI_REVISION_ID] = 1;
+        /* The subsystem ID names the device only for legacy drivers. */
+        pci_set_word(pci->config + PCI_SUBSYSTEM_ID, PCI_SUBDEVICE_ID_QEMU);
     } else {
         pci_set_word(pci->config + PCI_SUBSYSTEM_VENDOR_ID,
                      PCI_SUBVENDOR_ID_REDHAT_QUMRANET);

@@ -193,11 +193,12 @@ static bool virtqueue_walk_chain(VirtQueue *vq, unsigned head, DMASGList *out,
             count = 0;
             continue;
         }
-        if (++count > max) {
+        /* A chain is never longer than its table, nor than the queue. */
+        if (++count > max || *ndescs >= vq->num) {
             virtio_error(vdev,
                          "queue %u: descriptor chain at %u is longer "
                          "than %u (a loop?)",
-                         vq->index, head, max);
+                         vq->index, head, MIN(max, vq->num));
             return false;
         }
         if (!d.len) {
