@@ -689,6 +689,10 @@ bool virtio_pci_realize(VirtIOPCIProxy *proxy, VirtIODevice *vdev,
         return error_setg(errp, "device cannot work as neither modern nor "
                                 "legacy mode is enabled");
     }
+    if (proxy->iothread && !proxy->ioeventfd) {
+        return error_setg(errp, "iothread= needs ioeventfd=on (the I/O "
+                                "thread waits for the queue notifiers)");
+    }
     if (nvectors > 128) {
         return error_setg(errp, "vectors=%u: at most 128 MSI-X vectors",
                           nvectors);

@@ -646,6 +646,9 @@ static void test_command_line_errors(void)
         {"-drive file=%s,format=raw,if=none,id=d0 "
          "-device virtio-blk-pci,drive=d0,iothread=nope",
          "Device 'nope' not found"},
+        {"-object iothread,id=io0 -drive file=%s,format=raw,if=none,id=d0 "
+         "-device virtio-blk-pci,drive=d0,iothread=io0,ioeventfd=off",
+         "iothread= needs ioeventfd=on"},
         {"-drive file=%s,format=raw,if=none,id=d0 "
          "-device virtio-blk-pci,drive=d0,queue-size=100",
          "must be a power of 2"},
