@@ -260,7 +260,7 @@ static uint64_t virtio_pci_legacy_read(void *opaque, uint64_t addr,
     }
     switch (addr) {
     case VIRTIO_PCI_HOST_FEATURES:
-        return (uint32_t)vdev->host_features;
+        return virtio_offered_features(vdev, false);
     case VIRTIO_PCI_GUEST_FEATURES:
         return (uint32_t)vdev->guest_features;
     case VIRTIO_PCI_QUEUE_PFN:
@@ -300,8 +300,8 @@ static void virtio_pci_legacy_write(void *opaque, uint64_t addr, uint64_t value,
     }
     switch (addr) {
     case VIRTIO_PCI_GUEST_FEATURES:
-        virtio_set_guest_features(vdev, (uint32_t)value &
-                                            (uint32_t)vdev->host_features);
+        virtio_set_guest_features(vdev,
+                                  value & virtio_offered_features(vdev, false));
         break;
     case VIRTIO_PCI_QUEUE_PFN:
         if (!vq) {
@@ -368,7 +368,8 @@ static uint64_t virtio_pci_common_read(void *opaque, uint64_t addr,
         return proxy->dfselect;
     case VIRTIO_PCI_COMMON_DF:
         return proxy->dfselect < 2
-                   ? (uint32_t)(vdev->host_features >> (32 * proxy->dfselect))
+                   ? (uint32_t)(virtio_offered_features(vdev, true) >>
+                                (32 * proxy->dfselect))
                    : 0;
     case VIRTIO_PCI_COMMON_GFSELECT:
         return proxy->gfselect;

@@ -525,9 +525,18 @@ void virtio_set_guest_features(VirtIODevice *vdev, uint64_t features)
     vdev->guest_features = features;
 }
 
+uint64_t virtio_offered_features(const VirtIODevice *vdev, bool modern)
+{
+    if (!modern) {
+        return (uint32_t)vdev->host_features;
+    }
+    return vdev->host_features & ~((1ull << VIRTIO_F_NOTIFY_ON_EMPTY) |
+                                   (1ull << VIRTIO_F_ANY_LAYOUT));
+}
+
 static bool virtio_features_acceptable(VirtIODevice *vdev, bool modern)
 {
-    if (vdev->guest_features & ~vdev->host_features) {
+    if (vdev->guest_features & ~virtio_offered_features(vdev, modern)) {
         return false;
     }
     return !modern || virtio_has_feature(vdev, VIRTIO_F_VERSION_1);

@@ -307,6 +307,9 @@ static void test_config_and_features(void)
     g_assert_true(f & (1ull << QVIRTIO_F_VERSION_1));
     g_assert_true(f & (1ull << QVIRTIO_F_INDIRECT_DESC));
     g_assert_true(f & (1ull << QVIRTIO_F_EVENT_IDX));
+    /* NOTIFY_ON_EMPTY and ANY_LAYOUT are for legacy drivers only. */
+    g_assert_false(f & (1ull << 24));
+    g_assert_false(f & (1ull << 27));
     for (unsigned bit = 0; bit < 24; bit++) {
         bool offered = bit == F_SIZE_MAX || bit == F_SEG_MAX ||
                        bit == F_BLK_SIZE || bit == F_FLUSH ||

@@ -200,6 +200,12 @@ void virtio_reset(VirtIODevice *vdev);
  * modern interface); the driver reads the status back to see.
  */
 void virtio_set_status(VirtIODevice *vdev, uint8_t status, bool modern);
+/*
+ * What the driver sees offered: the modern interface does not show the
+ * legacy-only NOTIFY_ON_EMPTY and ANY_LAYOUT, the legacy one shows the
+ * low 32 bits.
+ */
+uint64_t virtio_offered_features(const VirtIODevice *vdev, bool modern);
 /* The driver's feature bits (ignored once FEATURES_OK is set). */
 void virtio_set_guest_features(VirtIODevice *vdev, uint64_t features);
 /* Device configuration access, bounds-checked; reads fill from the device. */
