@@ -47,9 +47,10 @@ static void virtio_pci_vector_unroute(VirtIOPCIProxy *proxy, unsigned v)
 }
 
 /*
- * Gives vector v an MSI route with an irqfd for its current message; the
- * table entry may have changed since (the driver rewrote it), so the
- * route follows it. False when irqfd cannot be used for it.
+ * Gives vector v an MSI route with an irqfd for its current message, made
+ * at its first use and re-made when the driver rewrites the table entry
+ * (msix_vector_changed, and checked again here). False when irqfd cannot
+ * be used for it.
  */
 static bool virtio_pci_vector_route(VirtIOPCIProxy *proxy, unsigned v)
 {
@@ -85,6 +86,16 @@ static bool virtio_pci_vector_route(VirtIOPCIProxy *proxy, unsigned v)
     vec->address = entry->address;
     vec->data = entry->data;
     return true;
+}
+
+/* The driver rewrote a table entry: a routed vector follows it now. */
+static void virtio_pci_msix_vector_changed(PCIDevice *pci, unsigned v)
+{
+    VirtIOPCIProxy *proxy = (VirtIOPCIProxy *)pci;
+
+    if (proxy->vectors[v].gsi >= 0) {
+        virtio_pci_vector_route(proxy, v);
+    }
 }
 
 static bool virtio_pci_vector_masked(VirtIOPCIProxy *proxy, unsigned v)
@@ -725,6 +736,7 @@ bool virtio_pci_realize(VirtIOPCIProxy *proxy, VirtIODevice *vdev,
             return false;
         }
         pci_register_bar(pci, VIRTIO_PCI_MSIX_BAR, 0, &proxy->msix_bar);
+        pci->msix_vector_changed = virtio_pci_msix_vector_changed;
         proxy->vectors = g_new0(VirtIOPCIVector, nvectors);
         for (unsigned v = 0; v < nvectors; v++) {
             proxy->vectors[v].gsi = -1;
