@@ -136,7 +136,7 @@ static void blk_finish(Blk *b)
 static void blk_check_interrupt(Blk *b)
 {
     if (b->msix) {
-        g_assert_true(qvirtio_wait_msix(&b->d, 1, 2000));
+        g_assert_true(qvirtio_wait_msix(&b->d, b->q.vector, 2000));
         return;
     }
     g_assert_true(qtest_get_irq(b->s, QVIRTIO_INTX_IRQ));
@@ -568,8 +568,19 @@ static void test_event_idx(void)
 static void test_iothread(void)
 {
     Blk b;
+    g_autoptr(JsonObject) type = NULL, link = NULL;
 
-    blk_launch(&b, "iothread=io0", "-object iothread,id=io0");
+    blk_launch(&b, "iothread=io0,id=vd0", "-object iothread,id=io0");
+    /* The thread is /objects/io0, and the device links to it. */
+    type = qtest_qmp(b.s, "{'execute': 'qom-get', 'arguments': "
+                          "{'path': '/objects/io0', 'property': 'type'}}");
+    g_assert_cmpstr(json_object_get_string_member(type, "return"), ==,
+                    "iothread");
+    link = qtest_qmp(b.s, "{'execute': 'qom-get', 'arguments': "
+                          "{'path': '/machine/peripheral/vd0', 'property': "
+                          "'iothread'}}");
+    g_assert_cmpstr(json_object_get_string_member(link, "return"), ==,
+                    "/objects/io0");
     blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
     blk_exercise(&b, false);
     blk_exercise(&b, true);
@@ -588,6 +599,42 @@ static void test_iothread(void)
 static void test_iothread_malformed(void)
 {
     blk_malformed("iothread=io0", "-object iothread,id=io0");
+}
+
+/* One queue per vCPU by default; each queue with its own vector. */
+static void test_multiqueue(void)
+{
+    Blk b;
+    QVirtQueue q0;
+
+    b.img = image_create();
+    b.s = qtest_initf("-smp 2 -drive file=%s,format=raw,if=none,id=d0 "
+                      "-device virtio-blk-pci,drive=d0,addr=04.0,"
+                      "serial=pcvm-serial-0123456789",
+                      b.img);
+    qvirtio_pci_init(&b.d, b.s, VIRTIO_BLK_LEGACY_ID, true, true);
+    g_assert_true(qvirtio_device_features(&b.d) & (1ull << 12));
+    g_assert_cmpuint(qvirtio_config_readw(&b.d, 34), ==, 2);
+    /* vectors = num-queues + 1 */
+    g_assert_cmphex(qpci_cfg_readw(b.s, b.d.devfn, b.d.msix_cap + 2) & 0x7ff,
+                    ==, 2);
+    qtest_quit(b.s);
+
+    b.s = qtest_initf("-drive file=%s,format=raw,if=none,id=d0 "
+                      "-device virtio-blk-pci,drive=d0,addr=04.0,"
+                      "num-queues=2,serial=pcvm-serial-0123456789",
+                      b.img);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 1ull << 12);
+    q0 = b.q;
+    qvirtio_set_status(&b.d,
+                       qvirtio_get_status(&b.d) & ~QVIRTIO_STATUS_DRIVER_OK);
+    qvirtqueue_setup(&b.d, &b.q, 1, 64, 2);
+    g_assert_cmpuint(b.q.size, ==, 64);
+    qvirtio_driver_ok(&b.d);
+    blk_exercise(&b, false);
+    b.q = q0;
+    blk_exercise(&b, true);
+    blk_finish(&b);
 }
 
 static void qmp_ok(QTestState *s, const char *cmd, const char *path)
@@ -696,6 +743,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-blk/iothread/rw", test_iothread);
     g_test_add_func("/virtio-blk/iothread/malformed-chains",
                     test_iothread_malformed);
+    g_test_add_func("/virtio-blk/multiqueue", test_multiqueue);
     g_test_add_func("/virtio-blk/save-load", test_save_load);
     g_test_add_func("/virtio-blk/command-line-errors",
                     test_command_line_errors);
