@@ -261,6 +261,14 @@ static void virtio_blk_set_config(VirtIODevice *vdev, const uint8_t *config)
     s->wce = config[VIRTIO_BLK_CFG_WRITEBACK] != 0;
 }
 
+/* A driver taking DRIVER_OK away stops the device: let its requests end. */
+static void virtio_blk_set_status(VirtIODevice *vdev, uint8_t status)
+{
+    if (!(status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+        blk_drain(VIRTIO_BLK(vdev)->blk);
+    }
+}
+
 static void virtio_blk_reset(VirtIODevice *vdev)
 {
     VirtIOBlock *s = VIRTIO_BLK(vdev);
@@ -274,6 +282,7 @@ static const VirtIODeviceOps virtio_blk_ops = {
     .get_features = virtio_blk_get_features,
     .get_config = virtio_blk_get_config,
     .set_config = virtio_blk_set_config,
+    .set_status = virtio_blk_set_status,
     .reset = virtio_blk_reset,
 };
 
