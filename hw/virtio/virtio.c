@@ -108,6 +108,33 @@ static bool vring_desc_read(VirtIODevice *vdev, uint64_t table, unsigned i,
     return true;
 }
 
+/*
+ * Whether [addr, addr + len) is all guest RAM (or ROM, for what the device
+ * only reads). Buffers and rings elsewhere are refused: a bounce buffer
+ * written back into a device's registers (this one's, say) would run
+ * device code from inside a completion.
+ */
+static bool virtio_range_in_ram(AddressSpace *as, uint64_t addr, uint64_t len,
+                                bool device_writes)
+{
+    if (!dma_range_valid(addr, len)) {
+        return false;
+    }
+    while (len) {
+        const FlatRange *fr = address_space_lookup(as, addr);
+        uint64_t piece;
+
+        if (!fr || !(fr->mr->kind == MR_RAM ||
+                     (fr->mr->kind == MR_ROM && !device_writes))) {
+            return false;
+        }
+        piece = MIN(len, fr->start + fr->size - addr);
+        addr += piece;
+        len -= piece;
+    }
+    return true;
+}
+
 static bool virtqueue_ready(VirtQueue *vq)
 {
     return vq->enabled && vq->num && !vq->vdev->broken;
@@ -204,6 +231,14 @@ static bool virtqueue_walk_chain(VirtQueue *vq, unsigned head, DMASGList *out,
         if (!d.len) {
             virtio_error(vdev, "queue %u: zero-length descriptor %u", vq->index,
                          i);
+            return false;
+        }
+        if (!virtio_range_in_ram(vdev->dma_as, d.addr, d.len,
+                                 d.flags & VRING_DESC_F_WRITE)) {
+            virtio_error(vdev,
+                         "queue %u: descriptor %u buffer 0x%" PRIx64
+                         "+%u is not in guest RAM",
+                         vq->index, i, d.addr, d.len);
             return false;
         }
         if (d.flags & VRING_DESC_F_WRITE) {
@@ -628,14 +663,18 @@ void virtio_queue_set_num(VirtQueue *vq, uint16_t num)
     vq->num = num;
 }
 
+/* The three rings of vq lie in guest RAM. */
 static bool virtio_queue_rings_valid(VirtQueue *vq)
 {
+    AddressSpace *as = vq->vdev->dma_as;
     uint64_t n = vq->num;
 
-    return dma_range_valid(vq->desc, n * VRING_DESC_SIZE) &&
-           dma_range_valid(vq->avail, VRING_AVAIL_RING + 2 * n + 2) &&
-           dma_range_valid(vq->used,
-                           VRING_USED_RING + VRING_USED_ELEM_SIZE * n + 2);
+    return virtio_range_in_ram(as, vq->desc, n * VRING_DESC_SIZE, false) &&
+           virtio_range_in_ram(as, vq->avail, VRING_AVAIL_RING + 2 * n + 2,
+                               false) &&
+           virtio_range_in_ram(as, vq->used,
+                               VRING_USED_RING + VRING_USED_ELEM_SIZE * n + 2,
+                               true);
 }
 
 void virtio_queue_enable(VirtQueue *vq)
@@ -646,7 +685,7 @@ void virtio_queue_enable(VirtQueue *vq)
         return;
     }
     if (!virtio_queue_rings_valid(vq)) {
-        virtio_error(vq->vdev, "queue %u: rings wrap the address space",
+        virtio_error(vq->vdev, "queue %u: rings are not in guest RAM",
                      vq->index);
         return;
     }

@@ -430,6 +430,7 @@ typedef enum {
     BAD_AVAIL_AHEAD,
     BAD_HEAD_INDEX,
     BAD_WRITE_THEN_READ,
+    BAD_OWN_REGISTERS,
     BAD_COUNT
 } BadChain;
 
@@ -484,6 +485,14 @@ static void blk_post_bad_chain(Blk *b, BadChain kind)
         qvring_desc_write(s, desc, 0, b->status, 1,
                           QVRING_DESC_F_NEXT | QVRING_DESC_F_WRITE, 1);
         qvring_desc_write(s, desc, 1, b->hdr, 16, 0, 0);
+        break;
+    case BAD_OWN_REGISTERS:
+        /* A status byte on the device's own status register: refused,
+         * never written back into the device. */
+        qvring_desc_write(s, desc, 0, b->hdr, 16, QVRING_DESC_F_NEXT, 1);
+        qvring_desc_write(s, desc, 1, b->d.common + 0x14, 1,
+                          QVRING_DESC_F_WRITE, 0);
+        qtest_writel(s, b->hdr, T_GET_ID);
         break;
     default:
         g_assert_not_reached();

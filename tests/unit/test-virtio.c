@@ -15,9 +15,11 @@
 #define AVAIL 0x2000
 #define USED 0x3000
 #define BUF 0x10000
+#define MMIO_BASE 0x200000
 
 static uint8_t *ram_buf;
-static MemoryRegion root, ram;
+static MemoryRegion root, ram, mmio;
+static unsigned mmio_writes;
 static AddressSpace as;
 static VirtIODevice vdev;
 static unsigned notifies, config_notifies;
@@ -39,6 +41,23 @@ static void test_notify(void *opaque, uint16_t vector)
         notifies++;
     }
 }
+
+static uint64_t mmio_read(void *opaque, uint64_t addr, unsigned size)
+{
+    return 0;
+}
+
+static void mmio_write(void *opaque, uint64_t addr, uint64_t v, unsigned size)
+{
+    mmio_writes++;
+}
+
+static const MemoryRegionOps mmio_ops = {
+    .read = mmio_read,
+    .write = mmio_write,
+    .valid_max = 8,
+    .impl_max = 8,
+};
 
 static const VirtIOTransportOps test_transport = {
     .notify = test_notify,
@@ -93,6 +112,8 @@ static VirtQueue *setup(uint64_t features, uint16_t start_idx)
         memory_region_init_container(&root, "root", UINT64_MAX);
         memory_region_init_ram_ptr(&ram, "ram", RAM_SIZE, ram_buf);
         memory_region_add_subregion(&root, 0, &ram);
+        memory_region_init_io(&mmio, "mmio", &mmio_ops, NULL, 0x1000);
+        memory_region_add_subregion(&root, MMIO_BASE, &mmio);
         address_space_init(&as, &root, "test");
         virtio_init(&vdev, "test-virtio", 1, &test_ops, 8, 1);
         virtio_add_queue(&vdev, 0, QSIZE, NULL);
@@ -284,6 +305,14 @@ static void bad_out_of_ram(void)
     make_available(0);
 }
 
+/* A device register is not a buffer (a bounce would write it back). */
+static void bad_mmio_buffer(void)
+{
+    desc_put(DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+    desc_put(DESC, 1, MMIO_BASE, 16, VRING_DESC_F_WRITE, 0);
+    make_available(0);
+}
+
 static void bad_wrapping_buffer(void)
 {
     desc_put(DESC, 0, UINT64_MAX - 4, 16, 0, 0);
@@ -357,6 +386,7 @@ static void test_bad_chains(void)
         bad_loop,
         bad_zero_length,
         bad_out_of_ram,
+        bad_mmio_buffer,
         bad_wrapping_buffer,
         bad_write_then_read,
         bad_indirect_nested,
@@ -379,6 +409,7 @@ static void test_bad_chains(void)
                         VIRTIO_CONFIG_S_NEEDS_RESET);
         g_assert_cmphex(vdev.isr, ==, VIRTIO_ISR_CONFIG);
         g_assert_cmpuint(config_notifies, ==, 1);
+        g_assert_cmpuint(mmio_writes, ==, 0);
         /* Nothing was consumed, and the queue stays stopped. */
         g_assert_cmpuint(vq->last_avail_idx, ==, 0);
         g_assert_true(virtqueue_empty(vq));
@@ -433,6 +464,13 @@ static void test_queue_setup(void)
     virtio_queue_set_num(vq, 0);
     g_assert_cmpuint(vq->num, ==, 8);
     vq->desc = UINT64_MAX - 64;
+    virtio_queue_enable(vq);
+    g_assert_false(vq->enabled);
+    /* Rings must be RAM too. */
+    virtio_reset(&vdev);
+    vq->desc = DESC;
+    vq->avail = AVAIL;
+    vq->used = MMIO_BASE;
     virtio_queue_enable(vq);
     g_assert_false(vq->enabled);
 

@@ -10,7 +10,8 @@
  * Everything a driver puts in guest memory is checked where it is read: a
  * descriptor index past the queue, a chain longer than the queue (which is
  * how a NEXT loop shows), an indirect table that is empty, not a multiple
- * of 16 bytes or nested, a zero-length buffer, a buffer nothing decodes, a
+ * of 16 bytes or nested, a zero-length buffer, a buffer or ring outside
+ * guest RAM (a device register is never a buffer), a
  * readable descriptor after a writable one, an available index more than
  * the queue size ahead. Such a driver gets a logged guest error
  * (-d guest_errors), the device stops processing every queue and, once
