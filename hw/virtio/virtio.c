@@ -206,7 +206,7 @@ static bool virtqueue_walk_chain(VirtQueue *vq, unsigned head, DMASGList *out,
             }
             if (!d.len || d.len % VRING_DESC_SIZE ||
                 d.len / VRING_DESC_SIZE > VIRTIO_QUEUE_MAX_SIZE ||
-                !dma_range_valid(d.addr, d.len)) {
+                !virtio_range_in_ram(vdev->dma_as, d.addr, d.len, false)) {
                 virtio_error(vdev,
                              "queue %u: bad indirect table (0x%" PRIx64
                              ", %u bytes)",

@@ -42,8 +42,11 @@ static void test_notify(void *opaque, uint16_t vector)
     }
 }
 
+static unsigned mmio_reads;
+
 static uint64_t mmio_read(void *opaque, uint64_t addr, unsigned size)
 {
+    mmio_reads++;
     return 0;
 }
 
@@ -313,6 +316,13 @@ static void bad_mmio_buffer(void)
     make_available(0);
 }
 
+/* An indirect table is read from RAM only (reads have side effects). */
+static void bad_mmio_indirect_table(void)
+{
+    desc_put(DESC, 0, MMIO_BASE, 32, VRING_DESC_F_INDIRECT, 0);
+    make_available(0);
+}
+
 static void bad_wrapping_buffer(void)
 {
     desc_put(DESC, 0, UINT64_MAX - 4, 16, 0, 0);
@@ -387,6 +397,7 @@ static void test_bad_chains(void)
         bad_zero_length,
         bad_out_of_ram,
         bad_mmio_buffer,
+        bad_mmio_indirect_table,
         bad_wrapping_buffer,
         bad_write_then_read,
         bad_indirect_nested,
@@ -410,6 +421,7 @@ static void test_bad_chains(void)
         g_assert_cmphex(vdev.isr, ==, VIRTIO_ISR_CONFIG);
         g_assert_cmpuint(config_notifies, ==, 1);
         g_assert_cmpuint(mmio_writes, ==, 0);
+        g_assert_cmpuint(mmio_reads, ==, 0);
         /* Nothing was consumed, and the queue stays stopped. */
         g_assert_cmpuint(vq->last_avail_idx, ==, 0);
         g_assert_true(virtqueue_empty(vq));
