@@ -247,6 +247,74 @@ static void blk_exercise(Blk *b, bool indirect)
     g_assert_cmpmem(id, 20, "pcvm-serial-01234567", 20);
 }
 
+/*
+ * Sixteen reads made available at once and kicked once: all complete,
+ * each into its own buffer, in whatever order the backend finishes.
+ */
+static void blk_batch(Blk *b)
+{
+    enum { N = 16 };
+    uint64_t hdrs = qvirtio_alloc(b->s, 16 * N, 16);
+    uint64_t bufs = qvirtio_alloc(b->s, SECTOR * N, 4096);
+    uint64_t stats = qvirtio_alloc(b->s, N, 1);
+    unsigned heads[N];
+    bool seen[N] = {false};
+
+    for (unsigned i = 0; i < N; i++) {
+        unsigned d0 = qvirtqueue_desc_alloc(&b->q);
+        unsigned d1 = qvirtqueue_desc_alloc(&b->q);
+        unsigned d2 = qvirtqueue_desc_alloc(&b->q);
+
+        qtest_writel(b->s, hdrs + 16 * i, T_IN);
+        qtest_writeq(b->s, hdrs + 16 * i + 8, 100 + i);
+        qtest_writeb(b->s, stats + i, 0xee);
+        qvring_desc_write(b->s, b->q.desc, d0, hdrs + 16 * i, 16,
+                          QVRING_DESC_F_NEXT, d1);
+        qvring_desc_write(b->s, b->q.desc, d1, bufs + SECTOR * i, SECTOR,
+                          QVRING_DESC_F_NEXT | QVRING_DESC_F_WRITE, d2);
+        qvring_desc_write(b->s, b->q.desc, d2, stats + i, 1,
+                          QVRING_DESC_F_WRITE, 0);
+        heads[i] = d0;
+        qvirtqueue_make_available(&b->q, d0);
+    }
+    qvirtqueue_kick(&b->q);
+    for (unsigned n = 0; n < N; n++) {
+        uint32_t id, len;
+        unsigned i;
+
+        g_assert_true(qvirtqueue_wait_used(&b->q, &id, &len));
+        for (i = 0; i < N && heads[i] != id; i++) {
+        }
+        g_assert_cmpuint(i, <, N);
+        g_assert_false(seen[i]);
+        seen[i] = true;
+        g_assert_cmpuint(len, ==, SECTOR + 1);
+        g_assert_cmpuint(qtest_readb(b->s, stats + i), ==, S_OK);
+        g_assert_cmphex(qtest_readb(b->s, bufs + SECTOR * i + 7), ==,
+                        image_byte((100 + i) * SECTOR + 7));
+    }
+    if (b->msix) {
+        g_assert_true(qvirtio_wait_msix(&b->d, b->q.vector, 2000));
+    }
+}
+
+static void test_batch(void)
+{
+    Blk b;
+
+    blk_launch(&b, NULL, NULL);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    blk_batch(&b);
+    blk_exercise(&b, false);
+    blk_finish(&b);
+
+    blk_launch(&b, "iothread=io0", "-object iothread,id=io0");
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    blk_batch(&b);
+    blk_batch(&b);
+    blk_finish(&b);
+}
+
 static void test_ids_and_caps(void)
 {
     Blk b;
@@ -753,6 +821,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-blk/iothread/malformed-chains",
                     test_iothread_malformed);
     g_test_add_func("/virtio-blk/multiqueue", test_multiqueue);
+    g_test_add_func("/virtio-blk/batch", test_batch);
     g_test_add_func("/virtio-blk/save-load", test_save_load);
     g_test_add_func("/virtio-blk/command-line-errors",
                     test_command_line_errors);
