@@ -694,6 +694,8 @@ bool virtio_pci_realize(VirtIOPCIProxy *proxy, VirtIODevice *vdev,
         proxy->nvectors == UINT32_MAX ? default_vectors : proxy->nvectors;
 
     proxy->vdev = vdev;
+    /* As QEMU, "info qtree" shows the number in use, not "unspecified". */
+    proxy->nvectors = nvectors;
     /* pc's PCI bus is conventional PCI, where "auto" keeps legacy on. */
     proxy->legacy = proxy->disable_legacy != ON_OFF_AUTO_ON;
     proxy->modern = !proxy->disable_modern;
