@@ -24,6 +24,7 @@
 #define QUEUE_VECTOR 0x41
 #define CONFIG_VECTOR 0x42
 #define INTX_VECTOR 0x43
+#define MOVED_VECTOR 0x44
 #define INTX_IRQ 11
 
 /* Modern common configuration (virtio 1.2, 4.1.4.3). */
@@ -70,7 +71,8 @@ static int devfn = -1;
 static uintptr_t common, notify, isr;
 static uint32_t notify_mult;
 static int use_intx;
-static volatile uint32_t interrupts, config_interrupts;
+static uint16_t submitted; /* requests made available so far */
+static volatile uint32_t interrupts, config_interrupts, moved_interrupts;
 
 static uint32_t pci_read(unsigned reg)
 {
@@ -111,6 +113,15 @@ static void on_queue(struct irq_frame *frame)
 {
     (void)frame;
     interrupts++;
+    lapic_write(LAPIC_EOI, 0);
+}
+
+/* The queue's vector after the driver rewrote its MSI-X table entry. */
+static void on_moved(struct irq_frame *frame)
+{
+    (void)frame;
+    interrupts++;
+    moved_interrupts++;
     lapic_write(LAPIC_EOI, 0);
 }
 
@@ -224,12 +235,11 @@ static void init_device(void)
     w8(common + C_STATUS, 1 | 2 | 8 | 4);
 }
 
-/* One request: header, optional data, status; waits for its interrupt. */
-static void request(uint32_t type, uint64_t sector, void *data, uint32_t len,
-                    int device_writes)
+/* Makes one request available and kicks: header, data, status. */
+static void submit(uint32_t type, uint64_t sector, void *data, uint32_t len,
+                   int device_writes)
 {
-    uint16_t slot = avail.idx % QSIZE, n = used.idx;
-    uint32_t before = interrupts;
+    uint16_t slot = avail.idx % QSIZE;
 
     req_header.type = type;
     req_header.sector = sector;
@@ -241,8 +251,15 @@ static void request(uint32_t type, uint64_t sector, void *data, uint32_t len,
     avail.ring[slot] = 0;
     __asm__ volatile("mfence" ::: "memory");
     avail.idx++;
+    submitted++;
     __asm__ volatile("mfence" ::: "memory");
     w16(notify + 0 * notify_mult, 0);
+}
+
+/* Waits for the interrupt of the request submitted last, checks it. */
+static void complete(uint32_t type, uint32_t before)
+{
+    uint16_t n = submitted - 1;
 
     irq_enable();
     spin_wait_ge(&interrupts, before + 1, 10);
@@ -263,6 +280,67 @@ static void request(uint32_t type, uint64_t sector, void *data, uint32_t len,
            used.ring[n % QSIZE].len);
 }
 
+static void request(uint32_t type, uint64_t sector, void *data, uint32_t len,
+                    int device_writes)
+{
+    uint32_t before = interrupts;
+
+    submit(type, sector, data, len, device_writes);
+    complete(type, before);
+}
+
+/* Spins (bounded) until the device has used every submitted request. */
+static void wait_used(void)
+{
+    for (uint32_t i = 0; i < 20000000 && used.idx != submitted; i++) {
+        cpu_relax();
+    }
+    if (used.idx != submitted) {
+        guest_fail(EXIT_FAIL_TIMEOUT, "used idx %u, expected %u", used.idx,
+                   submitted);
+    }
+}
+
+/*
+ * MSI-X under the driver's hands: a masked vector keeps its message
+ * pending (PBA) until unmasked, and a rewritten entry takes the queue's
+ * next interrupt to its new vector.
+ */
+static void msix_mask_and_move(uint8_t *id)
+{
+    uint32_t before = interrupts;
+
+    mmio_write32(BAR1_ADDR + 16 + 12, 1);
+    submit(8, 0, id, 20, 1);
+    wait_used();
+    irq_enable();
+    for (uint32_t i = 0; i < 200000; i++) {
+        cpu_relax();
+    }
+    irq_disable();
+    if (interrupts != before) {
+        guest_fail(EXIT_FAIL_UNEXPECTED, "masked vector interrupted");
+    }
+    if (!(mmio_read32(BAR1_ADDR + 0x800) & 2)) {
+        guest_fail(EXIT_FAIL_COUNT, "masked vector not pending");
+    }
+    mmio_write32(BAR1_ADDR + 16 + 12, 0);
+    complete(8, before);
+    if (mmio_read32(BAR1_ADDR + 0x800) & 2) {
+        guest_fail(EXIT_FAIL_COUNT, "pending bit left after unmask");
+    }
+    printf("virtio-blk: masked vector held its interrupt until unmasked\n");
+
+    mmio_write32(BAR1_ADDR + 16 + 12, 1);
+    mmio_write32(BAR1_ADDR + 16 + 8, MOVED_VECTOR);
+    mmio_write32(BAR1_ADDR + 16 + 12, 0);
+    request(8, 0, id, 20, 1);
+    if (moved_interrupts != 1) {
+        guest_fail(EXIT_FAIL_UNEXPECTED, "rewritten entry not followed");
+    }
+    printf("virtio-blk: rewritten MSI-X entry followed\n");
+}
+
 void guest_main(uint32_t magic, uint32_t info)
 {
     static const char serial[] = "guest-disk-0";
@@ -276,6 +354,7 @@ void guest_main(uint32_t magic, uint32_t info)
     irq_set_handler(QUEUE_VECTOR, on_queue);
     irq_set_handler(CONFIG_VECTOR, on_config);
     irq_set_handler(INTX_VECTOR, on_intx);
+    irq_set_handler(MOVED_VECTOR, on_moved);
     find_device();
     map_device();
     if (use_intx) {
@@ -302,6 +381,9 @@ void guest_main(uint32_t magic, uint32_t info)
     request(8, 0, id, sizeof(id), 1);
     if (memcmp(id, serial, sizeof(serial))) {
         guest_fail(EXIT_FAIL_COUNT, "GET_ID differs");
+    }
+    if (!use_intx) {
+        msix_mask_and_move(id);
     }
     if (config_interrupts) {
         guest_fail(EXIT_FAIL_UNEXPECTED, "config interrupt");
