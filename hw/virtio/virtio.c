@@ -344,8 +344,15 @@ void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
 {
     uint64_t slot;
 
+    /*
+     * len is what the driver is told; the device may have written bytes
+     * past it (virtio-blk's status byte ends the buffers whatever the
+     * data length), so all of in counts as written. Buffers are RAM (no
+     * bounce buffer to write back), so this only widens what dirty
+     * tracking will mark.
+     */
     dma_mapping_unmap(&elem->out, elem->out.size);
-    dma_mapping_unmap(&elem->in, MIN(len, elem->in.size));
+    dma_mapping_unmap(&elem->in, elem->in.size);
     if (vq->inuse) {
         vq->inuse--;
     }
