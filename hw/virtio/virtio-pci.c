@@ -60,7 +60,9 @@ static bool virtio_pci_vector_route(VirtIOPCIProxy *proxy, unsigned v)
     const MachineAccelOps *accel = virtio_pci_accel();
     int gsi;
 
-    if (!accel || vec->unroutable) {
+    /* A message outside the interrupt window is a memory write (PCI core). */
+    if (!accel || vec->unroutable ||
+        (entry->address & 0xfff00000ull) != 0xfee00000ull) {
         return false;
     }
     if (vec->gsi >= 0 && vec->address == entry->address &&
