@@ -438,6 +438,13 @@ static void test_config_and_features(void)
                       b.img);
     qvirtio_pci_init(&b.d, b.s, VIRTIO_BLK_LEGACY_ID, true, true);
     g_assert_true(qvirtio_device_features(&b.d) & (1ull << 5));
+    /* Writes fail with IOERR and leave the image alone; reads work. */
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 1ull << 5);
+    qtest_memset(b.s, b.data, 0x77, SECTOR);
+    g_assert_cmpuint(blk_request(&b, T_OUT, 1, SECTOR, false, NULL), ==,
+                     S_IOERR);
+    g_assert_cmpuint(blk_request(&b, T_IN, 1, SECTOR, false, NULL), ==, S_OK);
+    g_assert_cmphex(qtest_readb(b.s, b.data + 5), ==, image_byte(SECTOR + 5));
     blk_finish(&b);
 }
 
@@ -526,6 +533,7 @@ typedef enum {
     BAD_HEAD_INDEX,
     BAD_WRITE_THEN_READ,
     BAD_OWN_REGISTERS,
+    BAD_NO_STATUS,
     BAD_COUNT
 } BadChain;
 
@@ -588,6 +596,12 @@ static void blk_post_bad_chain(Blk *b, BadChain kind)
         qvring_desc_write(s, desc, 1, b->d.common + 0x14, 1,
                           QVRING_DESC_F_WRITE, 0);
         qtest_writel(s, b->hdr, T_GET_ID);
+        break;
+    case BAD_NO_STATUS:
+        /* A request with no writable byte has nowhere for its status. */
+        qvring_desc_write(s, desc, 0, b->hdr, 16, QVRING_DESC_F_NEXT, 1);
+        qvring_desc_write(s, desc, 1, b->data, 512, 0, 0);
+        qtest_writel(s, b->hdr, T_OUT);
         break;
     default:
         g_assert_not_reached();
