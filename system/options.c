@@ -240,6 +240,45 @@ static bool opt_device(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+/* -object: only the iothread type exists so far. */
+static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "qom-type", errp);
+    const char *type, *id;
+
+    if (!kv) {
+        return false;
+    }
+    type = keyval_get(kv, "qom-type");
+    if (!type) {
+        return error_setg(errp, "Parameter 'qom-type' is missing");
+    }
+    if (strcmp(type, "iothread")) {
+        return error_setg(errp,
+                          "Parameter 'qom-type' does not accept value "
+                          "'%s'",
+                          type);
+    }
+    id = keyval_get(kv, "id");
+    if (!id) {
+        return error_setg(errp, "Parameter 'id' is missing");
+    }
+    for (unsigned i = 0; i < keyval_count(kv); i++) {
+        const char *key = keyval_key_at(kv, i);
+
+        if (strcmp(key, "qom-type") && strcmp(key, "id")) {
+            return error_setg(errp, "Parameter '%s' is unexpected", key);
+        }
+    }
+    for (unsigned i = 0; i < cfg->iothreads->len; i++) {
+        if (!strcmp(g_ptr_array_index(cfg->iothreads, i), id)) {
+            return error_setg(errp, "Duplicate ID '%s' for object", id);
+        }
+    }
+    g_ptr_array_add(cfg->iothreads, g_strdup(id));
+    return true;
+}
+
 static bool opt_debugcon(VMConfig *cfg, const char *arg, GError **errp)
 {
     replace(&cfg->debugcon, arg);
@@ -891,6 +930,8 @@ static const OptionDef options[] = {
      "create a character backend (-chardev help lists them)"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]",
      "add a device (-device help, -device DRIVER,help)"},
+    {"object", true, opt_object, "iothread,id=ID",
+     "create an I/O thread for devices' iothread= property"},
     {"debugcon", true, opt_debugcon, "DEV",
      "the 0xe9 debug console, same DEV forms as -serial"},
     {"monitor", true, opt_monitor, "DEV",
@@ -961,6 +1002,7 @@ void vm_config_init(VMConfig *cfg)
     cfg->serials = g_ptr_array_new_with_free_func(g_free);
     cfg->chardevs = g_ptr_array_new_with_free_func(g_free);
     cfg->devices = g_ptr_array_new_with_free_func(g_free);
+    cfg->iothreads = g_ptr_array_new_with_free_func(g_free);
     cfg->monitors = g_ptr_array_new_with_free_func(monitor_config_free);
     cfg->drives =
         g_ptr_array_new_with_free_func((GDestroyNotify)drive_config_free);
@@ -978,6 +1020,7 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->serials);
     g_ptr_array_unref(cfg->chardevs);
     g_ptr_array_unref(cfg->devices);
+    g_ptr_array_unref(cfg->iothreads);
     g_ptr_array_unref(cfg->monitors);
     g_ptr_array_unref(cfg->drives);
     g_free(cfg->qtest);

@@ -14,6 +14,7 @@
 #include "hw/core/machine.h"
 #include "monitor/monitor.h"
 #include "accel/accel.h"
+#include "system/iothread.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/options.h"
@@ -279,6 +280,15 @@ static bool machine_create(GError **errp)
     if (!ms->klass->init(ms, errp)) {
         memory_region_transaction_commit();
         return false;
+    }
+    for (unsigned i = 0; i < config.iothreads->len; i++) {
+        const char *id = g_ptr_array_index(config.iothreads, i);
+
+        if (!iothread_create(id, errp)) {
+            memory_region_transaction_commit();
+            error_prefix(errp, "-object iothread,id=%s", id);
+            return false;
+        }
     }
     for (unsigned i = 0; i < config.devices->len; i++) {
         const char *opts = g_ptr_array_index(config.devices, i);

@@ -121,6 +121,9 @@ static void msix_table_write(void *opaque, uint64_t addr, uint64_t value,
         msix_flush_pending(dev);
         break;
     }
+    if (dev->msix_vector_changed) {
+        dev->msix_vector_changed(dev, vector);
+    }
 }
 
 /* Table entries are dwords (a qword access is split in two). */

@@ -51,10 +51,11 @@ typedef struct VMConfig {
     char *bios;
     GPtrArray *firmware_dirs; /* -L */
     char *name;
-    GPtrArray *serials;  /* legacy specs, one per COM port */
-    GPtrArray *chardevs; /* -chardev option strings */
-    GPtrArray *devices;  /* -device option strings */
-    GPtrArray *drives;   /* DriveConfig *: -drive, -hda.., -cdrom */
+    GPtrArray *serials;   /* legacy specs, one per COM port */
+    GPtrArray *chardevs;  /* -chardev option strings */
+    GPtrArray *devices;   /* -device option strings */
+    GPtrArray *iothreads; /* -object iothread ids */
+    GPtrArray *drives;    /* DriveConfig *: -drive, -hda.., -cdrom */
     char *debugcon;
     GPtrArray *monitors;  /* MonitorConfig * */
     bool default_monitor; /* no -monitor/-qmp/-mon/-nodefaults given */

@@ -19,11 +19,13 @@ Exit status: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), as meson expects.
 """
 
 import argparse
+import atexit
 import os
 import re
 import shlex
 import signal
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -77,6 +79,37 @@ def multiboot_test():
             r"^multiboot: cmdline='(\S+ )?hello multiboot'$",
             r"^multiboot: all checks passed$",
         ],
+    }
+
+
+def disk_image():
+    """A 1 MiB raw image for the test, removed when the runner exits."""
+    fd, path = tempfile.mkstemp(prefix="pcvm-guest-", suffix=".img")
+    os.ftruncate(fd, 1 << 20)
+    os.close(fd)
+    atexit.register(os.unlink, path)
+    return path
+
+
+def virtio_blk_test(mode, device_extra="", extra=()):
+    def options(image):
+        return ["-drive", "file=%s,format=raw,if=none,id=d0" % disk_image(),
+                "-device", "virtio-blk-pci,drive=d0,serial=guest-disk-0" +
+                device_extra] + list(extra) + [
+                "-kernel", image, "-append", mode]
+    return {
+        "options": options,
+        "code": 0x27,
+        "expect": [
+            r"^virtio-blk: device at [0-9a-f]{2}\.\d, notify multiplier 4, %s$" % mode,
+            r"^virtio-blk: request type 1 done, used len 1$",
+            r"^virtio-blk: request type 0 done, used len 513$",
+            r"^virtio-blk: request type 8 done, used len 21$",
+            r"^virtio-blk: ok$",
+        ] + ([] if mode == "intx" else [
+            r"^virtio-blk: masked vector held its interrupt until unmasked$",
+            r"^virtio-blk: rewritten MSI-X entry followed$",
+        ]),
     }
 
 
@@ -146,6 +179,10 @@ TESTS = {
     "pit-ioapic": pit_test("ioapic"),
     "pit32-pic": pit_test("pic"),
     "pit32-ioapic": pit_test("ioapic"),
+    "virtio-blk-msix": virtio_blk_test("msix"),
+    "virtio-blk-intx": virtio_blk_test("intx", ",vectors=0"),
+    "virtio-blk-iothread": virtio_blk_test(
+        "msix", ",iothread=io0", ["-object", "iothread,id=io0"]),
 }
 
 # Seen on stderr when KVM_RUN fails; QEMU then stops the guest and waits.

@@ -141,6 +141,12 @@ struct PCIDevice {
     MSIXVector *msix_table;
     uint8_t *msix_pending;   /* one bit per vector */
     uint32_t msix_pba_bytes; /* the size of msix_pending */
+    /*
+     * Optional: called after the driver changed vector's table entry
+     * (address, data or mask), so a device that caches the message (an
+     * irqfd route) can follow it.
+     */
+    void (*msix_vector_changed)(PCIDevice *dev, unsigned vector);
     /* The config space and INTx level as the state stream carries them. */
     struct {
         uint8_t config[PCI_CONFIG_SPACE_SIZE];

@@ -24,6 +24,7 @@
 #define EXIT_SMP_OK 0x24        /* 73 */
 #define EXIT_PIT_OK 0x25        /* 75 */
 #define EXIT_EXIT_BENCH_OK 0x26 /* 77, tests/bench/exit-bench */
+#define EXIT_VIRTIO_BLK_OK 0x27 /* 79 */
 
 /* Failure codes, shared by all guests. */
 #define EXIT_FAIL_BSS 0x40        /* loader left .bss dirty */
