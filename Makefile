@@ -8,7 +8,7 @@ BUILD_DIR ?= build
 PCVM = $(BUILD_DIR)/pcvm
 GUEST_BUILD = pc-bios/guest/build.sh
 
-.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit run guest install clean distclean
+.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit bench-virtio-blk run guest install clean distclean
 
 all: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
@@ -24,7 +24,8 @@ check-unit check-qtest check-guest check-firmware check-nested: all
 
 # The default guest under pcvm and qemu-system-x86_64, booted the same way,
 # then SeaBIOS from reset to "No bootable device." under both, then the
-# cost of one guest exit of each kind under both.
+# cost of one guest exit of each kind under both, then a guest's virtio-blk
+# throughput under both (in the test host).
 bench: all guest
 	python3 tests/bench/boot-bench --pcvm $(PCVM) \
 	    --kernel $(BUILD_DIR)/guest/vmlinux \
@@ -33,6 +34,10 @@ bench: all guest
 	    --marker 'pcvm-guest: init reached'
 	python3 tests/bench/seabios-bench --pcvm $(PCVM)
 	$(MAKE) bench-exit
+	$(MAKE) bench-virtio-blk
+
+bench-virtio-blk: all
+	python3 tests/bench/virtio-blk-bench --pcvm $(PCVM)
 
 bench-exit: all
 	python3 tests/bench/exit-bench --pcvm $(PCVM) \

@@ -18,7 +18,14 @@ powers off.  Cases, each reported as its own result:
           (uname, shell arithmetic) and prints their results;
   smp     with -smp 2 the guest's /proc/cpuinfo lists 2 processors;
   reboot  `reboot -f` in the guest ends the VMM (because of -no-reboot)
-          promptly, with exit status 0.
+          promptly, with exit status 0;
+  virtio-blk  with a raw image on virtio-blk-pci (-drive if=none plus
+          -device), the guest loads Debian's virtio_blk module, sees
+          /dev/vda of the image's size, reads the pattern the host wrote,
+          writes its own with dd (conv=fsync) and reads it back past its
+          page cache, lists the ACPI tables it found, and powers off: the
+          VMM must exit by itself with status 0 (ACPI S5), and the host
+          finds the guest's pattern in the image.
 
 All cases run in one test host (tests/functional/nested-host), one after
 another.  --direct runs them on this machine instead (for a machine with
@@ -78,6 +85,21 @@ echo "pcvm-guest: processors $(grep -c ^processor /proc/cpuinfo)"
 echo "pcvm-guest: online $(cat /sys/devices/system/cpu/online)"
 echo "pcvm-guest: done"
 """,
+    "virtio-blk": r"""
+for m in $(cat /modules/order); do insmod /modules/$m || echo "pcvm-guest: insmod $m failed"; done
+n=0
+while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+echo "pcvm-guest: vda-sectors $(cat /sys/block/vda/size 2>/dev/null)"
+echo "pcvm-guest: host-pattern $(dd if=/dev/vda bs=512 count=1 2>/dev/null | head -c 18)"
+yes pcvm-guest-pattern | head -c 1048576 > /tmp/pattern
+dd if=/tmp/pattern of=/dev/vda bs=65536 seek=16 conv=fsync 2>/dev/null
+echo 3 > /proc/sys/vm/drop_caches
+want=$(md5sum < /tmp/pattern)
+got=$(dd if=/dev/vda bs=65536 skip=16 count=16 2>/dev/null | md5sum)
+[ "$want" = "$got" ] && echo "pcvm-guest: readback ok" || echo "pcvm-guest: readback differs"
+echo "pcvm-guest: acpi-tables $(ls /sys/firmware/acpi/tables 2>/dev/null | tr '\n' ' ')"
+echo "pcvm-guest: done"
+""",
     "reboot": r"""
 echo "pcvm-guest: rebooting"
 reboot -f
@@ -87,7 +109,15 @@ echo "pcvm-guest: still running after reboot -f"
 }
 
 # name: vCPUs
-CASES = {"boot": 1, "smp": 2, "reboot": 1}
+CASES = {"boot": 1, "smp": 2, "reboot": 1, "virtio-blk": 1}
+
+# virtio-blk: the image the guest sees, and the patterns on it
+VBLK_SIZE = 64 << 20
+HOST_PATTERN = b"pcvm-host-pattern\n"
+GUEST_PATTERN = (b"pcvm-guest-pattern\n" * (1048576 // 19 + 1))[:1048576]
+GUEST_PATTERN_AT = 16 * 65536
+# Modules the virtio-blk case loads, with their dependencies.
+GUEST_MODULES = ["virtio_pci", "virtio_blk"]
 
 # Once the guest asked for power-off, the VMM gets this long to exit by
 # itself before it is killed (power-off is not what these cases test).
@@ -96,11 +126,58 @@ POWEROFF_GRACE = 10
 REBOOT_PROMPT = 20
 
 
-def guest_initrd(dest, busybox):
+def guest_initrd(dest, busybox, kernel):
+    """The guest's initramfs: /init, the case scripts, and the kernel's
+    virtio modules under /modules (in load order in /modules/order) when
+    the kernel's module tree is on this machine."""
     files = {"init": (GUEST_INIT.encode(), 0o755)}
     for name, text in CASE_SCRIPTS.items():
         files[f"cases/{name}"] = (text.encode(), 0o644)
+    mdir = f"/lib/modules/{pcvmtest.kernel_version(kernel)}"
+    try:
+        mods = pcvmtest.module_load_order(mdir, GUEST_MODULES)
+    except (OSError, LookupError):
+        mods = []
+    names = []
+    for m in mods:
+        base = re.sub(r"\.(xz|gz|zst)$", "", os.path.basename(m))
+        files[f"modules/{base}"] = (pcvmtest.read_module(os.path.join(mdir, m)), 0o644)
+        names.append(base)
+    files["modules/order"] = ("".join(n + "\n" for n in names).encode(), 0o644)
     return pcvmtest.build_initramfs(dest, files, busybox)
+
+
+def case_setup(case, workdir):
+    """Extra VMM arguments of a case, and what it left for the checks."""
+    if case != "virtio-blk":
+        return [], None
+    image = os.path.join(workdir, "virtio-blk.img")
+    with open(image, "wb") as f:
+        f.write(HOST_PATTERN)
+        f.truncate(VBLK_SIZE)
+    return ["-drive", f"file={image},format=raw,if=none,id=vd0",
+            "-device", "virtio-blk-pci,drive=vd0"], image
+
+
+def check_virtio_blk(text, image, run, problems):
+    sectors = line_value(text, "vda-sectors")
+    if sectors != str(VBLK_SIZE // 512):
+        problems.append(f"guest /sys/block/vda/size {sectors!r}, expected {VBLK_SIZE // 512}")
+    if line_value(text, "host-pattern") != HOST_PATTERN.decode().strip():
+        problems.append("guest did not read the host's pattern from sector 0")
+    if line_value(text, "readback") != "ok":
+        problems.append("guest's pattern read back differs from what it wrote")
+    tables = (line_value(text, "acpi-tables") or "").split()
+    for t in ("FACP", "APIC", "DSDT"):
+        if t not in tables:
+            problems.append(f"guest found no ACPI {t} table (has: {' '.join(tables) or 'none'})")
+    if run.killed or run.returncode != 0:
+        problems.append("VMM did not exit by itself with status 0 after the guest's poweroff "
+                        f"(status {run.returncode}, killed {run.killed})")
+    with open(image, "rb") as f:
+        f.seek(GUEST_PATTERN_AT)
+        if f.read(len(GUEST_PATTERN)) != GUEST_PATTERN:
+            problems.append("the image does not hold the guest's pattern at 1 MiB")
 
 
 # Linux calibrates the local APIC timer against PIT interrupts and checks
@@ -178,7 +255,8 @@ def diagnose_hang(run, kernel, smp):
 def run_case(case, vmm, kernel, initrd, timeout, extra, logdir):
     """Runs one case; returns a result dict."""
     smp = CASES[case]
-    cmd = vmm_command(vmm, kernel, initrd, case, smp, extra)
+    case_args, image = case_setup(case, logdir)
+    cmd = vmm_command(vmm, kernel, initrd, case, smp, extra + case_args)
     errpath = os.path.join(logdir, f"{case}.stderr")
     run = pcvmtest.SerialRun(cmd, stderr_path=errpath, stdin=True, events={
         "init": rb"pcvm-guest: init reached",
@@ -263,6 +341,8 @@ def run_case(case, vmm, kernel, initrd, timeout, extra, logdir):
                 problems.append(f"VMM exit status {run.returncode} after reboot -f, expected 0")
             if "still running after reboot" in text:
                 problems.append("reboot -f returned in the guest")
+    if case == "virtio-blk" and "init" in t:
+        check_virtio_blk(text, image, run, problems)
     if case in ("boot", "smp") and not run.killed and run.returncode not in (0, None) \
             and "init" in t:
         problems.append(f"VMM exited with status {run.returncode}")
@@ -363,7 +443,7 @@ def main():
             # boot; kvm-amd's shadow paging works (and is ~1.5x slower)
             a.nested_arg = a.nested_arg + ["--append=kvm_amd.npt=0"]
     initrd = guest_initrd(os.path.join(a.build_dir or pcvmtest.cache_dir("functional"),
-                                       a.arch), busybox)
+                                       a.arch), busybox, a.kernel)
     if not a.direct and not pcvmtest.which("qemu-system-x86_64"):
         return rep.skip_all("qemu-system-x86_64 missing: the test host needs it "
                             "(install qemu-system-x86)")

@@ -4,7 +4,9 @@ Python standard library only.  Nothing here is specific to one VMM: the
 same code drives pcvm and qemu-system-x86_64.
 """
 
+import gzip
 import hashlib
+import lzma
 import os
 import re
 import select
@@ -151,6 +153,62 @@ def kernel_version(path):
         pass
     m = re.match(r"^vmlinuz-(.*)$", os.path.basename(path))
     return m.group(1) if m else None
+
+
+def norm_mod(name):
+    return name.replace("-", "_")
+
+
+def module_load_order(mdir, wanted):
+    """Module files (relative to mdir) in load order, dependencies first;
+    LookupError names a module that is neither a file nor built in."""
+    deps = {}
+    files = {}
+    with open(os.path.join(mdir, "modules.dep")) as f:
+        for line in f:
+            path, _, rest = line.partition(":")
+            base = os.path.basename(path)
+            name = norm_mod(re.sub(r"\.ko(\.(xz|gz|zst))?$", "", base))
+            files[name] = path
+            deps[name] = rest.split()
+    builtin = set()
+    try:
+        with open(os.path.join(mdir, "modules.builtin")) as f:
+            for line in f:
+                builtin.add(norm_mod(re.sub(r"\.ko$", "", os.path.basename(line.strip()))))
+    except OSError:
+        pass
+    order = []
+    seen = set()
+
+    def visit(name):
+        if name in seen:
+            return
+        seen.add(name)
+        if name not in files:
+            if name in builtin:
+                return
+            raise LookupError(f"kernel module {name} not found in {mdir}")
+        for d in deps[name]:
+            visit(norm_mod(re.sub(r"\.ko(\.(xz|gz|zst))?$", "", os.path.basename(d))))
+        order.append(files[name])
+
+    for w in wanted:
+        visit(norm_mod(w))
+    return order
+
+
+def read_module(path):
+    if path.endswith(".xz"):
+        with lzma.open(path) as f:
+            return f.read()
+    if path.endswith(".gz"):
+        with gzip.open(path) as f:
+            return f.read()
+    if path.endswith(".zst"):
+        return subprocess.run(["zstd", "-dc", path], check=True, stdout=subprocess.PIPE).stdout
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def build_initramfs(dest, files, busybox):
