@@ -17,6 +17,7 @@ pcvm fault from a test fault. Cases:
                  no WARNING about missing hardware
   mbr-disk       a raw disk image whose MBR (written here) prints a line on
                  COM1 and leaves through isa-debug-exit
+  virtio-mbr     the same on virtio-blk-pci (SeaBIOS's virtio-blk driver)
   cdrom-eltorito an El Torito ISO (xorriso, no-emulation boot image written
                  here) boots from the IDE CD-ROM with -boot d
   firmware-kernel -machine pc,firmware=seabios -kernel: SeaBIOS runs the
@@ -201,6 +202,14 @@ def main():
     boot_case(rep, "mbr-disk", vmm,
               base + dev_exit + ["-drive", f"file={disk},format=raw,if=ide"],
               "pcvm-mbr: booted from the hard disk", err)
+
+    # virtio-mbr: SeaBIOS's own virtio-blk driver reads the MBR
+    vdisk = os.path.join(work, "virtio-mbr.img")
+    make_mbr_disk(vdisk, "pcvm-mbr: booted from virtio-blk")
+    boot_case(rep, "virtio-mbr", vmm,
+              base + dev_exit + ["-drive", f"file={vdisk},format=raw,if=none,id=vd0",
+                                 "-device", "virtio-blk-pci,drive=vd0"],
+              "pcvm-mbr: booted from virtio-blk", err)
 
     # cdrom-eltorito
     if not shutil.which("xorriso"):
