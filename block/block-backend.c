@@ -1,149 +1,314 @@
 /*
- * Raw image files as block backends, with a GLib thread pool for the
- * asynchronous path.
+ * Block backends: the device's view of a medium (include/block/block.h).
  *
- * A request runs preadv/pwritev/fdatasync on a pool thread, which never
- * takes the BQL. Its buffers may be guest RAM that a device mapped for the
- * request (system/dma.h): the worker reads and writes only those, and the
- * device unmaps them from the callback, on the main loop.
- * The finished request goes onto its backend's done queue, and an idle
- * source on the main context runs the callbacks there. blk_drain() waits
- * for the pool with a condition variable and runs the queue itself, so it
- * works from any thread that holds the BQL. Sizes are fixed at open time;
- * format probing only refuses qcow2 (which would otherwise be shown raw).
+ * A backend holds what the device sees: read-only or not, the write
+ * cache flag, the range and alignment checks, the statistics, and the
+ * completion context. Below it sits its node tree (raw over file-posix,
+ * block-int.h); a request that passes the checks goes down the tree as a
+ * BdrvRequest and comes back through the backend's eventfd, which every
+ * engine writes when a request of this backend is done. A GSource on the
+ * completion context (the main loop by default, with the BQL; an I/O
+ * thread's context after blk_set_aio_context) watches the eventfd, reaps
+ * the engines and runs the callbacks. A request refused by the checks
+ * (or one with nothing to do: an ignored discard, a no-flush flush) goes
+ * on the backend's own deferred list and is completed the same way, so
+ * a callback never runs inside the call that submitted it.
+ *
+ * With the write cache off (cache.writeback=off, or the guest's toggle),
+ * a write is followed by a flush of the file node before its callback
+ * runs: the data is durable when the device reports the write complete.
+ * (A flush per write rather than O_DSYNC, because the guest may turn the
+ * cache back on at any time without reopening the file.)
+ *
+ * The synchronous calls submit the same requests and wait for them: on
+ * the completion context's thread (or, for the main loop, under the BQL)
+ * by polling the eventfd and reaping here, which may run other requests'
+ * callbacks too; from another thread by waiting for that thread to run
+ * the callback. blk_drain() waits the same way for every request.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
+#include <poll.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "block/block.h"
+#include <glib-unix.h>
+
+#include "block/block-int.h"
 #include "system/main-loop.h"
 #include "util/error.h"
 
-#define BLK_POOL_THREADS 4
+typedef struct BlkRequest BlkRequest;
 
-typedef enum {
-    BLK_REQ_READ,
-    BLK_REQ_WRITE,
-    BLK_REQ_FLUSH,
-} BlockRequestKind;
-
-typedef struct BlockRequest {
+struct BlkRequest {
+    BdrvRequest r;
     BlockBackend *blk;
-    BlockRequestKind kind;
-    uint64_t offset, bytes;
-    const struct iovec *iov; /* the caller's, or &single */
-    unsigned niov;
-    struct iovec single; /* blk_aio_pread/pwrite's one buffer */
     BlockCompletionFunc *cb;
     void *opaque;
-    int ret;
-} BlockRequest;
+    struct iovec single;       /* blk_aio_pread/pwrite's one buffer */
+    BdrvRequestKind acct_kind; /* as the device asked (detect-zeroes) */
+    uint64_t acct_bytes;
+    int64_t start_ns;
+    bool invalid;     /* refused by the checks */
+    bool flush_after; /* write cache off: a flush before cb */
+    int ret;          /* deferred requests */
+    BlkRequest *next_deferred;
+};
 
 struct BlockBackend {
-    int refcount; /* atomic: the owner and every scheduled idle source */
     char *filename;
-    int fd; /* -1 when there is no medium */
+    char *format;
+    BlockDriverState *root; /* NULL when there is no medium */
+    BlockOptions opts;      /* opts.format points at format */
     bool read_only;
-    bool locked; /* main loop only */
+    bool locked;     /* main loop only */
+    int write_cache; /* atomic: the guest toggles it */
     uint64_t size;
+    BlockLimits bl;
+
+    int notify_fd;     /* eventfd: a request of this backend is done */
+    GMainContext *ctx; /* NULL: the main loop */
+    GSource *source;
 
     GMutex lock; /* protects the fields below */
     GCond cond;
-    unsigned in_worker; /* submitted to the pool, not finished */
-    unsigned in_flight; /* submitted, callback not run yet */
-    GQueue done;        /* BlockRequest *, finished, callback pending */
+    unsigned in_flight;   /* submitted, callback not run yet */
+    unsigned dispatching; /* callbacks running now */
+    BlkRequest *deferred, **deferred_tail;
+    BlockAcctStats stats;
 };
 
-static GThreadPool *blk_pool;
-static GOnce blk_pool_once = G_ONCE_INIT;
+/* ---- options --------------------------------------------------------------
+ */
 
-static BlockBackend *blk_alloc(const char *filename, int fd, bool read_only,
-                               uint64_t size)
+void blk_options_init(BlockOptions *o)
+{
+    *o = (BlockOptions){.writeback = true};
+}
+
+bool blk_options_set_cache(BlockOptions *o, const char *mode)
+{
+    static const struct {
+        const char *name;
+        bool writeback, direct, no_flush;
+    } modes[] = {
+        {"writeback", true, false, false},
+        {"none", true, true, false},
+        {"writethrough", false, false, false},
+        {"directsync", false, true, false},
+        {"unsafe", true, false, true},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        if (!strcmp(mode, modes[i].name)) {
+            o->writeback = modes[i].writeback;
+            o->direct = modes[i].direct;
+            o->no_flush = modes[i].no_flush;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool blk_options_check(const BlockOptions *o, GError **errp)
+{
+    if (o->format && strcmp(o->format, "raw")) {
+        return error_setg(errp, "'%s' invalid format", o->format);
+    }
+    if (o->aio == BLOCK_AIO_NATIVE && !o->direct) {
+        return error_setg(errp, "aio=native was specified, but it requires "
+                                "cache.direct=on, which was not specified.");
+    }
+    return true;
+}
+
+/* ---- completion context ------------------------------------------------- */
+
+static GMainContext *blk_context(BlockBackend *blk)
+{
+    GMainContext *main_ctx = main_loop_context();
+
+    if (blk->ctx) {
+        return blk->ctx;
+    }
+    return main_ctx ? main_ctx : g_main_context_default();
+}
+
+/* Reaps every engine and the deferred list, running the callbacks. */
+static void blk_run_completions(BlockBackend *blk)
+{
+    BlkRequest *deferred;
+    uint64_t count;
+
+    /* Clear first: a completion after this read writes the fd again. */
+    if (read(blk->notify_fd, &count, sizeof(count)) < 0) {
+        /* EAGAIN: someone reaped already; look anyway */
+    }
+    if (blk->root) {
+        bdrv_reap(blk->root);
+    }
+    g_mutex_lock(&blk->lock);
+    deferred = blk->deferred;
+    blk->deferred = NULL;
+    blk->deferred_tail = &blk->deferred;
+    g_mutex_unlock(&blk->lock);
+    while (deferred) {
+        BlkRequest *req = deferred;
+
+        deferred = req->next_deferred;
+        req->r.complete(&req->r, req->ret);
+    }
+}
+
+static gboolean blk_source_dispatch(gint fd, GIOCondition cond, gpointer data)
+{
+    blk_run_completions(data);
+    return G_SOURCE_CONTINUE;
+}
+
+static void blk_attach_source(BlockBackend *blk)
+{
+    blk->source = g_unix_fd_source_new(blk->notify_fd, G_IO_IN);
+    g_source_set_callback(blk->source, G_SOURCE_FUNC(blk_source_dispatch), blk,
+                          NULL);
+    g_source_set_name(blk->source, "pcvm-block");
+    g_source_attach(blk->source, blk_context(blk));
+}
+
+/*
+ * May this thread reap the backend's completions? The main loop's only
+ * with the BQL (or, in unit tests, before there is a main loop); an I/O
+ * thread's context when this thread owns it or nobody runs it. Takes the
+ * context for the caller, who gives it back with blk_context_leave().
+ */
+static bool blk_context_enter(BlockBackend *blk)
+{
+    if (!blk->ctx) {
+        return true;
+    }
+    return g_main_context_acquire(blk->ctx);
+}
+
+static void blk_context_leave(BlockBackend *blk)
+{
+    if (blk->ctx) {
+        g_main_context_release(blk->ctx);
+    }
+}
+
+/* Waits until *done (set by a callback) or, done NULL, until idle. */
+static void blk_wait(BlockBackend *blk, const bool *done)
+{
+    for (;;) {
+        bool finished;
+
+        g_mutex_lock(&blk->lock);
+        finished = done ? *done : !blk->in_flight;
+        g_mutex_unlock(&blk->lock);
+        if (finished) {
+            return;
+        }
+        if (blk_context_enter(blk)) {
+            struct pollfd pfd = {.fd = blk->notify_fd, .events = POLLIN};
+
+            while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+            }
+            blk_run_completions(blk);
+            blk_context_leave(blk);
+        } else {
+            /* The context's own thread runs the callbacks; wait for it. */
+            g_mutex_lock(&blk->lock);
+            while (done ? !*done : (blk->in_flight || blk->dispatching)) {
+                g_cond_wait(&blk->cond, &blk->lock);
+            }
+            g_mutex_unlock(&blk->lock);
+        }
+    }
+}
+
+/* ---- opening and closing ------------------------------------------------ */
+
+static BlockBackend *blk_alloc(const char *filename, const BlockOptions *o)
 {
     BlockBackend *blk = g_new0(BlockBackend, 1);
 
-    blk->refcount = 1;
     blk->filename = g_strdup(filename);
-    blk->fd = fd;
-    blk->read_only = read_only;
-    blk->size = size;
+    blk->format = g_strdup(o->format);
+    blk->opts = *o;
+    blk->opts.format = blk->format;
+    blk->read_only = o->read_only;
+    blk->write_cache = o->writeback;
+    blk->bl = (BlockLimits){.request_alignment = 1, .memory_alignment = 1};
     g_mutex_init(&blk->lock);
     g_cond_init(&blk->cond);
-    g_queue_init(&blk->done);
+    blk->deferred_tail = &blk->deferred;
+    blk->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (blk->notify_fd < 0) {
+        g_error("eventfd: %s", g_strerror(errno));
+    }
+    blk_attach_source(blk);
     return blk;
 }
 
-static bool is_qcow2(int fd)
+static void blk_free(BlockBackend *blk)
 {
-    uint8_t magic[4];
+    g_source_destroy(blk->source);
+    g_source_unref(blk->source);
+    bdrv_close_node(blk->root);
+    close(blk->notify_fd);
+    g_free(blk->filename);
+    g_free(blk->format);
+    g_mutex_clear(&blk->lock);
+    g_cond_clear(&blk->cond);
+    g_free(blk);
+}
 
-    return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
-           !memcmp(magic, "QFI\xfb", 4);
+BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
+                            GError **errp)
+{
+    BlockBackend *blk;
+    BlockDriverState *file;
+
+    if (!blk_options_check(o, errp)) {
+        return NULL;
+    }
+    blk = blk_alloc(filename, o);
+    file = bdrv_open_node(&bdrv_file, NULL, filename, blk->notify_fd, o, errp);
+    if (file) {
+        blk->root =
+            bdrv_open_node(&bdrv_raw, file, filename, blk->notify_fd, o, errp);
+    }
+    if (!blk->root) {
+        blk_free(blk);
+        return NULL;
+    }
+    blk->size = bdrv_getlength(blk->root);
+    blk->bl = blk->root->bl;
+    if (o->discard != BLOCK_DISCARD_UNMAP) {
+        blk->bl.discard_granularity = 0;
+    }
+    return blk;
 }
 
 BlockBackend *blk_open(const char *filename, const char *format, bool read_only,
                        GError **errp)
 {
-    struct stat st;
-    off_t end;
-    int fd;
+    BlockOptions o;
 
-    if (format && strcmp(format, "raw")) {
-        error_setg(errp, "'%s' invalid format", format);
-        return NULL;
-    }
-    fd = open(filename, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (fd < 0) {
-        error_setg(errp, "Could not open '%s': %s", filename,
-                   g_strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-        error_setg(errp, "Could not open '%s': %s", filename,
-                   g_strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
-        close(fd);
-        return NULL;
-    }
-    /* Block devices report their size through lseek, not st_size. */
-    end = lseek(fd, 0, SEEK_END);
-    if (end < 0) {
-        error_setg(errp, "Could not open '%s': %s", filename,
-                   g_strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    if (!format && is_qcow2(fd)) {
-        error_setg(errp,
-                   "Could not open '%s': qcow2 images are not "
-                   "supported yet (only format=raw)",
-                   filename);
-        close(fd);
-        return NULL;
-    }
-    return blk_alloc(filename, fd, read_only, (uint64_t)end);
+    blk_options_init(&o);
+    o.format = format;
+    o.read_only = read_only;
+    return blk_open_opts(filename, &o, errp);
 }
 
 BlockBackend *blk_new_empty(bool read_only)
 {
-    return blk_alloc(NULL, -1, read_only, 0);
-}
+    BlockOptions o;
 
-static void blk_release(BlockBackend *blk)
-{
-    if (!g_atomic_int_dec_and_test(&blk->refcount)) {
-        return;
-    }
-    if (blk->fd >= 0) {
-        close(blk->fd);
-    }
-    g_free(blk->filename);
-    g_mutex_clear(&blk->lock);
-    g_cond_clear(&blk->cond);
-    g_free(blk);
+    blk_options_init(&o);
+    o.read_only = read_only;
+    return blk_alloc(NULL, &o);
 }
 
 void blk_unref(BlockBackend *blk)
@@ -151,13 +316,35 @@ void blk_unref(BlockBackend *blk)
     if (!blk) {
         return;
     }
-    blk_drain(blk);
-    blk_release(blk);
+    blk_set_aio_context(blk, NULL); /* drains */
+    blk_free(blk);
 }
+
+void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx)
+{
+    blk_drain(blk);
+    if (ctx == blk->ctx) {
+        return;
+    }
+    g_source_destroy(blk->source);
+    g_source_unref(blk->source);
+    if (blk->ctx) {
+        g_main_context_unref(blk->ctx);
+    }
+    blk->ctx = ctx ? g_main_context_ref(ctx) : NULL;
+    blk_attach_source(blk);
+}
+
+GMainContext *blk_get_aio_context(BlockBackend *blk)
+{
+    return blk->ctx;
+}
+
+/* ---- properties --------------------------------------------------------- */
 
 bool blk_is_inserted(BlockBackend *blk)
 {
-    return blk && blk->fd >= 0;
+    return blk && blk->root;
 }
 
 bool blk_is_read_only(BlockBackend *blk)
@@ -182,100 +369,421 @@ bool blk_is_locked(BlockBackend *blk)
 
 uint64_t blk_getlength(BlockBackend *blk)
 {
-    return blk && blk->fd >= 0 ? blk->size : 0;
+    return blk && blk->root ? blk->size : 0;
 }
 
 bool blk_range_valid(BlockBackend *blk, uint64_t offset, uint64_t bytes)
 {
-    return blk->fd >= 0 && offset <= blk->size && bytes <= blk->size - offset;
+    return blk->root && offset <= blk->size && bytes <= blk->size - offset;
 }
 
-static int blk_check(BlockBackend *blk, uint64_t offset, uint64_t bytes,
-                     bool write)
+bool blk_enable_write_cache(BlockBackend *blk)
 {
-    if (blk->fd < 0) {
+    return g_atomic_int_get(&blk->write_cache);
+}
+
+void blk_set_enable_write_cache(BlockBackend *blk, bool enable)
+{
+    g_atomic_int_set(&blk->write_cache, enable);
+}
+
+void blk_get_options(BlockBackend *blk, BlockOptions *o)
+{
+    *o = blk->opts;
+    o->writeback = blk_enable_write_cache(blk);
+}
+
+void blk_get_limits(BlockBackend *blk, BlockLimits *limits)
+{
+    *limits = blk->bl;
+}
+
+void blk_get_stats(BlockBackend *blk, BlockAcctStats *stats)
+{
+    g_mutex_lock(&blk->lock);
+    *stats = blk->stats;
+    g_mutex_unlock(&blk->lock);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static int64_t blk_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static bool blk_kind_writes(BdrvRequestKind kind)
+{
+    return kind == BDRV_REQ_WRITE || kind == BDRV_REQ_DISCARD ||
+           kind == BDRV_REQ_WRITE_ZEROES;
+}
+
+static int blk_check(BlockBackend *blk, BlkRequest *req)
+{
+    uint32_t align = blk->bl.request_alignment;
+
+    if (!blk->root) {
         return -ENOMEDIUM;
     }
-    if (write && blk->read_only) {
+    if (blk_kind_writes(req->r.kind) && blk->read_only) {
         return -EACCES;
     }
-    if (!blk_range_valid(blk, offset, bytes)) {
-        return -EIO;
-    }
-    return 0;
-}
-
-/*
- * Reads or writes the whole vector at offset, resuming after short
- * transfers and signals. preadv/pwritev take at most IOV_MAX elements and
- * start at an element boundary, so a transfer that ended inside an element
- * finishes that element with plain pread/pwrite first.
- */
-static int blk_do_rw(BlockBackend *blk, uint64_t offset,
-                     const struct iovec *iov, unsigned niov, bool write)
-{
-    unsigned i = 0;
-    size_t skip = 0; /* bytes of iov[i] already done */
-
-    while (i < niov) {
-        ssize_t n;
-
-        if (skip || niov - i == 1) {
-            uint8_t *base = (uint8_t *)iov[i].iov_base + skip;
-            size_t len = MIN(iov[i].iov_len - skip, (size_t)1 << 30);
-
-            n = write ? pwrite(blk->fd, base, len, offset)
-                      : pread(blk->fd, base, len, offset);
-        } else {
-            int count = MIN(niov - i, (unsigned)IOV_MAX);
-
-            n = write ? pwritev(blk->fd, iov + i, count, offset)
-                      : preadv(blk->fd, iov + i, count, offset);
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return -errno;
-        }
-        if (n == 0 && iov[i].iov_len > skip) {
-            return -EIO; /* the file shrank under us, or a full disk */
-        }
-        offset += n;
-        /* Advance over what was done, element by element. */
-        while (i < niov && (size_t)n >= iov[i].iov_len - skip) {
-            n -= iov[i].iov_len - skip;
-            skip = 0;
-            i++;
-        }
-        skip += n;
-    }
-    return 0;
-}
-
-static int blk_do_flush(BlockBackend *blk)
-{
-    if (blk->fd < 0) {
-        return -ENOMEDIUM;
-    }
-    if (blk->read_only) {
+    if (req->r.kind == BDRV_REQ_FLUSH) {
         return 0;
     }
-    return fdatasync(blk->fd) < 0 ? -errno : 0;
+    if (!blk_range_valid(blk, req->r.offset, req->r.bytes)) {
+        return -EIO;
+    }
+    if (req->r.offset % align || req->r.bytes % align) {
+        return -EINVAL; /* O_DIRECT: only whole logical blocks */
+    }
+    if ((req->r.kind == BDRV_REQ_READ || req->r.kind == BDRV_REQ_WRITE) &&
+        req->r.bytes > blk->bl.max_transfer) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void blk_account(BlockBackend *blk, BlkRequest *req, int ret)
+{
+    BlockAcctStats *st = &blk->stats;
+    int64_t now = blk_now_ns();
+    uint64_t ns = now - req->start_ns;
+    bool failed = ret < 0 && !req->invalid;
+
+    st->last_done_ns = now;
+    switch (req->acct_kind) {
+    case BDRV_REQ_READ:
+        st->invalid_rd_operations += req->invalid;
+        st->failed_rd_operations += failed;
+        if (!ret) {
+            st->rd_operations++;
+            st->rd_bytes += req->acct_bytes;
+            st->rd_total_time_ns += ns;
+        }
+        break;
+    case BDRV_REQ_WRITE:
+    case BDRV_REQ_WRITE_ZEROES:
+        st->invalid_wr_operations += req->invalid;
+        st->failed_wr_operations += failed;
+        if (!ret) {
+            st->wr_operations++;
+            st->wr_bytes += req->acct_bytes;
+            st->wr_total_time_ns += ns;
+            st->wr_highest_offset =
+                MAX(st->wr_highest_offset, req->r.offset + req->acct_bytes);
+        }
+        break;
+    case BDRV_REQ_FLUSH:
+        st->invalid_flush_operations += req->invalid;
+        st->failed_flush_operations += failed;
+        if (!ret) {
+            st->flush_operations++;
+            st->flush_total_time_ns += ns;
+        }
+        break;
+    case BDRV_REQ_DISCARD:
+        st->invalid_unmap_operations += req->invalid;
+        st->failed_unmap_operations += failed;
+        if (!ret) {
+            st->unmap_operations++;
+            st->unmap_bytes += req->acct_bytes;
+            st->unmap_total_time_ns += ns;
+        }
+        break;
+    }
+}
+
+/* On the completion context: the request is finished. */
+static void blk_request_done(BdrvRequest *r, int ret)
+{
+    BlkRequest *req = (BlkRequest *)r;
+    BlockBackend *blk = req->blk;
+
+    if (!ret && req->flush_after) {
+        /* Write cache off: the write is done once it is durable. */
+        req->flush_after = false;
+        r->kind = BDRV_REQ_FLUSH;
+        bdrv_submit(blk->root, r);
+        return;
+    }
+    g_mutex_lock(&blk->lock);
+    blk_account(blk, req, ret);
+    /* Before the callback, which may drain or submit again. */
+    blk->in_flight--;
+    blk->dispatching++;
+    g_mutex_unlock(&blk->lock);
+    req->cb(req->opaque, ret);
+    g_mutex_lock(&blk->lock);
+    blk->dispatching--;
+    g_cond_broadcast(&blk->cond);
+    g_mutex_unlock(&blk->lock);
+    g_free(req);
+}
+
+/* Completes req from the completion context, soon. */
+static void blk_defer(BlockBackend *blk, BlkRequest *req, int ret)
+{
+    uint64_t one = 1;
+
+    req->ret = ret;
+    req->next_deferred = NULL;
+    g_mutex_lock(&blk->lock);
+    *blk->deferred_tail = req;
+    blk->deferred_tail = &req->next_deferred;
+    g_mutex_unlock(&blk->lock);
+    if (write(blk->notify_fd, &one, sizeof(one)) < 0) {
+        /* only a saturated counter fails, and it is still readable */
+    }
+}
+
+static bool blk_iov_is_zero(const struct iovec *iov, unsigned niov)
+{
+    for (unsigned i = 0; i < niov; i++) {
+        const uint8_t *p = iov[i].iov_base;
+        size_t len = iov[i].iov_len;
+
+        for (; len && ((uintptr_t)p & 7); p++, len--) {
+            if (*p) {
+                return false;
+            }
+        }
+        for (; len >= 8; p += 8, len -= 8) {
+            if (*(const uint64_t *)p) {
+                return false;
+            }
+        }
+        for (; len; p++, len--) {
+            if (*p) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static void blk_submit(BlkRequest *req)
+{
+    BlockBackend *blk = req->blk;
+    BdrvRequest *r = &req->r;
+    int ret;
+
+    req->acct_kind = r->kind;
+    req->acct_bytes = r->bytes;
+    req->start_ns = blk_now_ns();
+    r->complete = blk_request_done;
+    g_mutex_lock(&blk->lock);
+    blk->in_flight++;
+    g_mutex_unlock(&blk->lock);
+
+    ret = blk_check(blk, req);
+    if (ret) {
+        req->invalid = true;
+        blk_defer(blk, req, ret);
+        return;
+    }
+    switch (r->kind) {
+    case BDRV_REQ_FLUSH:
+        if (blk->opts.no_flush || blk->read_only) {
+            blk_defer(blk, req, 0);
+            return;
+        }
+        break;
+    case BDRV_REQ_DISCARD:
+        if (blk->opts.discard != BLOCK_DISCARD_UNMAP || !r->bytes) {
+            blk_defer(blk, req, 0);
+            return;
+        }
+        break;
+    case BDRV_REQ_WRITE:
+        if (blk->opts.detect_zeroes != BLOCK_DETECT_ZEROES_OFF && r->bytes &&
+            blk_iov_is_zero(r->iov, r->niov)) {
+            r->kind = BDRV_REQ_WRITE_ZEROES;
+            if (blk->opts.detect_zeroes == BLOCK_DETECT_ZEROES_UNMAP) {
+                r->flags |= BDRV_REQ_MAY_UNMAP;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    if (r->kind == BDRV_REQ_WRITE_ZEROES) {
+        if (blk->opts.discard != BLOCK_DISCARD_UNMAP) {
+            r->flags &= ~BDRV_REQ_MAY_UNMAP;
+        }
+        if (!r->bytes) {
+            blk_defer(blk, req, 0);
+            return;
+        }
+    }
+    if ((r->kind == BDRV_REQ_WRITE || r->kind == BDRV_REQ_WRITE_ZEROES) &&
+        !blk_enable_write_cache(blk) && !blk->opts.no_flush) {
+        req->flush_after = true;
+    }
+    bdrv_submit(blk->root, r);
+}
+
+static BlkRequest *blk_request_new(BlockBackend *blk, BdrvRequestKind kind,
+                                   uint64_t offset, uint64_t bytes,
+                                   BlockCompletionFunc *cb, void *opaque)
+{
+    BlkRequest *req = g_new0(BlkRequest, 1);
+
+    req->blk = blk;
+    req->r.kind = kind;
+    req->r.offset = offset;
+    req->r.bytes = bytes;
+    req->cb = cb;
+    req->opaque = opaque;
+    return req;
+}
+
+static void blk_aio_rw(BlockBackend *blk, BdrvRequestKind kind, uint64_t offset,
+                       void *buf, uint64_t bytes, BlockCompletionFunc *cb,
+                       void *opaque)
+{
+    BlkRequest *req = blk_request_new(blk, kind, offset, bytes, cb, opaque);
+
+    req->single = (struct iovec){buf, bytes};
+    req->r.iov = &req->single;
+    req->r.niov = bytes ? 1 : 0;
+    blk_submit(req);
+}
+
+static void blk_aio_rwv(BlockBackend *blk, BdrvRequestKind kind,
+                        uint64_t offset, IOVector *qiov,
+                        BlockCompletionFunc *cb, void *opaque)
+{
+    BlkRequest *req =
+        blk_request_new(blk, kind, offset, qiov->size, cb, opaque);
+
+    req->r.iov = qiov->iov;
+    req->r.niov = qiov->niov;
+    blk_submit(req);
+}
+
+void blk_aio_pread(BlockBackend *blk, uint64_t offset, void *buf,
+                   uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rw(blk, BDRV_REQ_READ, offset, buf, bytes, cb, opaque);
+}
+
+void blk_aio_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
+                    uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rw(blk, BDRV_REQ_WRITE, offset, (void *)buf, bytes, cb, opaque);
+}
+
+void blk_aio_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                    BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rwv(blk, BDRV_REQ_READ, offset, qiov, cb, opaque);
+}
+
+void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov,
+                     BlockCompletionFunc *cb, void *opaque)
+{
+    blk_aio_rwv(blk, BDRV_REQ_WRITE, offset, qiov, cb, opaque);
+}
+
+void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(blk_request_new(blk, BDRV_REQ_FLUSH, 0, 0, cb, opaque));
+}
+
+void blk_aio_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                      BlockCompletionFunc *cb, void *opaque)
+{
+    blk_submit(
+        blk_request_new(blk, BDRV_REQ_DISCARD, offset, bytes, cb, opaque));
+}
+
+void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                           int flags, BlockCompletionFunc *cb, void *opaque)
+{
+    BlkRequest *req =
+        blk_request_new(blk, BDRV_REQ_WRITE_ZEROES, offset, bytes, cb, opaque);
+
+    req->r.flags = flags & BDRV_REQ_MAY_UNMAP;
+    blk_submit(req);
+}
+
+void blk_io_plug(BlockBackend *blk)
+{
+    if (blk->root) {
+        bdrv_io_plug(blk->root);
+    }
+}
+
+void blk_io_unplug(BlockBackend *blk)
+{
+    if (blk->root) {
+        bdrv_io_unplug(blk->root);
+    }
+}
+
+unsigned blk_in_flight(BlockBackend *blk)
+{
+    unsigned n;
+
+    g_mutex_lock(&blk->lock);
+    n = blk->in_flight;
+    g_mutex_unlock(&blk->lock);
+    return n;
+}
+
+void blk_drain(BlockBackend *blk)
+{
+    blk_wait(blk, NULL);
+}
+
+/* ---- synchronous requests ----------------------------------------------- */
+
+typedef struct BlkSyncWait {
+    bool done;
+    int ret;
+} BlkSyncWait;
+
+static void blk_sync_cb(void *opaque, int ret)
+{
+    BlkSyncWait *w = opaque;
+
+    w->ret = ret;
+    w->done = true;
+}
+
+static int blk_sync(BlockBackend *blk, BlkRequest *req)
+{
+    BlkSyncWait w = {false, 0};
+
+    req->cb = blk_sync_cb;
+    req->opaque = &w;
+    blk_submit(req);
+    blk_wait(blk, &w.done);
+    return w.ret;
 }
 
 int blk_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov)
 {
-    int ret = blk_check(blk, offset, qiov->size, false);
+    BlkRequest *req =
+        blk_request_new(blk, BDRV_REQ_READ, offset, qiov->size, NULL, NULL);
 
-    return ret ? ret : blk_do_rw(blk, offset, qiov->iov, qiov->niov, false);
+    req->r.iov = qiov->iov;
+    req->r.niov = qiov->niov;
+    return blk_sync(blk, req);
 }
 
 int blk_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov)
 {
-    int ret = blk_check(blk, offset, qiov->size, true);
+    BlkRequest *req =
+        blk_request_new(blk, BDRV_REQ_WRITE, offset, qiov->size, NULL, NULL);
 
-    return ret ? ret : blk_do_rw(blk, offset, qiov->iov, qiov->niov, true);
+    req->r.iov = qiov->iov;
+    req->r.niov = qiov->niov;
+    return blk_sync(blk, req);
 }
 
 int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
@@ -299,198 +807,22 @@ int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
 
 int blk_flush(BlockBackend *blk)
 {
-    return blk_do_flush(blk);
+    return blk_sync(blk,
+                    blk_request_new(blk, BDRV_REQ_FLUSH, 0, 0, NULL, NULL));
 }
 
-/* ---- asynchronous requests --------------------------------------------- */
-
-/* Runs the callbacks of finished requests (main loop or blk_drain). */
-static void blk_dispatch_done(BlockBackend *blk)
+int blk_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes)
 {
-    for (;;) {
-        BlockRequest *req;
-
-        g_mutex_lock(&blk->lock);
-        req = g_queue_pop_head(&blk->done);
-        if (req) {
-            /* Before the callback, which may drain or submit again. */
-            blk->in_flight--;
-        }
-        g_mutex_unlock(&blk->lock);
-        if (!req) {
-            return;
-        }
-        req->cb(req->opaque, req->ret);
-        g_free(req);
-    }
+    return blk_sync(
+        blk, blk_request_new(blk, BDRV_REQ_DISCARD, offset, bytes, NULL, NULL));
 }
 
-static gboolean blk_done_idle(gpointer data)
+int blk_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                      int flags)
 {
-    BlockBackend *blk = data;
+    BlkRequest *req =
+        blk_request_new(blk, BDRV_REQ_WRITE_ZEROES, offset, bytes, NULL, NULL);
 
-    blk_dispatch_done(blk);
-    blk_release(blk);
-    return G_SOURCE_REMOVE;
-}
-
-/* Queues a finished request and asks the main loop to run its callback. */
-static void blk_request_finish(BlockRequest *req, bool from_worker)
-{
-    BlockBackend *blk = req->blk;
-    GMainContext *ctx = main_loop_context();
-    GSource *source;
-
-    g_atomic_int_inc(&blk->refcount);
-    g_mutex_lock(&blk->lock);
-    g_queue_push_tail(&blk->done, req);
-    if (from_worker) {
-        blk->in_worker--;
-    }
-    g_cond_broadcast(&blk->cond);
-    g_mutex_unlock(&blk->lock);
-    source = g_idle_source_new();
-    g_source_set_callback(source, blk_done_idle, blk, NULL);
-    g_source_attach(source, ctx ? ctx : g_main_context_default());
-    g_source_unref(source);
-}
-
-static void blk_worker(gpointer data, gpointer user_data)
-{
-    BlockRequest *req = data;
-    BlockBackend *blk = req->blk;
-
-    switch (req->kind) {
-    case BLK_REQ_READ:
-    case BLK_REQ_WRITE:
-        req->ret = blk_do_rw(blk, req->offset, req->iov, req->niov,
-                             req->kind == BLK_REQ_WRITE);
-        break;
-    case BLK_REQ_FLUSH:
-        req->ret = blk_do_flush(blk);
-        break;
-    }
-    blk_request_finish(req, true);
-}
-
-static gpointer blk_pool_create(gpointer unused)
-{
-    return g_thread_pool_new(blk_worker, NULL, BLK_POOL_THREADS, false, NULL);
-}
-
-/* Takes a request that blk_aio_* filled in; req->iov may point into it. */
-static void blk_submit(BlockRequest *req)
-{
-    BlockBackend *blk = req->blk;
-
-    g_mutex_lock(&blk->lock);
-    blk->in_flight++;
-    g_mutex_unlock(&blk->lock);
-    if (req->kind != BLK_REQ_FLUSH) {
-        req->ret =
-            blk_check(blk, req->offset, req->bytes, req->kind == BLK_REQ_WRITE);
-    } else if (blk->fd < 0) {
-        req->ret = -ENOMEDIUM;
-    }
-    if (req->ret) {
-        blk_request_finish(req, false);
-        return;
-    }
-    blk_pool = g_once(&blk_pool_once, blk_pool_create, NULL);
-    g_mutex_lock(&blk->lock);
-    blk->in_worker++;
-    g_mutex_unlock(&blk->lock);
-    g_thread_pool_push(blk_pool, req, NULL);
-}
-
-static BlockRequest *blk_request_new(BlockBackend *blk, BlockRequestKind kind,
-                                     uint64_t offset, BlockCompletionFunc *cb,
-                                     void *opaque)
-{
-    BlockRequest *req = g_new0(BlockRequest, 1);
-
-    *req = (BlockRequest){
-        .blk = blk, .kind = kind, .offset = offset, .cb = cb, .opaque = opaque};
-    return req;
-}
-
-static void blk_aio_rw(BlockBackend *blk, BlockRequestKind kind,
-                       uint64_t offset, void *buf, uint64_t bytes,
-                       BlockCompletionFunc *cb, void *opaque)
-{
-    BlockRequest *req = blk_request_new(blk, kind, offset, cb, opaque);
-
-    req->single = (struct iovec){buf, bytes};
-    req->iov = &req->single;
-    req->niov = bytes ? 1 : 0;
-    req->bytes = bytes;
-    blk_submit(req);
-}
-
-static void blk_aio_rwv(BlockBackend *blk, BlockRequestKind kind,
-                        uint64_t offset, IOVector *qiov,
-                        BlockCompletionFunc *cb, void *opaque)
-{
-    BlockRequest *req = blk_request_new(blk, kind, offset, cb, opaque);
-
-    req->iov = qiov->iov;
-    req->niov = qiov->niov;
-    req->bytes = qiov->size;
-    blk_submit(req);
-}
-
-void blk_aio_pread(BlockBackend *blk, uint64_t offset, void *buf,
-                   uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
-{
-    blk_aio_rw(blk, BLK_REQ_READ, offset, buf, bytes, cb, opaque);
-}
-
-void blk_aio_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
-                    uint64_t bytes, BlockCompletionFunc *cb, void *opaque)
-{
-    blk_aio_rw(blk, BLK_REQ_WRITE, offset, (void *)buf, bytes, cb, opaque);
-}
-
-void blk_aio_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov,
-                    BlockCompletionFunc *cb, void *opaque)
-{
-    blk_aio_rwv(blk, BLK_REQ_READ, offset, qiov, cb, opaque);
-}
-
-void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov,
-                     BlockCompletionFunc *cb, void *opaque)
-{
-    blk_aio_rwv(blk, BLK_REQ_WRITE, offset, qiov, cb, opaque);
-}
-
-void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque)
-{
-    blk_submit(blk_request_new(blk, BLK_REQ_FLUSH, 0, cb, opaque));
-}
-
-unsigned blk_in_flight(BlockBackend *blk)
-{
-    unsigned n;
-
-    g_mutex_lock(&blk->lock);
-    n = blk->in_flight;
-    g_mutex_unlock(&blk->lock);
-    return n;
-}
-
-void blk_drain(BlockBackend *blk)
-{
-    /* Callbacks may submit new requests; keep going until all are done. */
-    for (;;) {
-        g_mutex_lock(&blk->lock);
-        while (blk->in_worker) {
-            g_cond_wait(&blk->cond, &blk->lock);
-        }
-        if (!blk->in_flight) {
-            g_mutex_unlock(&blk->lock);
-            return;
-        }
-        g_mutex_unlock(&blk->lock);
-        blk_dispatch_done(blk);
-    }
+    req->r.flags = flags & BDRV_REQ_MAY_UNMAP;
+    return blk_sync(blk, req);
 }

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "block/drive.h"
+#include "util/cutils.h"
 #include "util/error.h"
+#include "util/keyval.h"
 
 static GPtrArray *drives; /* DriveConfig *, owned by the VMConfig */
 
@@ -24,14 +26,103 @@ void drive_config_free(DriveConfig *drive)
 
 const char *drive_interface_name(BlockInterfaceType iface)
 {
-    return iface == IF_IDE ? "ide" : "none";
+    switch (iface) {
+    case IF_IDE:
+        return "ide";
+    case IF_VIRTIO:
+        return "virtio";
+    default:
+        return "none";
+    }
+}
+
+/* QEMU's words for a bad boolean of -drive. */
+static bool drive_bool(KeyValList *kv, const char *key, bool *out,
+                       GError **errp)
+{
+    const char *v = keyval_get(kv, key);
+
+    if (v && !parse_bool(v, out, NULL)) {
+        return error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
+    }
+    return true;
+}
+
+/* Index of v in names (NULL-terminated), or -1. */
+static int drive_lookup(const char *v, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        if (!strcmp(v, names[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+bool drive_parse_options(KeyValList *kv, BlockOptions *o, GError **errp)
+{
+    static const char *const aio_names[] = {"threads", "native", "io_uring",
+                                            NULL};
+    /* off and on are QEMU's older spellings of ignore and unmap. */
+    static const char *const discard_names[] = {"ignore", "unmap", "off", "on",
+                                                NULL};
+    static const char *const zeroes_names[] = {"off", "on", "unmap", NULL};
+    static const char *const locking_names[] = {"auto", "on", "off", NULL};
+    const char *v;
+    int i;
+
+    v = keyval_get(kv, "cache");
+    if (v && !blk_options_set_cache(o, v)) {
+        return error_setg(errp, "invalid cache option");
+    }
+    if (!drive_bool(kv, "cache.writeback", &o->writeback, errp) ||
+        !drive_bool(kv, "cache.direct", &o->direct, errp) ||
+        !drive_bool(kv, "cache.no-flush", &o->no_flush, errp)) {
+        return false;
+    }
+    v = keyval_get(kv, "aio");
+    if (v) {
+        if ((i = drive_lookup(v, aio_names)) < 0) {
+            return error_setg(errp, "invalid aio option");
+        }
+        o->aio = (BlockAioMode)i;
+    }
+    v = keyval_get(kv, "discard");
+    if (v) {
+        if ((i = drive_lookup(v, discard_names)) < 0) {
+            return error_setg(errp, "Invalid discard option");
+        }
+        o->discard = i % 2 ? BLOCK_DISCARD_UNMAP : BLOCK_DISCARD_IGNORE;
+    }
+    v = keyval_get(kv, "detect-zeroes");
+    if (v) {
+        if ((i = drive_lookup(v, zeroes_names)) < 0) {
+            return error_setg(errp, "invalid parameter value: %s", v);
+        }
+        o->detect_zeroes = (BlockDetectZeroes)i;
+    }
+    v = keyval_get(kv, "file.locking");
+    if (v) {
+        if ((i = drive_lookup(v, locking_names)) < 0) {
+            return error_setg(errp, "invalid parameter value: %s", v);
+        }
+        o->locking = (BlockLockingMode)i;
+    }
+    if (o->aio == BLOCK_AIO_NATIVE && !o->direct) {
+        return error_setg(errp, "aio=native was specified, but it requires "
+                                "cache.direct=on, which was not specified.");
+    }
+    return true;
 }
 
 bool drive_open(DriveConfig *drive, GError **errp)
 {
     if (drive->file) {
-        drive->blk =
-            blk_open(drive->file, drive->format, drive->read_only, errp);
+        BlockOptions o = drive->opts;
+
+        o.format = drive->format;
+        o.read_only = drive->read_only;
+        drive->blk = blk_open_opts(drive->file, &o, errp);
     } else {
         drive->blk = blk_new_empty(drive->read_only);
     }

@@ -6,7 +6,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 build="build-essential meson ninja-build pkg-config libglib2.0-dev
-       libpixman-1-dev libsdl2-dev libaio-dev zlib1g-dev libslirp-dev
+       libpixman-1-dev libsdl2-dev libaio-dev liburing-dev zlib1g-dev libslirp-dev
        libjson-glib-dev"
 guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils lz4
        busybox-static"

@@ -743,7 +743,8 @@ static bool drive_config_add(VMConfig *cfg, DriveConfig *drive, int index,
                 "ide%d-%s%d", drive->bus,
                 drive->media == MEDIA_CDROM ? "cd" : "hd", drive->unit);
         } else {
-            drive->id = g_strdup_printf("none%d", drive->unit);
+            drive->id = g_strdup_printf(
+                "%s%d", drive_interface_name(drive->iface), drive->unit);
         }
     } else if (drive_id_used(cfg, drive->id)) {
         g_autofree char *id = g_strdup(drive->id);
@@ -777,30 +778,36 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
     DriveConfig *drive;
-    const char *iface, *media, *cache, *file, *format;
+    const char *iface, *media, *file, *format, *ro;
     int index = -1, bus = 0, unit = 0;
     bool read_only = false, snapshot = false;
+    BlockOptions opts;
 
-    if (!kv || !keyval_get_bool(kv, "readonly", false, &read_only, errp) ||
-        !keyval_get_bool(kv, "snapshot", false, &snapshot, errp) ||
+    if (!kv || !keyval_get_bool(kv, "snapshot", false, &snapshot, errp) ||
         (keyval_has(kv, "index") && !drive_int(kv, "index", &index, errp)) ||
         (keyval_has(kv, "bus") && !drive_int(kv, "bus", &bus, errp)) ||
         (keyval_has(kv, "unit") && !drive_int(kv, "unit", &unit, errp))) {
         return false;
     }
+    /* readonly= and QEMU's newer read-only= are one key. */
+    ro = keyval_has(kv, "read-only") ? keyval_get(kv, "read-only")
+                                     : keyval_get(kv, "readonly");
+    keyval_mark_used(kv, "readonly");
+    if (ro && !parse_bool(ro, &read_only, NULL)) {
+        return error_setg(errp, "Parameter 'read-only' expects 'on' or 'off'");
+    }
     iface = keyval_get(kv, "if");
-    if (iface && strcmp(iface, "ide") && strcmp(iface, "none")) {
+    if (iface && strcmp(iface, "ide") && strcmp(iface, "none") &&
+        strcmp(iface, "virtio")) {
         return error_setg(errp, "unsupported bus type '%s'", iface);
     }
     media = keyval_get(kv, "media");
     if (media && strcmp(media, "disk") && strcmp(media, "cdrom")) {
         return error_setg(errp, "'%s' invalid media", media);
     }
-    cache = keyval_get(kv, "cache");
-    if (cache && strcmp(cache, "none") && strcmp(cache, "writeback") &&
-        strcmp(cache, "writethrough") && strcmp(cache, "directsync") &&
-        strcmp(cache, "unsafe")) {
-        return error_setg(errp, "invalid cache option");
+    blk_options_init(&opts);
+    if (!drive_parse_options(kv, &opts, errp)) {
+        return false;
     }
     if (snapshot) {
         return error_setg(errp, "snapshot=on is not supported yet");
@@ -817,13 +824,16 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     drive = g_new0(DriveConfig, 1);
     drive->spec = g_strdup_printf("-drive %s", arg);
     drive->file = file && *file ? g_strdup(file) : NULL;
-    drive->iface = iface && !strcmp(iface, "none") ? IF_NONE : IF_IDE;
+    drive->iface = !iface || !strcmp(iface, "ide") ? IF_IDE
+                   : !strcmp(iface, "none")        ? IF_NONE
+                                                   : IF_VIRTIO;
     drive->bus = bus;
     drive->unit = unit;
     drive->media = media && !strcmp(media, "cdrom") ? MEDIA_CDROM : MEDIA_DISK;
     drive->read_only = read_only;
     drive->format = g_strdup(format);
     drive->id = g_strdup(keyval_get(kv, "id"));
+    drive->opts = opts;
     return drive_config_add(cfg, drive, index, keyval_has(kv, "bus"),
                             keyval_has(kv, "unit"), errp);
 }
@@ -840,6 +850,7 @@ static bool drive_add_legacy(VMConfig *cfg, const char *option,
     drive->file = *file ? g_strdup(file) : NULL;
     drive->iface = IF_IDE;
     drive->media = media;
+    blk_options_init(&drive->opts);
     return drive_config_add(cfg, drive, index, false, false, errp);
 }
 

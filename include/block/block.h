@@ -1,15 +1,21 @@
 /*
- * Block backends: a guest-visible disk or CD-ROM medium backed by a raw
- * image file. Devices read and write byte ranges (sector-aligned by their
- * own rules) from one buffer or an I/O vector (block/iov.h) either
- * synchronously, from the thread that emulates the
- * device, or asynchronously: the request runs on a worker thread and its
- * callback runs later on the main loop, with the BQL held, like every other
- * device event.
+ * Block backends: a guest-visible disk or CD-ROM medium. A device reads
+ * and writes byte ranges (sector-aligned by its own rules) from one
+ * buffer or an I/O vector (block/iov.h), synchronously from the thread
+ * that emulates the device, or asynchronously: the request goes down the
+ * backend's node tree (the raw format over the file protocol, whose async
+ * engine is the thread pool, libaio or io_uring) and its callback runs
+ * later on the backend's completion context: the main loop, with the BQL
+ * held, like every other device event, or an I/O thread's GMainContext
+ * (blk_set_aio_context), without it. A callback never runs from inside
+ * the call that submitted its request.
  *
  * Every range is checked against the medium's size: a request past the end
  * fails with -EIO and touches nothing. Writes to a read-only backend fail
- * with -EACCES, any request on an empty one with -ENOMEDIUM.
+ * with -EACCES, any request on an empty one with -ENOMEDIUM, and, with
+ * cache.direct=on, a range that is not a multiple of the request
+ * alignment (blk_get_limits) with -EINVAL. Buffers need no alignment:
+ * misaligned ones are bounced.
  */
 #ifndef BLOCK_BLOCK_H
 #define BLOCK_BLOCK_H
@@ -24,6 +30,80 @@
 
 typedef struct BlockBackend BlockBackend;
 
+/* aio=: how the file protocol submits requests (QEMU's names). */
+typedef enum {
+    BLOCK_AIO_THREADS, /* a thread pool running preadv/pwritev (default) */
+    BLOCK_AIO_NATIVE,  /* Linux AIO (libaio); needs cache.direct=on */
+    BLOCK_AIO_IO_URING,
+} BlockAioMode;
+
+typedef enum {
+    BLOCK_DISCARD_IGNORE, /* discard requests succeed doing nothing */
+    BLOCK_DISCARD_UNMAP,  /* they punch holes in the image */
+} BlockDiscardMode;
+
+typedef enum {
+    BLOCK_DETECT_ZEROES_OFF,
+    BLOCK_DETECT_ZEROES_ON,    /* a zero write becomes a write-zeroes */
+    BLOCK_DETECT_ZEROES_UNMAP, /* ... that may unmap, with discard=unmap */
+} BlockDetectZeroes;
+
+typedef enum {
+    BLOCK_LOCKING_AUTO, /* lock when the host has OFD locks */
+    BLOCK_LOCKING_ON,
+    BLOCK_LOCKING_OFF,
+} BlockLockingMode;
+
+/*
+ * How a backend opens its image: -drive's keys. blk_options_init() gives
+ * QEMU's defaults (cache=writeback, aio=threads, discard=ignore,
+ * detect-zeroes=off, file.locking=auto).
+ */
+typedef struct BlockOptions {
+    const char *format; /* NULL: raw, refusing a qcow2 file; or "raw" */
+    bool read_only;
+    bool writeback; /* cache.writeback: off = every write is made durable */
+    bool direct;    /* cache.direct: O_DIRECT, bypassing the page cache */
+    bool no_flush;  /* cache.no-flush: flushes complete at once */
+    BlockAioMode aio;
+    BlockDiscardMode discard;
+    BlockDetectZeroes detect_zeroes;
+    BlockLockingMode locking;
+} BlockOptions;
+
+void blk_options_init(BlockOptions *o);
+/*
+ * QEMU's cache= modes: writeback, none, writethrough, directsync, unsafe.
+ * Sets the three cache flags; false for an unknown mode.
+ */
+bool blk_options_set_cache(BlockOptions *o, const char *mode);
+
+/* What a device may report to the guest about the medium. */
+typedef struct BlockLimits {
+    uint32_t request_alignment;   /* offsets and lengths: 1, or 512+ (direct) */
+    uint32_t memory_alignment;    /* buffers aligned so are not bounced */
+    uint64_t max_transfer;        /* bytes in one request */
+    uint32_t discard_granularity; /* 0: discard does nothing */
+    uint32_t write_zeroes_granularity; /* unit of the efficient path */
+} BlockLimits;
+
+/* The accounting of query-blockstats (QEMU's BlockDeviceStats). */
+typedef struct BlockAcctStats {
+    uint64_t rd_bytes, wr_bytes, unmap_bytes;
+    uint64_t rd_operations, wr_operations, flush_operations, unmap_operations;
+    uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns,
+        unmap_total_time_ns;
+    uint64_t failed_rd_operations, failed_wr_operations,
+        failed_flush_operations, failed_unmap_operations;
+    uint64_t invalid_rd_operations, invalid_wr_operations,
+        invalid_flush_operations, invalid_unmap_operations;
+    uint64_t wr_highest_offset;
+    int64_t last_done_ns; /* monotonic; 0: no request finished yet */
+} BlockAcctStats;
+
+/* blk_aio_pwrite_zeroes: the range may be deallocated (discard=unmap). */
+#define BDRV_REQ_MAY_UNMAP 0x4
+
 /* ret is 0 on success or a negative errno. */
 typedef void BlockCompletionFunc(void *opaque, int ret);
 
@@ -35,6 +115,15 @@ typedef void BlockCompletionFunc(void *opaque, int ret);
  */
 BlockBackend *blk_open(const char *filename, const char *format, bool read_only,
                        GError **errp);
+/*
+ * The same with every option. Bad combinations fail with QEMU's words
+ * ("aio=native was specified, but it requires cache.direct=on, which was
+ * not specified."), and so does an image another process uses in a way
+ * these options' permissions cannot share ("Failed to get "write" lock"
+ * and, on a second line, "Is another process using the image [F]?").
+ */
+BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
+                            GError **errp);
 /* A backend without a medium (an empty CD-ROM drive). */
 BlockBackend *blk_new_empty(bool read_only);
 /* Waits for the backend's requests, runs their callbacks, closes it. */
@@ -68,8 +157,8 @@ int blk_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov);
 
 /*
  * Asynchronous forms: buf must stay valid until cb runs. cb always runs
- * from the main loop (never from inside the call), even when the request
- * fails its checks.
+ * on the backend's completion context (never from inside the call), even
+ * when the request fails its checks.
  */
 void blk_aio_pread(BlockBackend *blk, uint64_t offset, void *buf,
                    uint64_t bytes, BlockCompletionFunc *cb, void *opaque);
@@ -77,14 +166,55 @@ void blk_aio_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                     uint64_t bytes, BlockCompletionFunc *cb, void *opaque);
 /*
  * The vector's array and buffers (guest RAM mapped with dma_memory_map,
- * say) must stay valid and untouched until cb runs; the worker thread
- * copies neither.
+ * say) must stay valid and untouched until cb runs; the engine copies
+ * neither (except to bounce misaligned buffers under cache.direct=on).
  */
 void blk_aio_preadv(BlockBackend *blk, uint64_t offset, IOVector *qiov,
                     BlockCompletionFunc *cb, void *opaque);
 void blk_aio_pwritev(BlockBackend *blk, uint64_t offset, IOVector *qiov,
                      BlockCompletionFunc *cb, void *opaque);
 void blk_aio_flush(BlockBackend *blk, BlockCompletionFunc *cb, void *opaque);
+/*
+ * Discard: honoured only with discard=unmap (a hole is punched, the
+ * range then reads as zeroes), else it succeeds doing nothing.
+ * Write-zeroes: the range reads as zeroes afterwards; with
+ * BDRV_REQ_MAY_UNMAP and discard=unmap it may be deallocated.
+ */
+void blk_aio_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                      BlockCompletionFunc *cb, void *opaque);
+void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                           int flags, BlockCompletionFunc *cb, void *opaque);
+int blk_pdiscard(BlockBackend *blk, uint64_t offset, uint64_t bytes);
+int blk_pwrite_zeroes(BlockBackend *blk, uint64_t offset, uint64_t bytes,
+                      int flags);
+
+/*
+ * Batching: requests submitted between plug and unplug (which nest) reach
+ * the kernel in one submission, at the outermost unplug.
+ */
+void blk_io_plug(BlockBackend *blk);
+void blk_io_unplug(BlockBackend *blk);
+
+/*
+ * Where callbacks run: NULL (the default) is the main loop, with the BQL;
+ * otherwise an I/O thread's context, without it. Drains first.
+ */
+void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx);
+GMainContext *blk_get_aio_context(BlockBackend *blk);
+
+/*
+ * The write cache the guest sees: on with cache.writeback=on. Off, a
+ * write completes only once its data is durable (the backend flushes
+ * after it). The guest may toggle it (ATA SET FEATURES, virtio-blk's
+ * writeback config field).
+ */
+bool blk_enable_write_cache(BlockBackend *blk);
+void blk_set_enable_write_cache(BlockBackend *blk, bool enable);
+/* The options the backend was opened with, the cache flags as now. */
+void blk_get_options(BlockBackend *blk, BlockOptions *o);
+void blk_get_limits(BlockBackend *blk, BlockLimits *limits);
+void blk_get_stats(BlockBackend *blk, BlockAcctStats *stats);
+
 /* Requests submitted and whose callback has not run yet. */
 unsigned blk_in_flight(BlockBackend *blk);
 /* Waits until every request of blk finished and ran its callback. */

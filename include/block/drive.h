@@ -15,6 +15,7 @@
 typedef enum {
     IF_NONE,
     IF_IDE,
+    IF_VIRTIO, /* parsed and registered; the board wires the devices */
 } BlockInterfaceType;
 
 typedef enum {
@@ -35,11 +36,21 @@ typedef struct DriveConfig {
     bool read_only;
     char *format; /* NULL: raw */
     char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
+    /* cache, aio, discard, detect-zeroes, file.locking (drive_parse_options) */
+    BlockOptions opts;
     BlockBackend *blk;            /* set by drive_open() */
     struct DeviceState *attached; /* the device using it, or NULL */
 } DriveConfig;
 
 void drive_config_free(DriveConfig *drive);
+/*
+ * Reads -drive's block keys from kv into o (QEMU's defaults for those
+ * absent): cache=, cache.writeback/direct/no-flush= (which override
+ * cache=), aio=, discard=, detect-zeroes=, file.locking=. Errors are
+ * QEMU's ("invalid cache option", "invalid aio option", ...).
+ */
+struct KeyValList;
+bool drive_parse_options(struct KeyValList *kv, BlockOptions *o, GError **errp);
 const char *drive_interface_name(BlockInterfaceType iface);
 
 /* Opens the drive's backend and adds it to the registry. */

@@ -783,7 +783,13 @@ static void test_save_load(void)
     qmp_ok(b.s, "x-save-devices", path);
     qtest_bufread(b.s, 0x200000, ram, ram_len);
 
-    s2 = qtest_initf("-drive file=%s,format=raw,if=none,id=d0 "
+    /*
+     * The first pcvm still holds the image's write lock (QEMU's protocol,
+     * block/file-posix.c); without -incoming the second opens it
+     * unlocked, as QEMU needs for the same two-process setup.
+     */
+    s2 = qtest_initf("-drive file=%s,format=raw,if=none,id=d0,"
+                     "file.locking=off "
                      "-device virtio-blk-pci,drive=d0,addr=04.0,"
                      "serial=pcvm-serial-0123456789",
                      b.img);

@@ -392,8 +392,8 @@ static void test_drives(void)
     assert_error("/nonexistent.img",
                  "/nonexistent.img: Could not open "
                  "'/nonexistent.img': No such file or directory");
-    assert_error("-drive if=virtio", "-drive if=virtio: unsupported bus type "
-                                     "'virtio'");
+    assert_error("-drive if=scsi", "-drive if=scsi: unsupported bus type "
+                                   "'scsi'");
     assert_error("-drive media=tape", "-drive media=tape: 'tape' invalid "
                                       "media");
     assert_error("-drive format=qcow2", "-drive format=qcow2: 'qcow2' invalid "
