@@ -233,6 +233,39 @@ static const QmpMember key_value_members[] = {{"type", "KeyValueKind"}, {NULL}};
 static const QmpVariant key_value_variants[] = {
     {"number", "IntWrapper"}, {"qcode", "QKeyCodeWrapper"}, {NULL, NULL}};
 static const QmpMember int_wrapper_members[] = {{"data", "int"}, {NULL}};
+static const QmpMember block_stats_members[] = {{"device", "str", true},
+                                                {"qdev", "str", true},
+                                                {"stats", "BlockDeviceStats"},
+                                                {NULL}};
+static const QmpMember block_device_stats_members[] = {
+    {"rd_bytes", "int"},
+    {"wr_bytes", "int"},
+    {"unmap_bytes", "int"},
+    {"rd_operations", "int"},
+    {"wr_operations", "int"},
+    {"flush_operations", "int"},
+    {"unmap_operations", "int"},
+    {"rd_total_time_ns", "int"},
+    {"wr_total_time_ns", "int"},
+    {"flush_total_time_ns", "int"},
+    {"unmap_total_time_ns", "int"},
+    {"wr_highest_offset", "int"},
+    {"rd_merged", "int"},
+    {"wr_merged", "int"},
+    {"unmap_merged", "int"},
+    {"idle_time_ns", "int", true},
+    {"failed_rd_operations", "int"},
+    {"failed_wr_operations", "int"},
+    {"failed_flush_operations", "int"},
+    {"failed_unmap_operations", "int"},
+    {"invalid_rd_operations", "int"},
+    {"invalid_wr_operations", "int"},
+    {"invalid_flush_operations", "int"},
+    {"invalid_unmap_operations", "int"},
+    {"account_invalid", "bool"},
+    {"account_failed", "bool"},
+    {"timed_stats", "[any]"},
+    {NULL}};
 static const QmpMember qkeycode_wrapper_members[] = {{"data", "QKeyCode"},
                                                      {NULL}};
 
@@ -263,6 +296,8 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("ImageInfo", image_info_members),
     OBJECT_TYPE("BlockdevCacheInfo", blockdev_cache_info_members),
     ENUM_TYPE("BlockdevDetectZeroesOptions", detect_zeroes_values),
+    OBJECT_TYPE("BlockStats", block_stats_members),
+    OBJECT_TYPE("BlockDeviceStats", block_device_stats_members),
     OBJECT_TYPE("PciInfo", pci_info_members),
     OBJECT_TYPE("PciDeviceInfo", pci_device_info_members),
     OBJECT_TYPE("PciDeviceClass", pci_device_class_members),

@@ -1289,6 +1289,69 @@ static void test_query_block(void)
     unlink(iso);
 }
 
+/*
+ * query-blockstats counts what the drive did (PIO reads and writes, a
+ * FLUSH CACHE, a read past the end), and query-block shows the cache
+ * mode -drive asked for. Asserted loosely enough for QEMU too, which
+ * splits PIO transfers differently.
+ */
+static void test_blockstats(void)
+{
+    g_autofree char *img = disk_create();
+    QTestState *s = qtest_initf(
+        "-drive file=%s,format=raw,if=ide,index=0,cache=writethrough", img);
+    uint8_t buf[512];
+    JsonNode *ret;
+    JsonObject *entry, *st, *inserted, *cache;
+    uint8_t status;
+
+    lba28_setup(s, IDE0, 10, 3);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_READ);
+    for (int i = 0; i < 3; i++) {
+        wait_not_busy(s, IDE0);
+        read_words(s, IDE0, buf, 512);
+    }
+    lba28_setup(s, IDE0, 20, 1);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_WRITE);
+    wait_not_busy(s, IDE0);
+    write_words(s, IDE0, buf, 512);
+    wait_not_busy(s, IDE0);
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_FLUSH);
+    status = wait_not_busy(s, IDE0);
+    g_assert_cmphex(status & STATUS_ERR, ==, 0);
+
+    ret = qtest_qmp_assert_success_ref(s, "{'execute': 'query-blockstats'}");
+    entry = json_array_get_object_element(json_node_get_array(ret), 0);
+    g_assert_cmpstr(json_object_get_string_member(entry, "device"), ==,
+                    "ide0-hd0");
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(entry, "qdev"),
+                                   "/machine/"));
+    st = json_object_get_object_member(entry, "stats");
+    g_assert_cmpint(json_object_get_int_member(st, "rd_bytes"), ==, 3 * 512);
+    g_assert_cmpint(json_object_get_int_member(st, "rd_operations"), >=, 1);
+    g_assert_cmpint(json_object_get_int_member(st, "wr_bytes"), ==, 512);
+    g_assert_cmpint(json_object_get_int_member(st, "wr_operations"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(st, "wr_highest_offset"), ==,
+                    21 * 512);
+    g_assert_cmpint(json_object_get_int_member(st, "flush_operations"), >=, 1);
+    g_assert_cmpint(json_object_get_int_member(st, "failed_rd_operations"), ==,
+                    0);
+    g_assert_true(json_object_has_member(st, "rd_total_time_ns"));
+    g_assert_true(json_object_has_member(st, "idle_time_ns"));
+    json_node_unref(ret);
+
+    ret = qtest_qmp_assert_success_ref(s, "{'execute': 'query-block'}");
+    entry = json_array_get_object_element(json_node_get_array(ret), 0);
+    inserted = json_object_get_object_member(entry, "inserted");
+    cache = json_object_get_object_member(inserted, "cache");
+    g_assert_false(json_object_get_boolean_member(cache, "writeback"));
+    g_assert_false(json_object_get_boolean_member(cache, "direct"));
+    g_assert_false(json_object_get_boolean_member(cache, "no-flush"));
+    json_node_unref(ret);
+    qtest_quit(s);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1308,5 +1371,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ide/dma-mmio", test_dma_mmio);
     g_test_add_func("/ide/isa-ide", test_isa_ide);
     g_test_add_func("/ide/query-block", test_query_block);
+    g_test_add_func("/ide/blockstats", test_blockstats);
     return g_test_run();
 }
