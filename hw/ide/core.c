@@ -401,9 +401,7 @@ static void ide_pio_write_block_done(IDEState *s)
         ide_command_error(s, ATA_ERROR_ABRT);
         return;
     }
-    if (!s->write_cache) {
-        blk_flush(s->blk);
-    }
+    /* With the write cache off the backend made the data durable. */
     ide_set_sector(s, s->pio_lba + n);
     s->pio_lba += n;
     s->pio_remaining -= n;
@@ -496,9 +494,6 @@ static void ide_dma_io_cb(void *opaque, int ret)
     /* Even for a reset device: the engine's buffers are released. */
     req->done(req->done_opaque, ret);
     if (req->generation == s->generation) {
-        if (ret >= 0 && req->complete && !s->dma_to_memory && !s->write_cache) {
-            ret = blk_flush(s->blk);
-        }
         ide_dma_complete(s, ret >= 0 && req->complete);
     }
     g_free(req);
@@ -619,6 +614,8 @@ static void ide_set_features(IDEState *s)
             break;
         }
         s->write_cache = s->feature == SETFEATURES_EN_WCACHE;
+        /* Off: the backend completes a write once it is durable. */
+        blk_set_enable_write_cache(s->blk, s->write_cache);
         ide_identify(s);
         ide_command_done(s);
         return;
@@ -1089,7 +1086,9 @@ bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
     if (kind == IDE_HD) {
         s->nb_sectors = blk_getlength(blk) / BDRV_SECTOR_SIZE;
         ide_geometry_guess(s);
-        s->write_cache = true;
+        /* cache.writeback= of the -drive, until the guest changes it */
+        s->write_cache_default = blk_enable_write_cache(blk);
+        s->write_cache = s->write_cache_default;
     }
     return true;
 }
@@ -1126,7 +1125,8 @@ void ide_bus_reset(IDEBus *bus)
         s->select = 0xa0 | (i ? ATA_DEV_DEV : 0);
         s->xfer_mode = 0;
         if (s->kind == IDE_HD) {
-            s->write_cache = true;
+            s->write_cache = s->write_cache_default;
+            blk_set_enable_write_cache(s->blk, s->write_cache);
         } else if (s->kind == IDE_CD) {
             blk_lock_medium(s->blk, false);
             ide_atapi_identify(s);
@@ -1161,11 +1161,22 @@ static bool ide_device_pre_save(void *opaque, GError **errp)
     return true;
 }
 
+static bool ide_device_post_load(void *opaque, int version_id, GError **errp)
+{
+    IDEState *s = opaque;
+
+    if (s->kind == IDE_HD) {
+        blk_set_enable_write_cache(s->blk, s->write_cache);
+    }
+    return true;
+}
+
 static const VMStateDescription vmstate_ide_device = {
     .name = "ide_drive",
     .version_id = 1,
     .minimum_version_id = 1,
     .pre_save = ide_device_pre_save,
+    .post_load = ide_device_post_load,
     .fields =
         (const VMStateField[]){
             VMSTATE_UINT8(feature, IDEState),

@@ -58,6 +58,7 @@
 #define CMD_IDENTIFY_PACKET 0xa1
 #define CMD_IDENTIFY 0xec
 #define CMD_FLUSH 0xe7
+#define CMD_SET_FEATURES 0xef
 
 #define DISK_SECTORS 8192 /* 4 MiB */
 #define CD_SECTORS 300    /* 600 KiB */
@@ -1300,7 +1301,7 @@ static void test_blockstats(void)
     g_autofree char *img = disk_create();
     QTestState *s = qtest_initf(
         "-drive file=%s,format=raw,if=ide,index=0,cache=writethrough", img);
-    uint8_t buf[512];
+    uint8_t buf[512], id[512];
     JsonNode *ret;
     JsonObject *entry, *st, *inserted, *cache;
     uint8_t status;
@@ -1347,6 +1348,22 @@ static void test_blockstats(void)
     g_assert_false(json_object_get_boolean_member(cache, "writeback"));
     g_assert_false(json_object_get_boolean_member(cache, "direct"));
     g_assert_false(json_object_get_boolean_member(cache, "no-flush"));
+    json_node_unref(ret);
+
+    /* IDENTIFY shows the cache off; the guest turns it on. */
+    identify(s, IDE0, CMD_IDENTIFY, id);
+    g_assert_cmphex(word(id, 85) & (1 << 5), ==, 0);
+    qtest_outb(s, IDE0 + REG_FEATURE, 0x02); /* enable write cache */
+    qtest_outb(s, IDE0 + REG_COMMAND, CMD_SET_FEATURES);
+    status = wait_not_busy(s, IDE0);
+    g_assert_cmphex(status & STATUS_ERR, ==, 0);
+    identify(s, IDE0, CMD_IDENTIFY, id);
+    g_assert_cmphex(word(id, 85) & (1 << 5), ==, 1 << 5);
+    ret = qtest_qmp_assert_success_ref(s, "{'execute': 'query-block'}");
+    entry = json_array_get_object_element(json_node_get_array(ret), 0);
+    inserted = json_object_get_object_member(entry, "inserted");
+    cache = json_object_get_object_member(inserted, "cache");
+    g_assert_true(json_object_get_boolean_member(cache, "writeback"));
     json_node_unref(ret);
     qtest_quit(s);
     unlink(img);

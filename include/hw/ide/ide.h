@@ -53,7 +53,8 @@ struct IDEState {
 
     unsigned mult_sectors; /* SET MULTIPLE MODE, 0: off */
     bool write_cache;
-    uint8_t xfer_mode; /* SET FEATURES transfer mode value */
+    bool write_cache_default; /* the -drive's cache.writeback */
+    uint8_t xfer_mode;        /* SET FEATURES transfer mode value */
 
     /* PIO data phase: the guest reads/writes io_buffer[data_pos..data_end) */
     uint8_t *io_buffer;
