@@ -382,7 +382,51 @@ static void test_drives(void)
     vm_config_clear(&cfg);
     g_clear_pointer(&line, g_free);
 
+    /* The block keys land in the drive's options; if=virtio is listed. */
+    line = g_strdup_printf("-drive file=%s,if=virtio,read-only=on,cache=none,"
+                           "aio=native,discard=unmap,detect-zeroes=unmap,"
+                           "file.locking=off -drive file=%s,if=virtio,"
+                           "cache=directsync,cache.direct=off",
+                           img, img);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    g_assert_cmpint(drive_n(&cfg, 0)->iface, ==, IF_VIRTIO);
+    g_assert_cmpstr(drive_n(&cfg, 0)->id, ==, "virtio0");
+    g_assert_true(drive_n(&cfg, 0)->read_only);
+    g_assert_true(drive_n(&cfg, 0)->opts.direct);
+    g_assert_true(drive_n(&cfg, 0)->opts.writeback);
+    g_assert_cmpint(drive_n(&cfg, 0)->opts.aio, ==, BLOCK_AIO_NATIVE);
+    g_assert_cmpint(drive_n(&cfg, 0)->opts.discard, ==, BLOCK_DISCARD_UNMAP);
+    g_assert_cmpint(drive_n(&cfg, 0)->opts.detect_zeroes, ==,
+                    BLOCK_DETECT_ZEROES_UNMAP);
+    g_assert_cmpint(drive_n(&cfg, 0)->opts.locking, ==, BLOCK_LOCKING_OFF);
+    g_assert_cmpstr(drive_n(&cfg, 1)->id, ==, "virtio1");
+    g_assert_false(drive_n(&cfg, 1)->opts.writeback);
+    g_assert_false(drive_n(&cfg, 1)->opts.direct);
+    vm_config_clear(&cfg);
+    g_clear_pointer(&line, g_free);
+    /* Defaults: QEMU's. */
+    line = g_strdup_printf("-hda %s", img);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    g_assert_true(drive_n(&cfg, 0)->opts.writeback);
+    g_assert_false(drive_n(&cfg, 0)->opts.direct);
+    g_assert_cmpint(drive_n(&cfg, 0)->opts.aio, ==, BLOCK_AIO_THREADS);
+    vm_config_clear(&cfg);
+    g_clear_pointer(&line, g_free);
+
     /* QEMU's errors */
+    assert_error("-drive readonly=maybe", "-drive readonly=maybe: Parameter "
+                                          "'read-only' expects 'on' or 'off'");
+    assert_error("-drive aio=native", "-drive aio=native: aio=native was "
+                                      "specified, but it requires "
+                                      "cache.direct=on, which was not "
+                                      "specified.");
+    assert_error("-drive aio=fast", "-drive aio=fast: invalid aio option");
+    assert_error("-drive discard=maybe", "-drive discard=maybe: Invalid "
+                                         "discard option");
+    assert_error("-drive detect-zeroes=x", "-drive detect-zeroes=x: invalid "
+                                           "parameter value: x");
     assert_error("-drive file=/nonexistent.img",
                  "-drive file=/nonexistent.img: Could not open "
                  "'/nonexistent.img': No such file or directory");
