@@ -2,9 +2,10 @@
  * aio=native: Linux AIO through libaio (io_submit/io_getevents), the
  * kernel's own asynchronous path for O_DIRECT files. Reads and writes
  * are IOCB_CMD_PREADV/PWRITEV, flushes IOCB_CMD_FDSYNC (fdatasync's
- * semantics, Linux 4.18 on). Every iocb carries the backend's eventfd
- * (IOCB_FLAG_RESFD), so the kernel itself signals a completion. Requests
- * past the context's depth wait in the engine queue until some finish.
+ * semantics, Linux 4.18 on; on older kernels, found by one flush at
+ * open, flushes run on the thread pool). Every iocb carries the backend's
+ * eventfd (IOCB_FLAG_RESFD), so the kernel itself signals a completion.
+ * Requests past the context's depth wait in the engine queue until some finish.
  */
 #include <errno.h>
 #include <libaio.h>
@@ -123,6 +124,23 @@ static const BlockAioEngineOps aio_linux_ops = {
     .destroy = aio_linux_destroy,
 };
 
+/* Submits one IOCB_CMD_FDSYNC and waits for it. */
+static bool aio_linux_can_fdsync(io_context_t ctx, int fd)
+{
+    struct iocb cb, *cbs[1] = {&cb};
+    struct io_event ev;
+    int ret;
+
+    io_prep_fdsync(&cb, fd);
+    if (io_submit(ctx, 1, cbs) != 1) {
+        return false;
+    }
+    do {
+        ret = io_getevents(ctx, 1, 1, &ev, NULL);
+    } while (ret == -EINTR);
+    return ret == 1 && (long)ev.res >= 0;
+}
+
 BlockAioEngine *aio_linux_new(int fd, int notify_fd, GError **errp)
 {
     LinuxAioEngine *l = g_new0(LinuxAioEngine, 1);
@@ -135,5 +153,6 @@ BlockAioEngine *aio_linux_new(int fd, int notify_fd, GError **errp)
     }
     aio_engine_init(&l->base, &aio_linux_ops, fd, notify_fd);
     l->failed_tail = &l->failed;
+    l->base.flush_in_pool = !aio_linux_can_fdsync(l->ctx, fd);
     return &l->base;
 }

@@ -415,7 +415,7 @@ static void file_flush(BlockDriverState *bs, BdrvRequest *req)
 {
     FileState *s = bs->opaque;
 
-    aio_engine_submit(s->engine, req);
+    aio_engine_submit(s->engine->flush_in_pool ? s->pool : s->engine, req);
 }
 
 static void file_pool_submit(BlockDriverState *bs, BdrvRequest *req)

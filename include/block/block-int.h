@@ -109,9 +109,10 @@ typedef struct BlockAioEngineOps {
 
 struct BlockAioEngine {
     const BlockAioEngineOps *ops;
-    int fd;        /* the image */
-    int notify_fd; /* the backend's eventfd */
-    GMutex lock;   /* the fields below, and the kernel queue of collect */
+    int fd;             /* the image */
+    int notify_fd;      /* the backend's eventfd */
+    bool flush_in_pool; /* the kernel cannot flush asynchronously here */
+    GMutex lock;        /* the fields below, and the kernel queue of collect */
     unsigned plugged;
     BdrvRequest *queue, **queue_tail; /* not yet submitted */
     unsigned in_flight;               /* submitted, not reaped */
