@@ -7,8 +7,9 @@
  * modes open the file as QEMU documents; option errors read as QEMU's;
  * images are locked as QEMU locks them (checked against qemu-io when it
  * is installed); completions run on an I/O thread's context once the
- * backend is moved there; and what a child process flushed before it
- * was SIGKILLed is in the image.
+ * backend is moved there; what a child process flushed before it was
+ * SIGKILLed is in the image; and a kernel that refuses io_uring (a
+ * seccomp filter in a child) gives a clear error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -958,6 +965,57 @@ static void test_durability(gconstpointer data)
     unlink(img);
 }
 
+/* ---- a kernel that refuses io_uring ------------------------------------- */
+
+/*
+ * The child: with a seccomp filter that fails io_uring_setup with EPERM
+ * (as a container's policy or io_uring_disabled would), opening with
+ * aio=io_uring must fail with a clear message, which it prints.
+ */
+static int uring_refused_child(const char *img)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {G_N_ELEMENTS(filter), filter};
+    GError *err = NULL;
+    BlockOptions o;
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+        return 77;
+    }
+    options_for(&o, BLOCK_AIO_IO_URING, "writeback");
+    if (blk_open_opts(img, &o, &err)) {
+        return 1;
+    }
+    printf("%s\n", err->message);
+    g_error_free(err);
+    return 0;
+}
+
+static void test_uring_refused(void)
+{
+    g_autofree char *img = image_new(IMG_SIZE, 0);
+    g_autofree char *out = NULL;
+    const char *argv[] = {"/proc/self/exe", "--uring-refused", img, NULL};
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out,
+                               NULL, &status, NULL));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+        g_test_skip("seccomp is not available");
+    } else {
+        g_assert_true(g_spawn_check_wait_status(status, NULL));
+        g_assert_cmpstr(out, ==,
+                        "Unable to use io_uring: Operation not permitted\n");
+    }
+    unlink(img);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static void add_engine_tests(const char *what, GTestDataFunc fn,
@@ -981,6 +1039,9 @@ int main(int argc, char **argv)
 {
     if (argc == 6 && !strcmp(argv[1], "--durability-child")) {
         return durability_child(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
+    }
+    if (argc == 3 && !strcmp(argv[1], "--uring-refused")) {
+        return uring_refused_child(argv[2]);
     }
     if (argc == 2 && !strcmp(argv[1], "--locking-qemu")) {
         g_autofree char *qemu_io = g_find_program_in_path("qemu-io");
@@ -1007,5 +1068,6 @@ int main(int argc, char **argv)
     g_test_add_func("/block-aio/locking", test_locking);
     g_test_add_func("/block-aio/aio-context", test_aio_context);
     g_test_add_func("/block-aio/stats", test_stats);
+    g_test_add_func("/block-aio/uring-refused", test_uring_refused);
     return g_test_run();
 }
