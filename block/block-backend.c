@@ -322,6 +322,9 @@ void blk_unref(BlockBackend *blk)
 
 void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx)
 {
+    if (ctx && ctx == main_loop_context()) {
+        ctx = NULL; /* the main loop's rules: the BQL, not ownership */
+    }
     blk_drain(blk);
     if (ctx == blk->ctx) {
         return;

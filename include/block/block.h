@@ -197,7 +197,11 @@ void blk_io_unplug(BlockBackend *blk);
 
 /*
  * Where callbacks run: NULL (the default) is the main loop, with the BQL;
- * otherwise an I/O thread's context, without it. Drains first.
+ * otherwise an I/O thread's context, without it. Drains first. The I/O
+ * thread must run the context with g_main_loop_run (which holds it
+ * throughout): a thread that can acquire the context reaps completions
+ * itself. Synchronous calls and blk_drain work from any thread that
+ * holds the BQL or owns the context.
  */
 void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx);
 GMainContext *blk_get_aio_context(BlockBackend *blk);
