@@ -281,6 +281,58 @@ static void test_plug(gconstpointer data)
     unlink(img);
 }
 
+/* ---- more requests than a ring holds; vectors past IOV_MAX -------------- */
+
+#define DEPTH_REQUESTS 600 /* the kernel engines' rings hold 128 */
+
+static void test_depth(gconstpointer data)
+{
+    const EngineCase *ec = data;
+    g_autofree char *img = image_new(IMG_SIZE, 0);
+    g_autofree uint8_t *pattern = g_malloc(DEPTH_REQUESTS * SECTOR);
+    g_autofree uint8_t *back = g_malloc0(DEPTH_REQUESTS * SECTOR);
+    g_autofree Completion *c = g_new0(Completion, DEPTH_REQUESTS);
+    BlockOptions o;
+    BlockBackend *blk;
+    IOVector v;
+    Completion one = {0};
+
+    options_for(&o, ec->aio, ec->cache);
+    blk = open_or_fail(img, &o);
+    fill_pattern(pattern, DEPTH_REQUESTS * SECTOR, 9);
+    g_assert_cmpint(blk_pwrite(blk, 0, pattern, DEPTH_REQUESTS * SECTOR), ==,
+                    0);
+    /* All at once: the engine keeps what the ring cannot take queued. */
+    blk_io_plug(blk);
+    for (int i = 0; i < DEPTH_REQUESTS; i++) {
+        blk_aio_pread(blk, (uint64_t)i * SECTOR, back + i * SECTOR, SECTOR,
+                      on_complete, &c[i]);
+    }
+    blk_io_unplug(blk);
+    blk_drain(blk);
+    for (int i = 0; i < DEPTH_REQUESTS; i++) {
+        g_assert_cmpint(c[i].calls, ==, 1);
+        g_assert_cmpint(c[i].ret, ==, 0);
+    }
+    g_assert_cmpmem(back, DEPTH_REQUESTS * SECTOR, pattern,
+                    DEPTH_REQUESTS * SECTOR);
+
+    /* 1200 one-sector pieces: more than one preadv or iocb takes. */
+    memset(back, 0, DEPTH_REQUESTS * SECTOR);
+    iovector_init(&v, 16);
+    for (int i = 0; i < DEPTH_REQUESTS * 2; i++) {
+        iovector_add(&v, back + i * (SECTOR / 2), SECTOR / 2);
+    }
+    blk_aio_preadv(blk, 0, &v, on_complete, &one);
+    wait_for(&one);
+    g_assert_cmpint(one.ret, ==, 0); /* direct: bounced whole */
+    g_assert_cmpmem(back, DEPTH_REQUESTS * SECTOR, pattern,
+                    DEPTH_REQUESTS * SECTOR);
+    iovector_destroy(&v);
+    blk_unref(blk);
+    unlink(img);
+}
+
 /* ---- discard, write-zeroes, detect-zeroes ------------------------------- */
 
 #define HOLE_OFFSET (1 << 20)
@@ -1059,6 +1111,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     add_engine_tests("io", test_engine_io, false);
     add_engine_tests("plug", test_plug, false);
+    add_engine_tests("depth", test_depth, false);
     add_engine_tests("discard", test_discard, false);
     add_engine_tests("write-zeroes", test_write_zeroes, false);
     add_engine_tests("durability", test_durability, true);
