@@ -100,8 +100,7 @@ static void aio_linux_collect(BlockAioEngine *e, BdrvRequest ***done_tail)
         } else if (req->kind == BDRV_REQ_FLUSH) {
             req->ret = 0;
         } else {
-            /* Inside the medium an O_DIRECT transfer is never short. */
-            req->ret = (uint64_t)res == req->bytes ? 0 : -EIO;
+            req->ret = (uint64_t)res == req->bytes ? 0 : BDRV_SHORT_TRANSFER;
         }
         req->next = NULL;
         **done_tail = req;

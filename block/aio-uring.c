@@ -77,7 +77,7 @@ static void aio_uring_collect(BlockAioEngine *e, BdrvRequest ***done_tail)
         } else if (req->kind == BDRV_REQ_FLUSH) {
             req->ret = 0;
         } else {
-            req->ret = (uint64_t)res == req->bytes ? 0 : -EIO;
+            req->ret = (uint64_t)res == req->bytes ? 0 : BDRV_SHORT_TRANSFER;
         }
         req->next = NULL;
         **done_tail = req;

@@ -345,19 +345,30 @@ static void file_close(BlockDriverState *bs)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static void file_bounce_done(BdrvRequest *req, int ret)
+/* Every read and write the file node sent comes back here. */
+static void file_rw_done(BdrvRequest *req, int ret)
 {
-    if (!ret && req->kind == BDRV_REQ_READ) {
-        IOVector v;
+    FileState *s = req->file_state;
 
-        iovector_init_external(&v, (struct iovec *)req->orig_iov,
-                               req->orig_niov);
-        iovector_from_buf(&v, 0, req->bounce.iov_base, req->bytes);
+    if (ret == BDRV_SHORT_TRANSFER) {
+        /* The pool finishes what the kernel engine left short. */
+        aio_engine_submit(s->pool, req);
+        return;
     }
-    free(req->bounce.iov_base);
-    req->iov = req->orig_iov;
-    req->niov = req->orig_niov;
-    req->complete = req->bounced_complete;
+    if (req->bounce.iov_base) {
+        if (!ret && req->kind == BDRV_REQ_READ) {
+            IOVector v;
+
+            iovector_init_external(&v, (struct iovec *)req->orig_iov,
+                                   req->orig_niov);
+            iovector_from_buf(&v, 0, req->bounce.iov_base, req->bytes);
+        }
+        free(req->bounce.iov_base);
+        req->bounce.iov_base = NULL;
+        req->iov = req->orig_iov;
+        req->niov = req->orig_niov;
+    }
+    req->complete = req->file_complete;
     req->complete(req, ret);
 }
 
@@ -395,8 +406,6 @@ static void file_bounce(FileState *s, BdrvRequest *req)
     req->bounce = (struct iovec){buf, req->bytes};
     req->iov = &req->bounce;
     req->niov = 1;
-    req->bounced_complete = req->complete;
-    req->complete = file_bounce_done;
 }
 
 static void file_rw_submit(BlockDriverState *bs, BdrvRequest *req)
@@ -404,6 +413,10 @@ static void file_rw_submit(BlockDriverState *bs, BdrvRequest *req)
     FileState *s = bs->opaque;
     BlockAioEngine *e = s->engine;
 
+    req->file_complete = req->complete;
+    req->file_state = s;
+    req->complete = file_rw_done;
+    req->bounce.iov_base = NULL;
     file_bounce(s, req);
     if (req->niov > IOV_MAX || req->bytes > FILE_MAX_TRANSFER) {
         e = s->pool;

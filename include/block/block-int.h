@@ -36,8 +36,12 @@ struct BdrvRequest {
     /* Runs once, on the completion context; ret 0 or a negative errno. */
     void (*complete)(BdrvRequest *req, int ret);
 
-    /* The file node's bounce of misaligned buffers (O_DIRECT). */
-    void (*bounced_complete)(BdrvRequest *req, int ret);
+    /*
+     * The file node's: the completion above it, its state, and the bounce
+     * of misaligned buffers (O_DIRECT; bounce.iov_base NULL without).
+     */
+    void (*file_complete)(BdrvRequest *req, int ret);
+    void *file_state;
     const struct iovec *orig_iov;
     unsigned orig_niov;
     struct iovec bounce;
@@ -91,6 +95,14 @@ void bdrv_io_plug(BlockDriverState *bs);
 void bdrv_io_unplug(BlockDriverState *bs);
 void bdrv_reap(BlockDriverState *bs);
 uint64_t bdrv_getlength(BlockDriverState *bs);
+
+/*
+ * What a kernel engine reports for a read or write that moved fewer bytes
+ * than asked (never at the medium's end, which the backend checks): the
+ * file node runs the request again on the pool, which resumes short
+ * transfers.
+ */
+#define BDRV_SHORT_TRANSFER 1
 
 /*
  * Async engines. An engine queues what it is given while plugged (or

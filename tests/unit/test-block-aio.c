@@ -333,6 +333,34 @@ static void test_depth(gconstpointer data)
     unlink(img);
 }
 
+/*
+ * The image shrinks under the backend: a kernel engine's read past the new
+ * end comes back short, the pool tries again and reports -EIO; a read
+ * straddling the new end fails the same way, and one before it works.
+ */
+static void test_shrunk(gconstpointer data)
+{
+    const EngineCase *ec = data;
+    g_autofree char *img = image_new(IMG_SIZE, 0x66);
+    BlockOptions o;
+    BlockBackend *blk;
+    uint8_t back[2 * SECTOR];
+    Completion c = {0};
+
+    options_for(&o, ec->aio, ec->cache);
+    blk = open_or_fail(img, &o);
+    g_assert_cmpint(truncate(img, IMG_SIZE / 2), ==, 0);
+    blk_aio_pread(blk, IMG_SIZE - SECTOR, back, SECTOR, on_complete, &c);
+    wait_for(&c);
+    g_assert_cmpint(c.ret, ==, -EIO);
+    g_assert_cmpint(blk_pread(blk, IMG_SIZE / 2 - SECTOR, back, 2 * SECTOR), ==,
+                    -EIO);
+    g_assert_cmpint(blk_pread(blk, IMG_SIZE / 2 - SECTOR, back, SECTOR), ==, 0);
+    g_assert_cmphex(back[0], ==, 0x66);
+    blk_unref(blk);
+    unlink(img);
+}
+
 /* ---- discard, write-zeroes, detect-zeroes ------------------------------- */
 
 #define HOLE_OFFSET (1 << 20)
@@ -1112,6 +1140,7 @@ int main(int argc, char **argv)
     add_engine_tests("io", test_engine_io, false);
     add_engine_tests("plug", test_plug, false);
     add_engine_tests("depth", test_depth, false);
+    add_engine_tests("shrunk", test_shrunk, false);
     add_engine_tests("discard", test_discard, false);
     add_engine_tests("write-zeroes", test_write_zeroes, false);
     add_engine_tests("durability", test_durability, true);
