@@ -746,7 +746,8 @@ void blk_drain(BlockBackend *blk)
 /* ---- synchronous requests ----------------------------------------------- */
 
 typedef struct BlkSyncWait {
-    bool done;
+    BlockBackend *blk;
+    bool done; /* under blk->lock: another thread may be waiting */
     int ret;
 } BlkSyncWait;
 
@@ -754,13 +755,15 @@ static void blk_sync_cb(void *opaque, int ret)
 {
     BlkSyncWait *w = opaque;
 
+    g_mutex_lock(&w->blk->lock);
     w->ret = ret;
     w->done = true;
+    g_mutex_unlock(&w->blk->lock);
 }
 
 static int blk_sync(BlockBackend *blk, BlkRequest *req)
 {
-    BlkSyncWait w = {false, 0};
+    BlkSyncWait w = {blk, false, 0};
 
     req->cb = blk_sync_cb;
     req->opaque = &w;
