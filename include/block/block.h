@@ -7,7 +7,10 @@
  * engine is the thread pool, libaio or io_uring) and its callback runs
  * later on the backend's completion context: the main loop, with the BQL
  * held, like every other device event, or an I/O thread's GMainContext
- * (blk_set_aio_context), without it. A callback never runs from inside
+ * (blk_set_aio_context), without it. A synchronous call or blk_drain
+ * made under the BQL (or by the I/O thread) reaps completions itself, so
+ * callbacks of other requests may run inside it, on its thread, still
+ * with the BQL (or on the I/O thread). A callback never runs from inside
  * the call that submitted its request.
  *
  * Every range is checked against the medium's size: a request past the end
