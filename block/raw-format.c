@@ -4,33 +4,23 @@
  * refuses a file that starts with qcow2's magic rather than show the
  * guest a qcow2 image's metadata as its disk.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "block/block-int.h"
 #include "util/error.h"
 
-/* Read through a plain descriptor: the file node's may be O_DIRECT. */
-static bool raw_is_qcow2(const char *filename)
+static bool raw_is_qcow2(BlockDriverState *file)
 {
     uint8_t magic[4];
-    int fd = open(filename, O_RDONLY | O_CLOEXEC);
-    bool qcow2;
 
-    if (fd < 0) {
-        return false;
-    }
-    qcow2 = pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
-            !memcmp(magic, "QFI\xfb", 4);
-    close(fd);
-    return qcow2;
+    return bdrv_getlength(file) >= sizeof(magic) &&
+           bdrv_pread_sync(file, 0, magic, sizeof(magic)) == 0 &&
+           !memcmp(magic, "QFI\xfb", 4);
 }
 
 static bool raw_open(BlockDriverState *bs, const BlockOptions *o, GError **errp)
 {
-    if (!o->format && raw_is_qcow2(bs->filename)) {
+    if (!o->format && raw_is_qcow2(bs->file)) {
         return error_setg(errp,
                           "Could not open '%s': qcow2 images are not "
                           "supported yet (only format=raw)",

@@ -95,6 +95,14 @@ void bdrv_io_plug(BlockDriverState *bs);
 void bdrv_io_unplug(BlockDriverState *bs);
 void bdrv_reap(BlockDriverState *bs);
 uint64_t bdrv_getlength(BlockDriverState *bs);
+/*
+ * Reads bytes at offset from bs and waits, reaping bs's own completions:
+ * for a driver's open (a format's header) while the backend runs no
+ * other request. Any offset and length: it reads the aligned range
+ * around them. 0 or a negative errno.
+ */
+int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
+                    uint64_t bytes);
 
 /*
  * What a kernel engine reports for a read or write that moved fewer bytes

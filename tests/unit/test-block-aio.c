@@ -640,6 +640,26 @@ static void test_option_errors(void)
     g_assert_cmpint(o.aio, ==, BLOCK_AIO_IO_URING);
     g_assert_true(o.no_flush);
 
+    /* Probing refuses qcow2 through every engine, O_DIRECT included. */
+    {
+        int fd = open(img, O_WRONLY);
+
+        g_assert_cmpint(pwrite(fd, "QFI\xfb", 4, 0), ==, 4);
+        close(fd);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(engine_cases); i++) {
+        BlockBackend *blk;
+
+        options_for(&o, engine_cases[i].aio, engine_cases[i].cache);
+        o.format = NULL;
+        g_assert_null(blk_open_opts(img, &o, &err));
+        g_assert_nonnull(strstr(err->message, "qcow2 images are not"));
+        g_clear_error(&err);
+        o.format = "raw"; /* asked for: shown raw */
+        blk = open_or_fail(img, &o);
+        blk_unref(blk);
+    }
+
     /* The library refuses the same combination. */
     options_for(&o, BLOCK_AIO_NATIVE, "writeback");
     g_assert_null(blk_open_opts(img, &o, &err));
