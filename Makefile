@@ -8,7 +8,7 @@ BUILD_DIR ?= build
 PCVM = $(BUILD_DIR)/pcvm
 GUEST_BUILD = pc-bios/guest/build.sh
 
-.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit bench-virtio-blk run guest install clean distclean
+.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit bench-virtio-blk bench-block run guest install clean distclean
 
 all: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
@@ -38,6 +38,10 @@ bench: all guest
 
 bench-virtio-blk: all
 	python3 tests/bench/virtio-blk-bench --pcvm $(PCVM)
+
+# pcvm's block engines against qemu-img bench on the same image.
+bench-block: all
+	$(BUILD_DIR)/tests/bench/block-bench
 
 bench-exit: all
 	python3 tests/bench/exit-bench --pcvm $(PCVM) \
