@@ -130,8 +130,8 @@ int main(int argc, char **argv)
         while (inflight < depth && now_ns() < deadline) {
             struct iocb *cb = ptrs[n];
             uint64_t slot = (uint64_t)(cb - iocbs);
-            uint64_t off = random_access ? next_random(&seed) % (span / bs) * bs
-                                         : seq;
+            uint64_t off =
+                random_access ? next_random(&seed) % (span / bs) * bs : seq;
 
             seq = (seq + bs) % span;
             memset(cb, 0, sizeof(*cb));
