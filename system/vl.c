@@ -14,6 +14,7 @@
 #include "hw/core/machine.h"
 #include "monitor/monitor.h"
 #include "accel/accel.h"
+#include "block/drive.h"
 #include "system/iothread.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
@@ -213,6 +214,30 @@ static void system_reset(void)
     ms->klass->reset(ms);
 }
 
+/*
+ * QEMU turns each -drive if=virtio into "-device virtio-blk-pci,drive=ID"
+ * queued behind the command line's own -devices; so does pcvm.
+ */
+static bool virtio_drives_create(MachineState *ms, GError **errp)
+{
+    GPtrArray *drives = drive_list();
+
+    for (unsigned i = 0; i < drives->len; i++) {
+        DriveConfig *drive = g_ptr_array_index(drives, i);
+        g_autofree char *opts = NULL;
+
+        if (drive->iface != IF_VIRTIO) {
+            continue;
+        }
+        opts = g_strdup_printf("virtio-blk-pci,drive=%s", drive->id);
+        if (!device_create_from_options(opts, ms->main_bus, errp)) {
+            error_prefix(errp, "%s", drive->spec);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool machine_create(GError **errp)
 {
     MachineState *ms = machine_new(machine_class_find(config.machine_type));
@@ -298,6 +323,11 @@ static bool machine_create(GError **errp)
             error_prefix(errp, "-device %s", opts);
             return false;
         }
+    }
+    /* -drive if=virtio: a virtio-blk-pci each, after the -devices (QEMU). */
+    if (!virtio_drives_create(ms, errp)) {
+        memory_region_transaction_commit();
+        return false;
     }
     memory_region_transaction_commit();
     return serial_monitors_create(ms, errp) && accel->vcpus_create(ms, errp);

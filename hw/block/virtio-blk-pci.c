@@ -32,8 +32,13 @@ static bool virtio_blk_pci_realize(PCIDevice *dev, GError **errp)
     if (!virtio_blk_realize(&d->vblk, ms ? ms->smp_cpus : 1, errp)) {
         return false;
     }
-    return virtio_pci_realize(&d->parent_obj, &d->vblk.parent_obj,
-                              d->vblk.num_queues + 1, errp);
+    if (!virtio_pci_realize(&d->parent_obj, &d->vblk.parent_obj,
+                            d->vblk.num_queues + 1, errp)) {
+        /* A realize that fails leaves nothing behind (device core rule). */
+        virtio_cleanup(&d->vblk.parent_obj);
+        return false;
+    }
+    return true;
 }
 
 static bool virtio_blk_pci_post_load(void *opaque, int version_id,

@@ -3,9 +3,12 @@
  * block backend, one or more request queues. A request's buffers are the
  * guest's own, mapped in place by the virtio core and handed to the block
  * layer as I/O vectors; every request of one notification is submitted
- * before the handler returns, and completes asynchronously. Discard and
- * write zeroes are not offered yet (nor are geometry, lifetime and zoned
- * devices).
+ * before the handler returns (between a plug and an unplug of the
+ * backend, so a kernel engine gets them in one submission), and completes
+ * asynchronously. Discard and write zeroes take one segment each, as in
+ * QEMU. The writeback byte is the backend's write cache: the block layer
+ * makes a write stable before it completes when the guest turns it off.
+ * Not offered: geometry, lifetime and zoned devices.
  *
  * Saved state: in-flight requests are never in the stream. Saving drains
  * the backend first (every request completes and is pushed to the used
@@ -62,11 +65,6 @@ static void virtio_blk_rw_done(void *opaque, int ret)
                         req->type, req->sector, g_strerror(-ret));
         req->in_len = 1;
         virtio_blk_req_complete(req, VIRTIO_BLK_S_IOERR);
-    } else if (req->type == VIRTIO_BLK_T_OUT && !s->wce) {
-        /* Writethrough: the write is done once it is stable. */
-        req->type = VIRTIO_BLK_T_FLUSH;
-        blk_aio_flush(s->blk, virtio_blk_rw_done, req);
-        return;
     } else {
         virtio_blk_req_complete(req, VIRTIO_BLK_S_OK);
     }
@@ -111,6 +109,67 @@ static bool virtio_blk_range_ok(VirtIOBlock *s, VirtIOBlockReq *req)
         return false;
     }
     return true;
+}
+
+static uint32_t ldl_le(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Discard and write zeroes (5.2.6.2): one segment after the header, as
+ * QEMU takes; its flags and range are checked before the backend sees it.
+ * True if the request completed at once.
+ */
+static bool virtio_blk_handle_dwz(VirtIOBlock *s, VirtIOBlockReq *req,
+                                  IOVector *out)
+{
+    bool discard = req->type == VIRTIO_BLK_T_DISCARD;
+    uint32_t feature =
+        discard ? VIRTIO_BLK_F_DISCARD : VIRTIO_BLK_F_WRITE_ZEROES;
+    uint32_t max =
+        discard ? s->max_discard_sectors : s->max_write_zeroes_sectors;
+    uint8_t seg[VIRTIO_BLK_DWZ_SEG_SIZE];
+    uint64_t sector = 0, bytes;
+    uint32_t nsectors, flags;
+
+    if (!virtio_has_feature(&s->parent_obj, feature) ||
+        out->size != VIRTIO_BLK_HEADER_SIZE + sizeof(seg)) {
+        /* Not negotiated, or more (or less) than one segment. */
+        virtio_blk_req_complete(req, VIRTIO_BLK_S_UNSUPP);
+        return true;
+    }
+    iovector_to_buf(out, VIRTIO_BLK_HEADER_SIZE, seg, sizeof(seg));
+    for (int i = 7; i >= 0; i--) {
+        sector = sector << 8 | seg[i];
+    }
+    nsectors = ldl_le(seg + 8);
+    flags = ldl_le(seg + 12);
+    if (flags & ~(discard ? 0u : VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)) {
+        virtio_blk_req_complete(req, VIRTIO_BLK_S_UNSUPP);
+        return true;
+    }
+    bytes = (uint64_t)nsectors * BDRV_SECTOR_SIZE;
+    if (nsectors > max || blk_is_read_only(s->blk) ||
+        sector > UINT64_MAX / BDRV_SECTOR_SIZE ||
+        !blk_range_valid(s->blk, sector * BDRV_SECTOR_SIZE, bytes)) {
+        log_mask_printf(LOG_GUEST_ERROR,
+                        "virtio-blk: %s of %u sectors at %" PRIu64 " refused\n",
+                        discard ? "discard" : "write zeroes", nsectors, sector);
+        virtio_blk_req_complete(req, VIRTIO_BLK_S_IOERR);
+        return true;
+    }
+    req->sector = sector;
+    if (discard) {
+        blk_aio_pdiscard(s->blk, sector * BDRV_SECTOR_SIZE, bytes,
+                         virtio_blk_rw_done, req);
+    } else {
+        blk_aio_pwrite_zeroes(
+            s->blk, sector * BDRV_SECTOR_SIZE, bytes,
+            flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP ? BDRV_REQ_MAY_UNMAP : 0,
+            virtio_blk_rw_done, req);
+    }
+    return false;
 }
 
 /* Starts one request; true if it completed synchronously (notify later). */
@@ -170,6 +229,9 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq,
     case VIRTIO_BLK_T_FLUSH:
         blk_aio_flush(s->blk, virtio_blk_rw_done, req);
         return false;
+    case VIRTIO_BLK_T_DISCARD:
+    case VIRTIO_BLK_T_WRITE_ZEROES:
+        return virtio_blk_handle_dwz(s, req, &out);
     case VIRTIO_BLK_T_GET_ID: {
         uint8_t id[VIRTIO_BLK_ID_BYTES] = {0};
         IOVector in;
@@ -198,6 +260,7 @@ static void virtio_blk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
     VirtQueueElement *elem;
     bool completed = false;
 
+    blk_io_plug(s->blk);
     do {
         virtqueue_set_notification(vq, false);
         while ((elem = virtqueue_pop(vq))) {
@@ -205,6 +268,7 @@ static void virtio_blk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
         }
         virtqueue_set_notification(vq, true);
     } while (!vdev->broken && !virtqueue_empty(vq));
+    blk_io_unplug(s->blk);
     if (completed) {
         virtio_notify(vdev, vq);
     }
@@ -225,6 +289,12 @@ static uint64_t virtio_blk_get_features(VirtIODevice *vdev)
     }
     if (blk_is_read_only(s->blk)) {
         f |= 1ull << VIRTIO_BLK_F_RO;
+    }
+    if (s->discard) {
+        f |= 1ull << VIRTIO_BLK_F_DISCARD;
+    }
+    if (s->write_zeroes) {
+        f |= 1ull << VIRTIO_BLK_F_WRITE_ZEROES;
     }
     return f;
 }
@@ -249,6 +319,16 @@ static void virtio_blk_get_config(VirtIODevice *vdev, uint8_t *config)
     config[VIRTIO_BLK_CFG_WRITEBACK] = s->wce;
     v16 = GUINT16_TO_LE(s->num_queues);
     memcpy(config + VIRTIO_BLK_CFG_NUM_QUEUES, &v16, 2);
+    /* One segment per request, sector-aligned, as QEMU reports them. */
+    v32 = GUINT32_TO_LE(s->max_discard_sectors);
+    memcpy(config + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, &v32, 4);
+    v32 = GUINT32_TO_LE(1);
+    memcpy(config + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, &v32, 4);
+    memcpy(config + VIRTIO_BLK_CFG_DISCARD_ALIGNMENT, &v32, 4);
+    memcpy(config + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, &v32, 4);
+    v32 = GUINT32_TO_LE(s->max_write_zeroes_sectors);
+    memcpy(config + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, &v32, 4);
+    config[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
 }
 
 static void virtio_blk_set_config(VirtIODevice *vdev, const uint8_t *config)
@@ -259,6 +339,7 @@ static void virtio_blk_set_config(VirtIODevice *vdev, const uint8_t *config)
         return;
     }
     s->wce = config[VIRTIO_BLK_CFG_WRITEBACK] != 0;
+    blk_set_enable_write_cache(s->blk, s->wce);
 }
 
 /* A driver taking DRIVER_OK away stops the device: let its requests end. */
@@ -275,7 +356,8 @@ static void virtio_blk_reset(VirtIODevice *vdev)
 
     /* Every request finishes (and returns its buffers) before the rings go. */
     blk_drain(s->blk);
-    s->wce = 1;
+    s->wce = s->wce_default;
+    blk_set_enable_write_cache(s->blk, s->wce);
 }
 
 static const VirtIODeviceOps virtio_blk_ops = {
@@ -328,7 +410,23 @@ bool virtio_blk_realize(VirtIOBlock *s, unsigned ncpus, GError **errp)
                         "virtio-blk: serial '%s' is cut to 20 bytes\n",
                         s->serial);
     }
-    s->wce = 1;
+    if (s->discard && (!s->max_discard_sectors ||
+                       s->max_discard_sectors > VIRTIO_BLK_MAX_SECTORS)) {
+        return error_setg(errp,
+                          "invalid max-discard-sectors property (%u), must "
+                          "be between 1 and %u",
+                          s->max_discard_sectors, VIRTIO_BLK_MAX_SECTORS);
+    }
+    if (s->write_zeroes &&
+        (!s->max_write_zeroes_sectors ||
+         s->max_write_zeroes_sectors > VIRTIO_BLK_MAX_SECTORS)) {
+        return error_setg(errp,
+                          "invalid max-write-zeroes-sectors property (%u), "
+                          "must be between 1 and %u",
+                          s->max_write_zeroes_sectors, VIRTIO_BLK_MAX_SECTORS);
+    }
+    s->wce_default = blk_enable_write_cache(s->blk);
+    s->wce = s->wce_default;
     virtio_init(vdev, "virtio-blk", VIRTIO_ID_BLOCK, &virtio_blk_ops,
                 VIRTIO_BLK_CFG_SIZE, s->num_queues);
     for (unsigned i = 0; i < s->num_queues; i++) {
@@ -357,6 +455,7 @@ static bool virtio_blk_post_load(void *opaque, int version_id, GError **errp)
     VirtIOBlock *s = opaque;
 
     s->wce = s->wce != 0;
+    blk_set_enable_write_cache(s->blk, s->wce);
     return true;
 }
 

@@ -15,6 +15,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "libqvirtio.h"
@@ -28,6 +29,8 @@
 #define T_OUT 1
 #define T_FLUSH 4
 #define T_GET_ID 8
+#define T_DISCARD 11
+#define T_WRITE_ZEROES 13
 #define S_OK 0
 #define S_IOERR 1
 #define S_UNSUPP 2
@@ -38,6 +41,8 @@
 #define F_FLUSH 9
 #define F_TOPOLOGY 10
 #define F_CONFIG_WCE 11
+#define F_DISCARD 13
+#define F_WRITE_ZEROES 14
 
 typedef struct Blk {
     QTestState *s;
@@ -77,15 +82,22 @@ static uint8_t image_byte(uint64_t off)
     return (off / SECTOR) ^ (off & 0xff);
 }
 
-static void blk_launch(Blk *b, const char *props, const char *args)
+/* drive_opts: more -drive keys (",discard=unmap"), or "". */
+static void blk_launch_drive(Blk *b, const char *drive_opts, const char *props,
+                             const char *args)
 {
     memset(b, 0, sizeof(*b));
     b->img = image_create();
-    b->s = qtest_initf("-drive file=%s,format=raw,if=none,id=d0 "
+    b->s = qtest_initf("-drive file=%s,format=raw,if=none,id=d0%s "
                        "-device virtio-blk-pci,drive=d0,addr=04.0,"
                        "serial=pcvm-serial-0123456789%s%s %s",
-                       b->img, props ? "," : "", props ? props : "",
+                       b->img, drive_opts, props ? "," : "", props ? props : "",
                        args ? args : "");
+}
+
+static void blk_launch(Blk *b, const char *props, const char *args)
+{
+    blk_launch_drive(b, "", props, args);
 }
 
 /* Driver initialisation up to DRIVER_OK; extra: feature bits beyond the
@@ -408,7 +420,8 @@ static void test_config_and_features(void)
     for (unsigned bit = 0; bit < 24; bit++) {
         bool offered = bit == F_SIZE_MAX || bit == F_SEG_MAX ||
                        bit == F_BLK_SIZE || bit == F_FLUSH ||
-                       bit == F_TOPOLOGY || bit == F_CONFIG_WCE;
+                       bit == F_TOPOLOGY || bit == F_CONFIG_WCE ||
+                       bit == F_DISCARD || bit == F_WRITE_ZEROES;
 
         g_assert_cmpint(!!(f & (1ull << bit)), ==, offered);
     }
@@ -807,6 +820,164 @@ static void test_save_load(void)
     unlink(path);
 }
 
+/* One discard or write-zeroes segment at b->data; the request's status. */
+static uint8_t blk_dwz(Blk *b, uint32_t type, uint64_t sector, uint32_t n,
+                       uint32_t flags, uint32_t segs)
+{
+    for (uint32_t i = 0; i < segs; i++) {
+        qtest_writeq(b->s, b->data + 16 * i, sector);
+        qtest_writel(b->s, b->data + 16 * i + 8, n);
+        qtest_writel(b->s, b->data + 16 * i + 12, flags);
+    }
+    return blk_request(b, type, 0, 16 * segs, false, NULL);
+}
+
+static bool image_zero(const char *img, uint64_t off, size_t len)
+{
+    g_autofree uint8_t *buf = g_malloc(len);
+
+    image_read(img, off, buf, len);
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint64_t image_blocks(const char *img)
+{
+    struct stat st;
+
+    g_assert_cmpint(stat(img, &st), ==, 0);
+    return st.st_blocks;
+}
+
+/*
+ * Discard and write zeroes as Linux's driver sends them (one segment),
+ * with QEMU's limits in config space; what reaches the image is checked
+ * on the host, and every malformed segment is refused without touching it.
+ */
+static void test_discard_write_zeroes(void)
+{
+    Blk b;
+    uint64_t blocks;
+
+    blk_launch_drive(&b, ",discard=unmap", "max-discard-sectors=256", NULL);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true,
+                    (1ull << F_DISCARD) | (1ull << F_WRITE_ZEROES));
+    g_assert_cmpuint(qvirtio_config_readl(&b.d, 36), ==, 256);
+    g_assert_cmpuint(qvirtio_config_readl(&b.d, 40), ==, 1);
+    g_assert_cmpuint(qvirtio_config_readl(&b.d, 44), ==, 1);
+    g_assert_cmpuint(qvirtio_config_readl(&b.d, 48), ==, 4194303);
+    g_assert_cmpuint(qvirtio_config_readl(&b.d, 52), ==, 1);
+    g_assert_cmpuint(qvirtio_config_readb(&b.d, 56), ==, 1);
+
+    /* write zeroes: exactly its sectors become zero */
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, 4, 4, 0, 1), ==, S_OK);
+    g_assert_true(image_zero(b.img, 4 * SECTOR, 4 * SECTOR));
+    {
+        uint8_t edge[2];
+
+        image_read(b.img, 4 * SECTOR - 1, edge, 1);
+        image_read(b.img, 8 * SECTOR + 1, edge + 1, 1);
+        g_assert_cmphex(edge[0], ==, image_byte(4 * SECTOR - 1));
+        g_assert_cmphex(edge[1], ==, image_byte(8 * SECTOR + 1));
+    }
+    /* ... also when it may unmap */
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, 64, 64, 1 /* UNMAP */, 1), ==,
+                     S_OK);
+    g_assert_true(image_zero(b.img, 64 * SECTOR, 64 * SECTOR));
+
+    /* discard with discard=unmap gives the host's blocks back */
+    blocks = image_blocks(b.img);
+    g_assert_cmpuint(blk_dwz(&b, T_DISCARD, 512, 256, 0, 1), ==, S_OK);
+    g_assert_cmpuint(image_blocks(b.img), <, blocks);
+
+    /* refused: flags a discard has not, unknown flags, two segments */
+    g_assert_cmpuint(blk_dwz(&b, T_DISCARD, 0, 8, 1, 1), ==, S_UNSUPP);
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, 0, 8, 2, 1), ==, S_UNSUPP);
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, 0, 8, 0, 2), ==, S_UNSUPP);
+    /* past the end, over the limit, and a sector count that overflows */
+    g_assert_cmpuint(blk_dwz(&b, T_DISCARD, IMG_SIZE / SECTOR - 4, 8, 0, 1), ==,
+                     S_IOERR);
+    g_assert_cmpuint(blk_dwz(&b, T_DISCARD, 0, 257, 0, 1), ==, S_IOERR);
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, UINT64_MAX / 256, 8, 0, 1), ==,
+                     S_IOERR);
+    g_assert_false(image_zero(b.img, 0, 8 * SECTOR));
+    blk_finish(&b);
+
+    /* Not negotiated: the driver gets UNSUPP and the image stays. */
+    blk_launch(&b, "write-zeroes=off", NULL);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    g_assert_false(qvirtio_device_features(&b.d) & (1ull << F_WRITE_ZEROES));
+    g_assert_cmpuint(blk_dwz(&b, T_WRITE_ZEROES, 0, 8, 0, 1), ==, S_UNSUPP);
+    g_assert_cmpuint(blk_dwz(&b, T_DISCARD, 0, 8, 0, 1), ==, S_UNSUPP);
+    g_assert_false(image_zero(b.img, 0, 8 * SECTOR));
+    blk_finish(&b);
+}
+
+/* The writeback byte is the drive's write cache, as query-block shows it. */
+static bool query_writeback(QTestState *s)
+{
+    g_autoptr(JsonObject) r = qtest_qmp(s, "{'execute': 'query-block'}");
+    JsonArray *list = json_object_get_array_member(r, "return");
+    JsonObject *inserted = json_object_get_object_member(
+        json_array_get_object_element(list, 0), "inserted");
+
+    return json_object_get_boolean_member(
+        json_object_get_object_member(inserted, "cache"), "writeback");
+}
+
+static void test_writeback_toggle(void)
+{
+    Blk b;
+
+    blk_launch(&b, NULL, NULL);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    g_assert_cmphex(qvirtio_config_readb(&b.d, 32), ==, 1);
+    g_assert_true(query_writeback(b.s));
+    qvirtio_config_writeb(&b.d, 32, 0);
+    g_assert_cmphex(qvirtio_config_readb(&b.d, 32), ==, 0);
+    g_assert_false(query_writeback(b.s));
+    /* writes still work, each made stable by the block layer */
+    g_assert_cmpuint(blk_request(&b, T_OUT, 2, SECTOR, false, NULL), ==, S_OK);
+    /* a device reset gives back the drive's own setting */
+    blk_reinit(&b, 0);
+    g_assert_true(query_writeback(b.s));
+    blk_finish(&b);
+
+    /* cache=writethrough: the device starts in writethrough */
+    blk_launch_drive(&b, ",cache=writethrough", NULL, NULL);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    g_assert_cmphex(qvirtio_config_readb(&b.d, 32), ==, 0);
+    g_assert_false(query_writeback(b.s));
+    blk_finish(&b);
+}
+
+/* -drive if=virtio makes the virtio-blk-pci itself, as QEMU does. */
+static void test_if_virtio(void)
+{
+    Blk b = {0};
+    uint8_t buf[SECTOR], host[SECTOR];
+
+    b.img = image_create();
+    b.s = qtest_initf("-drive file=%s,format=raw,if=virtio", b.img);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    g_assert_cmpuint(qvirtio_config_readq(&b.d, 0), ==, IMG_SIZE / SECTOR);
+    g_assert_cmpuint(blk_request(&b, T_IN, 7, SECTOR, false, NULL), ==, S_OK);
+    qtest_memread(b.s, b.data, buf, sizeof(buf));
+    for (unsigned i = 0; i < sizeof(buf); i++) {
+        g_assert_cmphex(buf[i], ==, image_byte(7 * SECTOR + i));
+    }
+    memset(buf, 0x3c, sizeof(buf));
+    qtest_memwrite(b.s, b.data, buf, sizeof(buf));
+    g_assert_cmpuint(blk_request(&b, T_OUT, 9, SECTOR, false, NULL), ==, S_OK);
+    image_read(b.img, 9 * SECTOR, host, sizeof(host));
+    g_assert_cmpmem(host, sizeof(host), buf, sizeof(buf));
+    blk_finish(&b);
+}
+
 static void test_command_line_errors(void)
 {
     static const struct {
@@ -827,6 +998,14 @@ static void test_command_line_errors(void)
         {"-drive file=%s,format=raw,if=none,id=d0 "
          "-device virtio-blk-pci,drive=d0,queue-size=100",
          "must be a power of 2"},
+        {"-drive file=%s,format=raw,if=virtio "
+         "-device virtio-blk-pci,drive=virtio0",
+         "format=raw,if=virtio: Drive 'virtio0' is already in use by "
+         "another device"},
+        {"-drive file=%s,format=raw,if=none,id=d0 "
+         "-device virtio-blk-pci,drive=d0,max-discard-sectors=0",
+         "invalid max-discard-sectors property (0), must be between 1 and "
+         "4194303"},
         {"-drive file=%s,format=raw,if=none,id=d0 "
          "-device virtio-blk-pci,drive=d0,disable-legacy=on,"
          "disable-modern=on",
@@ -871,6 +1050,10 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-blk/multiqueue", test_multiqueue);
     g_test_add_func("/virtio-blk/batch", test_batch);
     g_test_add_func("/virtio-blk/save-load", test_save_load);
+    g_test_add_func("/virtio-blk/discard-write-zeroes",
+                    test_discard_write_zeroes);
+    g_test_add_func("/virtio-blk/writeback-toggle", test_writeback_toggle);
+    g_test_add_func("/virtio-blk/if-virtio", test_if_virtio);
     g_test_add_func("/virtio-blk/command-line-errors",
                     test_command_line_errors);
     return g_test_run();

@@ -21,12 +21,19 @@
 #define VIRTIO_BLK_F_TOPOLOGY 10
 #define VIRTIO_BLK_F_CONFIG_WCE 11
 #define VIRTIO_BLK_F_MQ 12
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Request types and status values (5.2.6). */
 #define VIRTIO_BLK_T_IN 0
 #define VIRTIO_BLK_T_OUT 1
 #define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+/* struct virtio_blk_discard_write_zeroes: le64 sector, le32 num, le32 flags */
+#define VIRTIO_BLK_DWZ_SEG_SIZE 16
+#define VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP 1u
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
@@ -43,10 +50,18 @@
 #define VIRTIO_BLK_CFG_OPT_IO_SIZE 28
 #define VIRTIO_BLK_CFG_WRITEBACK 32
 #define VIRTIO_BLK_CFG_NUM_QUEUES 34
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 36
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40
+#define VIRTIO_BLK_CFG_DISCARD_ALIGNMENT 44
+#define VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS 48
+#define VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG 52
+#define VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP 56
 #define VIRTIO_BLK_CFG_SIZE 60
 
 /* num-queues' default: one queue per vCPU, as QEMU. */
 #define VIRTIO_BLK_AUTO_NUM_QUEUES 0xffff
+/* QEMU's default discard and write-zeroes limit (INT_MAX bytes in sectors) */
+#define VIRTIO_BLK_MAX_SECTORS 4194303u
 
 typedef struct VirtIOBlock {
     VirtIODevice parent_obj;
@@ -55,9 +70,12 @@ typedef struct VirtIOBlock {
     char *serial;
     uint16_t num_queues;
     uint16_t queue_size;
+    bool discard, write_zeroes; /* offer the features (QEMU's default: on) */
+    uint32_t max_discard_sectors, max_write_zeroes_sectors;
     /* Backend and guest state. */
     BlockBackend *blk;
-    uint8_t wce; /* the writeback byte: 1 writeback, 0 writethrough */
+    uint8_t wce;      /* the writeback byte: 1 writeback, 0 writethrough */
+    bool wce_default; /* the drive's cache.writeback, restored at reset */
 } VirtIOBlock;
 
 #define VIRTIO_BLK_PROPERTIES(st, f)                                           \
@@ -65,7 +83,13 @@ typedef struct VirtIOBlock {
         DEFINE_PROP_STRING("serial", st, f.serial),                            \
         DEFINE_PROP_UINT16("num-queues", st, f.num_queues,                     \
                            VIRTIO_BLK_AUTO_NUM_QUEUES),                        \
-        DEFINE_PROP_UINT16("queue-size", st, f.queue_size, 256)
+        DEFINE_PROP_UINT16("queue-size", st, f.queue_size, 256),               \
+        DEFINE_PROP_BOOL("discard", st, f.discard, true),                      \
+        DEFINE_PROP_BOOL("write-zeroes", st, f.write_zeroes, true),            \
+        DEFINE_PROP_UINT32("max-discard-sectors", st, f.max_discard_sectors,   \
+                           VIRTIO_BLK_MAX_SECTORS),                            \
+        DEFINE_PROP_UINT32("max-write-zeroes-sectors", st,                     \
+                           f.max_write_zeroes_sectors, VIRTIO_BLK_MAX_SECTORS)
 
 /* Checks the properties and sets up the virtio device with its queues. */
 bool virtio_blk_realize(VirtIOBlock *s, unsigned ncpus, GError **errp);
