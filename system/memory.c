@@ -636,7 +636,7 @@ static bool io_write_eventfd(MemoryRegion *mr, uint64_t addr, uint64_t value,
         MemoryRegionIoeventfd *fd =
             &g_array_index(mr->ioeventfds, MemoryRegionIoeventfd, i);
 
-        if (fd->offset == addr && fd->size == size &&
+        if (fd->offset == addr && (!fd->size || fd->size == size) &&
             (!fd->match_data || fd->data == value)) {
             event_notifier_set(fd->notifier);
             return true;

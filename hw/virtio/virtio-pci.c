@@ -175,7 +175,8 @@ static void virtio_pci_eventfds(VirtIOPCIProxy *proxy, VirtQueue *vq, bool add)
 
     if (add) {
         if (proxy->modern) {
-            memory_region_add_eventfd(&proxy->notify, offset, 2, false, 0, n);
+            /* Any length: the driver's write lands on KVM's fast path. */
+            memory_region_add_eventfd(&proxy->notify, offset, 0, false, 0, n);
         }
         if (proxy->legacy) {
             memory_region_add_eventfd(&proxy->legacy_io,
@@ -184,7 +185,7 @@ static void virtio_pci_eventfds(VirtIOPCIProxy *proxy, VirtQueue *vq, bool add)
         }
     } else {
         if (proxy->modern) {
-            memory_region_del_eventfd(&proxy->notify, offset, 2, false, 0, n);
+            memory_region_del_eventfd(&proxy->notify, offset, 0, false, 0, n);
         }
         if (proxy->legacy) {
             memory_region_del_eventfd(&proxy->legacy_io,

@@ -155,6 +155,12 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_address(MemoryRegion *mr, uint64_t addr);
 void memory_region_set_alias_offset(MemoryRegion *mr, uint64_t offset);
 void *memory_region_get_ram_ptr(MemoryRegion *mr);
+/*
+ * A write of size bytes at offset (size 0: of any size, which lets KVM
+ * catch an MMIO write on its fast path without decoding the instruction,
+ * as QEMU does for virtio's notify area), and with match_data only of
+ * value data, signals notifier instead of reaching the region.
+ */
 void memory_region_add_eventfd(MemoryRegion *mr, uint64_t offset, unsigned size,
                                bool match_data, uint64_t data,
                                EventNotifier *notifier);

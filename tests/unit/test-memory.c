@@ -329,6 +329,17 @@ static void test_ioeventfd(void)
     memory_region_del_eventfd(&doorbell, 4, 2, true, 7, &notifier);
     g_assert_cmpstr(rl.log->str, ==, "-2004/2 ");
 
+    /* Size 0 catches a write of any size (KVM's fast MMIO path). */
+    memory_region_add_eventfd(&doorbell, 8, 0, false, 0, &notifier);
+    for (unsigned size = 1; size <= 4; size *= 2) {
+        address_space_st(&as, 0x2008, size, 0x55);
+        g_assert_true(event_notifier_test_and_clear(&notifier));
+    }
+    g_assert_cmpuint(dev.writes, ==, 2);
+    memory_region_del_eventfd(&doorbell, 8, 0, false, 0, &notifier);
+    address_space_st(&as, 0x2008, 1, 0x55);
+    g_assert_false(event_notifier_test_and_clear(&notifier));
+
     memory_listener_unregister(&as, &rl.listener);
     g_string_free(rl.log, true);
     event_notifier_cleanup(&notifier);
