@@ -1432,7 +1432,10 @@ void qtest_quit(QTestState *s)
     g_string_free(s->qmp_rx, TRUE);
     g_queue_clear_full(&s->events, (GDestroyNotify)json_object_unref);
 
-    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != s->expected_status) {
+    if (s->expected_status < 0
+            ? !WIFSIGNALED(wstatus) || WTERMSIG(wstatus) != -s->expected_status
+            : !WIFEXITED(wstatus) ||
+                  WEXITSTATUS(wstatus) != s->expected_status) {
         qtest_describe_status(wstatus, how, sizeof(how));
         g_error("libqtest: the VMM %s, expected exit status %d (command: %s)",
                 how, s->expected_status, s->cmdline);

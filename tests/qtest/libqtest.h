@@ -60,7 +60,10 @@ QTestState *qtest_init_without_qmp_handshake(const char *extra_args);
  */
 void qtest_quit(QTestState *s);
 
-/* The exit status (as for exit()) qtest_quit() should insist on. */
+/*
+ * The exit status (as for exit()) qtest_quit() should insist on; -SIG: the
+ * VMM must have been killed by signal SIG (a test that killed it itself).
+ */
 void qtest_set_expected_status(QTestState *s, int status);
 
 /*

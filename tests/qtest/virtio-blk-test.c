@@ -14,6 +14,7 @@
  * error messages.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -955,6 +956,47 @@ static void test_writeback_toggle(void)
     blk_finish(&b);
 }
 
+/*
+ * Durability: what the guest wrote and flushed is in the image after pcvm
+ * is killed with SIGKILL, for every engine and each cache mode that
+ * promises it (not unsafe, whose flushes do nothing).
+ */
+static void test_durability(void)
+{
+    static const char *const modes[][2] = {
+        {"threads", "writeback"},  {"threads", "writethrough"},
+        {"threads", "none"},       {"threads", "directsync"},
+        {"native", "none"},        {"native", "directsync"},
+        {"io_uring", "writeback"}, {"io_uring", "writethrough"},
+        {"io_uring", "none"},      {"io_uring", "directsync"},
+    };
+
+    for (size_t m = 0; m < G_N_ELEMENTS(modes); m++) {
+        g_autofree char *opts =
+            g_strdup_printf(",aio=%s,cache=%s", modes[m][0], modes[m][1]);
+        uint8_t buf[4 * SECTOR], host[4 * SECTOR];
+        Blk b;
+
+        blk_launch_drive(&b, opts, NULL, NULL);
+        blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+        for (unsigned i = 0; i < sizeof(buf); i++) {
+            buf[i] = (uint8_t)(m * 37 + i * 7 + 1);
+        }
+        qtest_memwrite(b.s, b.data, buf, sizeof(buf));
+        g_assert_cmpuint(
+            blk_request(&b, T_OUT, 100 + m, sizeof(buf), false, NULL), ==,
+            S_OK);
+        g_assert_cmpuint(blk_request(&b, T_FLUSH, 0, 0, false, NULL), ==, S_OK);
+        qtest_kill(b.s, SIGKILL);
+        qtest_set_expected_status(b.s, -SIGKILL);
+        qtest_quit(b.s); /* reaps it: no pcvm left to write anything */
+        image_read(b.img, (100 + m) * SECTOR, host, sizeof(host));
+        g_assert_cmpmem(host, sizeof(host), buf, sizeof(buf));
+        unlink(b.img);
+        g_free(b.img);
+    }
+}
+
 /* -drive if=virtio makes the virtio-blk-pci itself, as QEMU does. */
 static void test_if_virtio(void)
 {
@@ -1054,6 +1096,7 @@ int main(int argc, char **argv)
                     test_discard_write_zeroes);
     g_test_add_func("/virtio-blk/writeback-toggle", test_writeback_toggle);
     g_test_add_func("/virtio-blk/if-virtio", test_if_virtio);
+    g_test_add_func("/virtio-blk/durability", test_durability);
     g_test_add_func("/virtio-blk/command-line-errors",
                     test_command_line_errors);
     return g_test_run();
