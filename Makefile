@@ -40,8 +40,13 @@ bench-virtio-blk: all
 	python3 tests/bench/virtio-blk-bench --pcvm $(PCVM)
 
 # pcvm's block engines against qemu-img bench on the same image.
+# The block layer alone beside qemu-img bench and fio on the same file:
+# sequential 1 MiB and random 4 KiB, read and write, queue depth 1 and 32.
 bench-block: all
-	$(BUILD_DIR)/tests/bench/block-bench
+	for rw in "" --write; do for qd in 1 32; do \
+	    $(BUILD_DIR)/tests/bench/block-bench --size 1048576 --count 2000 --depth $$qd $$rw; \
+	    $(BUILD_DIR)/tests/bench/block-bench --size 4096 --count 20000 --depth $$qd --random $$rw; \
+	done; done
 
 bench-exit: all
 	python3 tests/bench/exit-bench --pcvm $(PCVM) \
