@@ -96,6 +96,21 @@ void aio_engine_unplug(BlockAioEngine *e)
     g_mutex_unlock(&e->lock);
 }
 
+void aio_engine_kernel_done(BdrvRequest *req, long res,
+                            BdrvRequest ***done_tail)
+{
+    if (res < 0) {
+        req->ret = (int)res;
+    } else if (req->kind == BDRV_REQ_FLUSH) {
+        req->ret = 0;
+    } else {
+        req->ret = (uint64_t)res == req->bytes ? 0 : BDRV_SHORT_TRANSFER;
+    }
+    req->next = NULL;
+    **done_tail = req;
+    *done_tail = &req->next;
+}
+
 void aio_engine_reap(BlockAioEngine *e)
 {
     BdrvRequest *done = NULL, **tail = &done;

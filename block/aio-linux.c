@@ -95,16 +95,7 @@ static void aio_linux_collect(BlockAioEngine *e, BdrvRequest ***done_tail)
         BdrvRequest *req = events[i].data;
         long res = (long)events[i].res;
 
-        if (res < 0) {
-            req->ret = res;
-        } else if (req->kind == BDRV_REQ_FLUSH) {
-            req->ret = 0;
-        } else {
-            req->ret = (uint64_t)res == req->bytes ? 0 : BDRV_SHORT_TRANSFER;
-        }
-        req->next = NULL;
-        **done_tail = req;
-        *done_tail = &req->next;
+        aio_engine_kernel_done(req, res, done_tail);
     }
 }
 

@@ -72,16 +72,7 @@ static void aio_uring_collect(BlockAioEngine *e, BdrvRequest ***done_tail)
         int res = cqe->res;
 
         io_uring_cqe_seen(&u->ring, cqe);
-        if (res < 0) {
-            req->ret = res;
-        } else if (req->kind == BDRV_REQ_FLUSH) {
-            req->ret = 0;
-        } else {
-            req->ret = (uint64_t)res == req->bytes ? 0 : BDRV_SHORT_TRANSFER;
-        }
-        req->next = NULL;
-        **done_tail = req;
-        *done_tail = &req->next;
+        aio_engine_kernel_done(req, res, done_tail);
     }
 }
 

@@ -148,6 +148,13 @@ void aio_engine_submit(BlockAioEngine *e, BdrvRequest *req);
 void aio_engine_plug(BlockAioEngine *e);
 void aio_engine_unplug(BlockAioEngine *e);
 void aio_engine_reap(BlockAioEngine *e);
+/*
+ * For a kernel engine's collect: req finished with res (bytes moved, or a
+ * negative errno); sets req->ret (a short read or write is
+ * BDRV_SHORT_TRANSFER) and appends req to the done list.
+ */
+void aio_engine_kernel_done(BdrvRequest *req, long res,
+                            BdrvRequest ***done_tail);
 void aio_engine_notify(BlockAioEngine *e);
 void aio_engine_destroy(BlockAioEngine *e);
 
