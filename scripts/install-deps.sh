@@ -30,6 +30,7 @@ fi
 
 # Debian's 32-bit kernels for the nested tests: downloaded and unpacked
 # into the cache, not installed.
-if [ ! -x "$cache/debian-i386/bin/busybox" ]; then
+if [ ! -x "$cache/debian-i386/bin/busybox" ] ||
+   ! ls "$cache"/debian-i386/lib/modules/*/modules.dep >/dev/null 2>&1; then
     "$here/tests/functional/fetch-debian-i386" >/dev/null
 fi
