@@ -324,7 +324,8 @@ static MemoryListener kvm_io_listener = {
 
 static struct kvm_irq_routing *routing;
 static unsigned routing_capacity;
-static unsigned next_msi_gsi = MACHINE_GSI_COUNT;
+/* GSIs the kernel routes (KVM_CAP_IRQ_ROUTING's answer). */
+static unsigned routing_max_gsi;
 
 static void routing_add(const struct kvm_irq_routing_entry *entry)
 {
@@ -357,10 +358,25 @@ static int routing_commit(void)
     return kvm_vm_ioctl(KVM_SET_GSI_ROUTING, routing);
 }
 
+static bool routing_gsi_used(unsigned gsi)
+{
+    for (unsigned i = 0; routing && i < routing->nr; i++) {
+        if (routing->entries[i].gsi == gsi) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The lowest GSI above the board's that no route uses: a device that
+ * re-routes its vectors again and again (every MSI-X unmask) releases
+ * and takes GSIs back, so a long-running guest never runs out of them.
+ */
 int kvm_irqchip_add_msi_route(uint64_t address, uint32_t data)
 {
     struct kvm_irq_routing_entry e = {
-        .gsi = next_msi_gsi++,
+        .gsi = MACHINE_GSI_COUNT,
         .type = KVM_IRQ_ROUTING_MSI,
         .u.msi = {.address_lo = (uint32_t)address,
                   .address_hi = address >> 32,
@@ -368,9 +384,20 @@ int kvm_irqchip_add_msi_route(uint64_t address, uint32_t data)
     };
     int ret;
 
+    while (routing_gsi_used(e.gsi)) {
+        e.gsi++;
+    }
+    if (e.gsi >= routing_max_gsi) {
+        return -ENOSPC;
+    }
     routing_add(&e);
     ret = routing_commit();
-    return ret < 0 ? ret : (int)e.gsi;
+    if (ret < 0) {
+        /* The kernel refused the table: the entry must not stay in it. */
+        routing->nr--;
+        return ret;
+    }
+    return (int)e.gsi;
 }
 
 void kvm_irqchip_release_route(int gsi)
@@ -511,6 +538,7 @@ static bool kvm_init(MachineState *ms, GError **errp)
             errp, "KVM: the kernel lacks a required capability "
                   "(irqchip, user memory, irq routing, immediate exit)");
     }
+    routing_max_gsi = (unsigned)kvm_check_extension(KVM_CAP_IRQ_ROUTING);
     s->readonly_mem = kvm_check_extension(KVM_CAP_READONLY_MEM);
     s->max_vcpus = kvm_check_extension(KVM_CAP_MAX_VCPUS);
     if (!s->max_vcpus) {
