@@ -120,6 +120,34 @@ bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp)
 }
 
 /*
+ * QEMU's pc registers its TPR-patching option ROM, kvmvapic.bin (Debian's
+ * qemu-system-data), as genroms/kvmvapic.bin whenever firmware runs, and
+ * what SeaBIOS does with it shows: running a legacy ROM at "Scan for
+ * option roms" flushes its serial console's pending line end (else the
+ * banner's "\r\n" waits until the boot attempt), and the ROM's boot
+ * connection vector puts the hard-disk entry ahead of the floppy one when
+ * no drive claims either. pcvm hands SeaBIOS the same file, so the
+ * firmware runs the same ROMs in the same order as under QEMU. pcvm has
+ * no vapic device behind the ROM's port 0x7e, so the ROM's patching stays
+ * inert (as QEMU's does on CPUs with APIC virtualisation). Without the
+ * file, SeaBIOS behaves as under QEMU with -global kvm-apic.vapic=off.
+ */
+#define VAPIC_ROM "kvmvapic.bin"
+
+void pc_fw_cfg_vapic_rom_add(PCMachineState *pcms)
+{
+    g_autofree char *path = machine_find_firmware(pcms->machine, VAPIC_ROM);
+    uint8_t *rom;
+    size_t size;
+
+    if (!path || !load_file(path, &rom, &size, NULL)) {
+        return;
+    }
+    fw_cfg_add_file(pcms->fw_cfg, "genroms/" VAPIC_ROM, rom, size);
+    g_free(rom);
+}
+
+/*
  * "bootorder": the option ROM booting -kernel first. With -boot strict=on,
  * HALT follows a non-empty list (QEMU adds none to an empty one, which
  * would stop the firmware from booting anything). QEMU always provides the

@@ -375,6 +375,8 @@ static bool pc_init(MachineState *ms, GError **errp)
     } else if (ms->kernel_filename && !pc_fw_cfg_load_kernel(pcms, errp)) {
         error_prefix(errp, "-kernel %s", ms->kernel_filename);
         return false;
+    } else {
+        pc_fw_cfg_vapic_rom_add(pcms);
     }
     if (!pc_acpi_build(pcms, errp)) {
         return false;

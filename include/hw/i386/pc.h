@@ -115,5 +115,7 @@ void pc_cmos_reset(PCMachineState *pcms);
 bool pc_fw_cfg_init(PCMachineState *pcms, GError **errp);
 bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp);
 void pc_fw_cfg_bootorder_add(PCMachineState *pcms);
+/* genroms/kvmvapic.bin, as QEMU's pc gives its firmware (if installed). */
+void pc_fw_cfg_vapic_rom_add(PCMachineState *pcms);
 
 #endif
