@@ -25,17 +25,9 @@ static char *audiodev_prop_print(const Property *p, const void *field)
     return g_strdup(be ? be->id : "");
 }
 
-static GVariant *audiodev_prop_get(const Property *p, const void *field)
-{
-    g_autofree char *id = audiodev_prop_print(p, field);
-
-    return g_variant_new_string(id);
-}
-
 const PropertyInfo prop_info_audiodev = {
     .name = "str",
     .description = "ID of an audiodev to use as a backend",
     .parse = audiodev_prop_parse,
     .print = audiodev_prop_print,
-    .get = audiodev_prop_get,
 };

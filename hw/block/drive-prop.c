@@ -31,21 +31,11 @@ static bool drive_prop_parse(DeviceState *dev, const Property *p, void *field,
     return true;
 }
 
-static const char *drive_prop_id(const void *field)
+static char *drive_prop_print(const Property *p, const void *field)
 {
     const DriveConfig *drive = *(DriveConfig *const *)field;
 
-    return drive ? drive->id : "";
-}
-
-static char *drive_prop_print(const Property *p, const void *field)
-{
-    return g_strdup(drive_prop_id(field));
-}
-
-static GVariant *drive_prop_get(const Property *p, const void *field)
-{
-    return g_variant_new_string(drive_prop_id(field));
+    return g_strdup(drive ? drive->id : "");
 }
 
 static void drive_prop_release(const Property *p, void *field)
@@ -63,6 +53,5 @@ const PropertyInfo prop_info_drive = {
     .description = "Node name or ID of a block device to use as a backend",
     .parse = drive_prop_parse,
     .print = drive_prop_print,
-    .get = drive_prop_get,
     .release = drive_prop_release,
 };

@@ -34,11 +34,6 @@ static char *chardev_prop_print(const Property *p, const void *field)
     return g_strdup(chardev_prop_id(field));
 }
 
-static GVariant *chardev_prop_get(const Property *p, const void *field)
-{
-    return g_variant_new_string(chardev_prop_id(field));
-}
-
 /* The device is going: the chardev is free for another front end. */
 static void chardev_prop_release(const Property *p, void *field)
 {
@@ -51,6 +46,5 @@ const PropertyInfo prop_info_chardev = {
     .set_default = chardev_prop_set_default,
     .parse = chardev_prop_parse,
     .print = chardev_prop_print,
-    .get = chardev_prop_get,
     .release = chardev_prop_release,
 };

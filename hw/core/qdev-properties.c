@@ -267,19 +267,11 @@ static char *macaddr_print(const Property *p, const void *field)
                            a[3], a[4], a[5]);
 }
 
-static GVariant *macaddr_get(const Property *p, const void *field)
-{
-    g_autofree char *text = macaddr_print(p, field);
-
-    return g_variant_new_string(text);
-}
-
 const PropertyInfo prop_info_macaddr = {
     .name = "str",
     .description = "Ethernet 6-byte MAC Address, example: 52:54:00:12:34:56",
     .parse = macaddr_parse,
     .print = macaddr_print,
-    .get = macaddr_get,
 };
 
 /* ---- uuid ---------------------------------------------------------------- */
@@ -314,13 +306,6 @@ static char *uuid_print(const Property *p, const void *field)
     return format_uuid(field);
 }
 
-static GVariant *uuid_get(const Property *p, const void *field)
-{
-    g_autofree char *text = format_uuid(field);
-
-    return g_variant_new_string(text);
-}
-
 static GVariant *uuid_default(const Property *p)
 {
     return g_variant_new_string("auto");
@@ -332,7 +317,6 @@ const PropertyInfo prop_info_uuid = {
     .set_default = uuid_set_default,
     .parse = uuid_parse,
     .print = uuid_print,
-    .get = uuid_get,
     .default_value = uuid_default,
 };
 
@@ -361,11 +345,6 @@ static char *enum_print(const Property *p, const void *field)
     return g_strdup(p->info->enum_table[*(const int *)field]);
 }
 
-static GVariant *enum_get(const Property *p, const void *field)
-{
-    return g_variant_new_string(p->info->enum_table[*(const int *)field]);
-}
-
 static GVariant *enum_default(const Property *p)
 {
     return g_variant_new_string(p->info->enum_table[p->default_value]);
@@ -384,7 +363,6 @@ const PropertyInfo prop_info_on_off_auto = {
     .set_default = enum_set_default,
     .parse = enum_parse,
     .print = enum_print,
-    .get = enum_get,
     .default_value = enum_default,
     .enum_table = on_off_auto_names,
 };
@@ -415,16 +393,8 @@ static char *link_print(const Property *p, const void *field)
     return target ? object_get_path(OBJECT(target)) : g_strdup("");
 }
 
-static GVariant *link_get(const Property *p, const void *field)
-{
-    g_autofree char *path = link_print(p, field);
-
-    return g_variant_new_string(path);
-}
-
 const PropertyInfo prop_info_link = {
     .name = "link", /* shown as link<TYPE> */
     .parse = link_parse,
     .print = link_print,
-    .get = link_get,
 };

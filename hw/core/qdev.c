@@ -275,8 +275,14 @@ static void property_set_default(DeviceState *dev, const Property *p)
 static GVariant *device_property_get(Object *obj, void *opaque)
 {
     const Property *p = opaque;
+    void *field = property_field((DeviceState *)obj, p);
+    g_autofree char *text = NULL;
 
-    return p->info->get(p, property_field((DeviceState *)obj, p));
+    if (p->info->get) {
+        return p->info->get(p, field);
+    }
+    text = p->info->print(p, field);
+    return g_variant_new_string(text);
 }
 
 static GVariant *device_get_realized(Object *obj, void *opaque)

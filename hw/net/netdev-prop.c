@@ -32,21 +32,11 @@ static bool netdev_prop_parse(DeviceState *dev, const Property *p, void *field,
     return true;
 }
 
-static const char *netdev_prop_id(const void *field)
+static char *netdev_prop_print(const Property *p, const void *field)
 {
     const NetClientState *nc = *(NetClientState *const *)field;
 
-    return nc ? nc->name : "";
-}
-
-static char *netdev_prop_print(const Property *p, const void *field)
-{
-    return g_strdup(netdev_prop_id(field));
-}
-
-static GVariant *netdev_prop_get(const Property *p, const void *field)
-{
-    return g_variant_new_string(netdev_prop_id(field));
+    return g_strdup(nc ? nc->name : "");
 }
 
 static void netdev_prop_release(const Property *p, void *field)
@@ -64,6 +54,5 @@ const PropertyInfo prop_info_netdev = {
     .description = "ID of a netdev to use as a backend",
     .parse = netdev_prop_parse,
     .print = netdev_prop_print,
-    .get = netdev_prop_get,
     .release = netdev_prop_release,
 };

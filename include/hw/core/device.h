@@ -42,7 +42,8 @@ typedef struct PropertyInfo {
                   const char *text, GError **errp);
     /* The field as text ("info qtree", device_get_property); g_free it. */
     char *(*print)(const Property *p, const void *field);
-    /* The field as qom-get returns it (a floating GVariant). */
+    /* The field as qom-get returns it (a floating GVariant); NULL: a string,
+     * the text print gives. */
     GVariant *(*get)(const Property *p, const void *field);
     /* p's default as qom-get would return it; NULL when there is none. */
     GVariant *(*default_value)(const Property *p);
