@@ -64,23 +64,6 @@ static uint8_t sum_bytes(const uint8_t *p, size_t len)
     return sum;
 }
 
-/* A multiboot v1 kernel, enough for -kernel; qtest runs none of it. */
-static char *multiboot_kernel_new(void)
-{
-    const uint32_t magic = 0x1badb002, flags = 0x00010000;
-    const uint32_t header[8] = {
-        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
-    };
-    g_autoptr(GError) err = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("acpi-test-kernel-XXXXXX", &path, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
-    close(fd);
-    return path;
-}
-
 /* ---- tables in guest memory --------------------------------------------- */
 
 static GByteArray *mem_read(QTestState *s, uint64_t addr, size_t len)
@@ -400,7 +383,7 @@ static void test_direct_boot(void)
         g_test_skip("pcvm's own tables");
         return;
     }
-    kernel = multiboot_kernel_new();
+    kernel = qtest_multiboot_kernel_new();
     s = qtest_initf("-kernel %s " MACHINE_ARGS, kernel);
     tables = tables_from_memory(s);
     fadt = table_find(tables, "FACP");
@@ -491,7 +474,7 @@ static void test_firmware_files(void)
         g_test_skip("pcvm's own tables");
         return;
     }
-    kernel = multiboot_kernel_new();
+    kernel = qtest_multiboot_kernel_new();
     direct = qtest_initf("-kernel %s " MACHINE_ARGS, kernel);
     s = qtest_init(MACHINE_ARGS);
     commands = fw_cfg_file(s, "etc/table-loader");

@@ -1443,3 +1443,21 @@ void qtest_quit(QTestState *s)
     g_free(s->cmdline);
     g_free(s);
 }
+
+char *qtest_multiboot_kernel_new(void)
+{
+    const uint32_t magic = 0x1badb002, flags = 0x00010000;
+    const uint32_t header[8] = {
+        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
+    };
+    const uint8_t cli_hlt[] = {0xfa, 0xf4};
+    g_autoptr(GError) err = NULL;
+    char *path = NULL;
+    int fd = g_file_open_tmp("qtest-kernel-XXXXXX", &path, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
+    g_assert_cmpint(write(fd, cli_hlt, sizeof(cli_hlt)), ==, sizeof(cli_hlt));
+    close(fd);
+    return path;
+}

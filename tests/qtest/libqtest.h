@@ -93,6 +93,14 @@ bool qtest_has_accel_qtest(QTestState *s);
 void qtest_kill(QTestState *s, int sig);
 
 /*
+ * A multiboot v1 kernel (a.out kludge, loaded at 1 MiB, entry after the
+ * header: cli; hlt) in a new temporary file, enough for -kernel, which
+ * makes the board stand in for firmware; qtest runs none of its code.
+ * The caller unlinks and frees the path.
+ */
+char *qtest_multiboot_kernel_new(void);
+
+/*
  * A fresh path inside the state's private temporary directory (removed by
  * qtest_quit), for sockets or files a test passes to the VMM.
  */

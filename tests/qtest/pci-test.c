@@ -531,27 +531,6 @@ static void test_addr_rules(void)
     }
 }
 
-/*
- * A multiboot v1 kernel (a.out kludge, loaded at 1 MiB) in a temporary
- * file: enough for -kernel, which makes the board stand in for firmware;
- * qtest runs none of its code.
- */
-static char *multiboot_kernel_new(void)
-{
-    const uint32_t magic = 0x1badb002, flags = 0x00010000;
-    const uint32_t header[8] = {
-        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
-    };
-    g_autoptr(GError) err = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("pci-test-kernel-XXXXXX", &path, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
-    close(fd);
-    return path;
-}
-
 /* The MP table's I/O interrupt entry for a PCI source, or NULL. */
 static const uint8_t *mp_pci_entry(const uint8_t *table, unsigned len,
                                    uint8_t bus, uint8_t source)
@@ -576,7 +555,7 @@ static const uint8_t *mp_pci_entry(const uint8_t *table, unsigned len,
  */
 static void test_direct_boot_intx(void)
 {
-    g_autofree char *kernel = multiboot_kernel_new();
+    g_autofree char *kernel = qtest_multiboot_kernel_new();
     QTestState *s =
         qtest_initf("-kernel %s -device pci-testdev,addr=%x -device "
                     "pci-testdev,addr=6",

@@ -161,35 +161,13 @@ static void test_soft_off(void)
 }
 
 /*
- * A multiboot v1 kernel (a.out kludge, loaded at 1 MiB, entry after the
- * header) in a temporary file: enough for -kernel; qtest runs no code.
- */
-static char *multiboot_kernel_new(void)
-{
-    const uint32_t magic = 0x1badb002, flags = 0x00010000;
-    const uint32_t header[8] = {
-        magic, flags, -(magic + flags), 0x100000, 0x100000, 0, 0, 0x100020,
-    };
-    const uint8_t cli_hlt[] = {0xfa, 0xf4};
-    g_autoptr(GError) err = NULL;
-    char *path = NULL;
-    int fd = g_file_open_tmp("piix4-pm-kernel-XXXXXX", &path, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpint(write(fd, header, sizeof(header)), ==, sizeof(header));
-    g_assert_cmpint(write(fd, cli_hlt, sizeof(cli_hlt)), ==, sizeof(cli_hlt));
-    close(fd);
-    return path;
-}
-
-/*
  * With -kernel no firmware runs, so the board leaves the function as
  * SeaBIOS would: Linux without ACPI finds PMBA and powers off through
  * PM1_CNT (its piix4-poweroff driver), which must end pcvm.
  */
 static void test_direct_boot(void)
 {
-    g_autofree char *kernel = multiboot_kernel_new();
+    g_autofree char *kernel = qtest_multiboot_kernel_new();
     QTestState *s = qtest_initf("-kernel %s", kernel);
     JsonObject *event;
 
