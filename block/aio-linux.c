@@ -56,8 +56,22 @@ static BdrvRequest *aio_linux_submit(BlockAioEngine *e, BdrvRequest *list)
         if (ret == -EINTR) {
             continue;
         }
-        if (ret == -EAGAIN) {
+        if (ret == -EAGAIN && (e->in_flight || done)) {
             return reqs[done]; /* the rest waits for completions */
+        }
+        if (ret == -EAGAIN) {
+            /*
+             * Nothing in flight will complete to submit these again: the
+             * file node runs them on the pool instead.
+             */
+            for (; done < n; done++) {
+                reqs[done]->ret = BDRV_SHORT_TRANSFER;
+                reqs[done]->next = NULL;
+                *l->failed_tail = reqs[done];
+                l->failed_tail = &reqs[done]->next;
+            }
+            aio_engine_notify(e);
+            break;
         }
         if (ret < 0) {
             /* The kernel refused the first iocb: it fails on its own. */

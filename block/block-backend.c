@@ -141,6 +141,14 @@ static void blk_run_completions(BlockBackend *blk)
     BlkRequest *deferred;
     uint64_t count;
 
+    /*
+     * Counted as dispatching from the first reap to the last callback, so
+     * a thread waiting for idle (blk_unref from outside the context) does
+     * not free the backend while this one still walks its engines.
+     */
+    g_mutex_lock(&blk->lock);
+    blk->dispatching++;
+    g_mutex_unlock(&blk->lock);
     /* Clear first: a completion after this read writes the fd again. */
     if (read(blk->notify_fd, &count, sizeof(count)) < 0) {
         /* EAGAIN: someone reaped already; look anyway */
@@ -159,6 +167,10 @@ static void blk_run_completions(BlockBackend *blk)
         deferred = req->next_deferred;
         req->r.complete(&req->r, req->ret);
     }
+    g_mutex_lock(&blk->lock);
+    blk->dispatching--;
+    g_cond_broadcast(&blk->cond);
+    g_mutex_unlock(&blk->lock);
 }
 
 static gboolean blk_source_dispatch(gint fd, GIOCondition cond, gpointer data)

@@ -284,9 +284,13 @@ static bool file_open(BlockDriverState *bs, const BlockOptions *o,
         return error_setg(errp, "Could not open '%s': %s", bs->filename,
                           g_strerror(errno));
     }
-    if (fstat(s->fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+    if (fstat(s->fd, &st) < 0) {
         return error_setg(errp, "Could not open '%s': %s", bs->filename,
-                          g_strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+                          g_strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return error_setg(errp, "Could not open '%s': %s", bs->filename,
+                          g_strerror(EISDIR));
     }
     /* Block devices report their size through lseek, not st_size. */
     end = lseek(s->fd, 0, SEEK_END);
