@@ -194,14 +194,25 @@ static Aml *isa_bridge_build(PCMachineState *pcms)
     return isa;
 }
 
-/* Package (4) {slot address, pin, no source: GSI} per slot and pin. */
+/*
+ * Package (4) {slot address, pin, no source: GSI} per slot and pin. Not
+ * for slot 1 INTA, the PIIX4 PM function's pin, which stands for its SCI:
+ * a GSI entry is level, active-low to the OS, while the MADT makes IRQ 9
+ * level, active-high (QEMU reaches it through an active-high link); left
+ * out, the OS takes the function's Interrupt Line (9) and the override.
+ */
 static Aml *pci_prt_build(void)
 {
     Aml *prt = aml_package();
 
     for (unsigned slot = 0; slot < 32; slot++) {
         for (unsigned pin = 0; pin < PCI_NUM_PINS; pin++) {
-            Aml *entry = aml_package();
+            Aml *entry;
+
+            if (slot == 1 && pin == 0) {
+                continue;
+            }
+            entry = aml_package();
 
             aml_append(entry, aml_int((uint64_t)slot << 16 | 0xffff));
             aml_append(entry, aml_int(pin));
