@@ -186,7 +186,7 @@ static bool virtio_blk_handle_request(VirtIOBlock *s, VirtQueue *vq,
     if (elem->out.size < VIRTIO_BLK_HEADER_SIZE || elem->in.size < 1) {
         virtio_error(vdev, "request %u lacks its header or status byte",
                      elem->head);
-        virtqueue_element_free(elem);
+        virtqueue_detach_element(vq, elem);
         return false;
     }
     iovector_init_external(&out, elem->out.iov, elem->out.niov);

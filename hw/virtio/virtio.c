@@ -150,6 +150,14 @@ bool virtqueue_empty(VirtQueue *vq)
     return vring_avail_idx(vq) == vq->last_avail_idx;
 }
 
+void virtqueue_detach_element(VirtQueue *vq, VirtQueueElement *elem)
+{
+    if (vq->inuse) {
+        vq->inuse--;
+    }
+    virtqueue_element_free(elem);
+}
+
 void virtqueue_element_free(VirtQueueElement *elem)
 {
     if (!elem) {

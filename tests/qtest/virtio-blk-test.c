@@ -647,6 +647,18 @@ static void blk_malformed(const char *props, const char *args)
         r = qtest_qmp(b.s, "{'execute': 'query-status'}");
         g_assert_true(json_object_has_member(r, "return"));
         g_assert_cmpuint(qvirtqueue_used_idx(&b.q), ==, 0);
+        /* The refused request is not left counted in flight: saving the
+         * machine is not refused for it. */
+        {
+            g_autofree char *path = qtest_tmp_path("bad-chain.state");
+            g_autoptr(JsonObject) saved = qtest_qmp(
+                b.s,
+                "{'execute': 'x-save-devices', 'arguments': {'filename': "
+                "'%s'}}",
+                path);
+
+            g_assert_true(json_object_has_member(saved, "return"));
+        }
         /* A reset makes it work again. */
         qvirtio_reset(&b.d);
         blk_reinit(&b, 0);

@@ -177,6 +177,8 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq);
 void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
 /* Gives up on elem without returning it (reset, broken device). */
 void virtqueue_element_free(VirtQueueElement *elem);
+/* Gives up on an element popped from vq: no longer in use, then freed. */
+void virtqueue_detach_element(VirtQueue *vq, VirtQueueElement *elem);
 /* Whether the driver has made nothing new available. */
 bool virtqueue_empty(VirtQueue *vq);
 /* Asks the driver to (not) kick while the device is processing (2.7.10). */
