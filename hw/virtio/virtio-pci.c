@@ -323,8 +323,7 @@ static void virtio_pci_legacy_write(void *opaque, uint64_t addr, uint64_t value,
         }
         if (!value) {
             /* The legacy way to reset the device. */
-            virtio_reset(vdev);
-            pci_set_irq(&proxy->parent_obj, 0);
+            virtio_pci_reset(proxy);
         } else {
             virtio_queue_set_legacy_pfn(vq, value);
         }
@@ -336,9 +335,10 @@ static void virtio_pci_legacy_write(void *opaque, uint64_t addr, uint64_t value,
         virtio_queue_notify(vdev, value);
         break;
     case VIRTIO_PCI_STATUS:
-        virtio_set_status(vdev, value, false);
-        if (!vdev->status) {
-            pci_set_irq(&proxy->parent_obj, 0);
+        if (!value) {
+            virtio_pci_reset(proxy); /* the whole reset, as at power-on */
+        } else {
+            virtio_set_status(vdev, value, false);
         }
         break;
     case VIRTIO_MSI_CONFIG_VECTOR:
@@ -474,9 +474,10 @@ static void virtio_pci_common_write(void *opaque, uint64_t addr, uint64_t value,
         vdev->config_vector = virtio_pci_vector_check(proxy, value);
         return;
     case VIRTIO_PCI_COMMON_STATUS:
-        virtio_set_status(vdev, value, true);
-        if (!vdev->status) {
-            pci_set_irq(&proxy->parent_obj, 0);
+        if (!value) {
+            virtio_pci_reset(proxy); /* the whole reset, as at power-on */
+        } else {
+            virtio_set_status(vdev, value, true);
         }
         return;
     case VIRTIO_PCI_COMMON_Q_SELECT:
