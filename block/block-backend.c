@@ -67,7 +67,8 @@ struct BlockBackend {
     uint64_t size;
     BlockLimits bl;
 
-    int notify_fd;     /* eventfd: a request of this backend is done */
+    int notify_fd;     /* eventfd: a deferred request is done */
+    GArray *poll_fds;  /* notify_fd and the eventfds of the root's graph */
     GMainContext *ctx; /* NULL: the main loop */
     GSource *source;
 
@@ -150,8 +151,11 @@ static void blk_run_completions(BlockBackend *blk)
     blk->dispatching++;
     g_mutex_unlock(&blk->lock);
     /* Clear first: a completion after this read writes the fd again. */
-    if (read(blk->notify_fd, &count, sizeof(count)) < 0) {
-        /* EAGAIN: someone reaped already; look anyway */
+    for (unsigned i = 0; i < blk->poll_fds->len; i++) {
+        if (read(g_array_index(blk->poll_fds, int, i), &count, sizeof(count)) <
+            0) {
+            /* EAGAIN: someone reaped already; look anyway */
+        }
     }
     if (blk->root) {
         bdrv_reap(blk->root);
@@ -173,19 +177,32 @@ static void blk_run_completions(BlockBackend *blk)
     g_mutex_unlock(&blk->lock);
 }
 
-static gboolean blk_source_dispatch(gint fd, GIOCondition cond, gpointer data)
+/* Dispatched when any of the source's eventfds is readable. */
+static gboolean blk_source_dispatch(GSource *source, GSourceFunc cb,
+                                    gpointer data)
 {
     blk_run_completions(data);
     return G_SOURCE_CONTINUE;
 }
 
+static GSourceFuncs blk_source_funcs = {.dispatch = blk_source_dispatch};
+
 static void blk_attach_source(BlockBackend *blk)
 {
-    blk->source = g_unix_fd_source_new(blk->notify_fd, G_IO_IN);
-    g_source_set_callback(blk->source, G_SOURCE_FUNC(blk_source_dispatch), blk,
-                          NULL);
+    blk->source = g_source_new(&blk_source_funcs, sizeof(GSource));
+    for (unsigned i = 0; i < blk->poll_fds->len; i++) {
+        g_source_add_unix_fd(blk->source, g_array_index(blk->poll_fds, int, i),
+                             G_IO_IN);
+    }
+    g_source_set_callback(blk->source, NULL, blk, NULL);
     g_source_set_name(blk->source, "pcvm-block");
     g_source_attach(blk->source, blk_context(blk));
+}
+
+static void blk_detach_source(BlockBackend *blk)
+{
+    g_source_destroy(blk->source);
+    g_source_unref(blk->source);
 }
 
 /*
@@ -222,9 +239,14 @@ static void blk_wait(BlockBackend *blk, const bool *done)
             return;
         }
         if (blk_context_enter(blk)) {
-            struct pollfd pfd = {.fd = blk->notify_fd, .events = POLLIN};
+            struct pollfd pfd[BDRV_POLL_FDS_MAX + 1];
+            unsigned n = MIN(blk->poll_fds->len, G_N_ELEMENTS(pfd));
 
-            while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+            for (unsigned i = 0; i < n; i++) {
+                pfd[i] = (struct pollfd){g_array_index(blk->poll_fds, int, i),
+                                         POLLIN, 0};
+            }
+            while (poll(pfd, n, -1) < 0 && errno == EINTR) {
             }
             blk_run_completions(blk);
             blk_context_leave(blk);
@@ -241,12 +263,14 @@ static void blk_wait(BlockBackend *blk, const bool *done)
 
 /* ---- opening and closing ------------------------------------------------ */
 
-static BlockBackend *blk_alloc(const char *filename, const BlockOptions *o)
+/* A backend on root (whose reference it takes over), or empty. */
+static BlockBackend *blk_alloc(BlockDriverState *root, const BlockOptions *o)
 {
     BlockBackend *blk = g_new0(BlockBackend, 1);
 
-    blk->filename = g_strdup(filename);
-    blk->format = g_strdup(o->format);
+    blk->root = root;
+    blk->filename = g_strdup(root ? root->filename : NULL);
+    blk->format = g_strdup(root ? root->drv->name : NULL);
     blk->opts = *o;
     blk->opts.format = blk->format;
     blk->read_only = o->read_only;
@@ -259,16 +283,30 @@ static BlockBackend *blk_alloc(const char *filename, const BlockOptions *o)
     if (blk->notify_fd < 0) {
         g_error("eventfd: %s", g_strerror(errno));
     }
+    blk->poll_fds = g_array_new(false, false, sizeof(int));
+    g_array_append_val(blk->poll_fds, blk->notify_fd);
+    if (root) {
+        root->blk = blk;
+        bdrv_add_poll_fds(root, blk->poll_fds);
+        blk->size = bdrv_getlength(root);
+        blk->bl = root->bl;
+        if (o->discard != BLOCK_DISCARD_UNMAP) {
+            blk->bl.discard_granularity = 0;
+        }
+    }
     blk_attach_source(blk);
     return blk;
 }
 
 static void blk_free(BlockBackend *blk)
 {
-    g_source_destroy(blk->source);
-    g_source_unref(blk->source);
-    bdrv_close_node(blk->root);
+    blk_detach_source(blk);
+    if (blk->root) {
+        blk->root->blk = NULL;
+        bdrv_unref(blk->root);
+    }
     close(blk->notify_fd);
+    g_array_free(blk->poll_fds, true);
     g_free(blk->filename);
     g_free(blk->format);
     g_mutex_clear(&blk->lock);
@@ -279,28 +317,34 @@ static void blk_free(BlockBackend *blk)
 BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
                             GError **errp)
 {
-    BlockBackend *blk;
-    BlockDriverState *file;
+    BlockDriverState *root;
 
     if (!blk_options_check(o, errp)) {
         return NULL;
     }
-    blk = blk_alloc(filename, o);
-    file = bdrv_open_node(&bdrv_file, NULL, filename, blk->notify_fd, o, errp);
-    if (file) {
-        blk->root =
-            bdrv_open_node(&bdrv_raw, file, filename, blk->notify_fd, o, errp);
-    }
-    if (!blk->root) {
-        blk_free(blk);
+    root = bdrv_open_image(filename, o, NULL, errp);
+    return root ? blk_alloc(root, o) : NULL;
+}
+
+BlockBackend *blk_new_on_node(BlockDriverState *bs, const BlockOptions *o,
+                              GError **errp)
+{
+    if (bs->blk) {
+        error_setg(errp, "Node '%s' is already in use by a device",
+                   bs->node_name);
         return NULL;
     }
-    blk->size = bdrv_getlength(blk->root);
-    blk->bl = blk->root->bl;
-    if (o->discard != BLOCK_DISCARD_UNMAP) {
-        blk->bl.discard_granularity = 0;
+    if (!o->read_only && bs->opts.read_only) {
+        error_setg(errp, "Block node is read-only");
+        return NULL;
     }
-    return blk;
+    bdrv_ref(bs);
+    return blk_alloc(bs, o);
+}
+
+BlockDriverState *blk_root(BlockBackend *blk)
+{
+    return blk->root;
 }
 
 BlockBackend *blk_open(const char *filename, const char *format, bool read_only,
@@ -341,8 +385,7 @@ void blk_set_aio_context(BlockBackend *blk, GMainContext *ctx)
     if (ctx == blk->ctx) {
         return;
     }
-    g_source_destroy(blk->source);
-    g_source_unref(blk->source);
+    blk_detach_source(blk);
     if (blk->ctx) {
         g_main_context_unref(blk->ctx);
     }

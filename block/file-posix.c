@@ -31,6 +31,7 @@
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -276,6 +277,11 @@ static bool file_open(BlockDriverState *bs, const BlockOptions *o,
 
     s->fd = -1;
     bs->opaque = s;
+    bs->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (bs->notify_fd < 0) {
+        return error_setg(errp, "Could not open '%s': %s", bs->filename,
+                          g_strerror(errno));
+    }
     if (o->direct) {
         flags |= O_DIRECT;
     }
@@ -342,6 +348,10 @@ static void file_close(BlockDriverState *bs)
     aio_engine_destroy(s->pool);
     if (s->fd >= 0) {
         close(s->fd); /* drops the OFD locks */
+    }
+    if (bs->notify_fd >= 0) {
+        close(bs->notify_fd);
+        bs->notify_fd = -1;
     }
     g_free(s);
     bs->opaque = NULL;

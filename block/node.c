@@ -1,7 +1,8 @@
 /*
- * The generic part of the node tree (include/block/block-int.h): opening
- * a node over its child, passing a request to the driver op of its kind,
- * and the ops a driver may leave to its child (plug, unplug, reap).
+ * The generic part of the node graph (include/block/block-int.h): the
+ * drivers by name, opening a node over its child, names and references,
+ * passing a request to the driver op of its kind, and the ops a driver
+ * may leave to its child (plug, unplug, reap).
  */
 #include <errno.h>
 #include <poll.h>
@@ -10,9 +11,95 @@
 #include <unistd.h>
 
 #include "block/block-int.h"
+#include "util/error.h"
+
+/* Every node by name, and in the order they were opened. */
+static GHashTable *nodes_by_name;
+static GPtrArray *nodes;
+static unsigned nodes_generated;
+
+static const BlockDriver *const drivers[] = {&bdrv_raw, &bdrv_file};
+
+const BlockDriver *bdrv_find_driver(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(drivers); i++) {
+        if (!strcmp(drivers[i]->name, name)) {
+            return drivers[i];
+        }
+    }
+    return NULL;
+}
+
+/* QEMU's id rule: a letter, then letters, digits, '-', '.' and '_'. */
+static bool bdrv_name_wellformed(const char *name)
+{
+    if (!g_ascii_isalpha(name[0])) {
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool bdrv_assign_name(BlockDriverState *bs, const char *name,
+                             GError **errp)
+{
+    if (!nodes_by_name) {
+        nodes_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        nodes = g_ptr_array_new();
+    }
+    if (!name) {
+        do {
+            g_free(bs->node_name);
+            bs->node_name = g_strdup_printf("#block%03u", ++nodes_generated);
+        } while (g_hash_table_contains(nodes_by_name, bs->node_name));
+    } else if (!bdrv_name_wellformed(name)) {
+        return error_setg(errp, "Invalid node-name: '%s'", name);
+    } else if (strlen(name) > BDRV_NODE_NAME_MAX) {
+        return error_setg(errp, "Node name too long");
+    } else if (g_hash_table_contains(nodes_by_name, name)) {
+        return error_setg(errp, "Duplicate nodes with node-name='%s'", name);
+    } else {
+        bs->node_name = g_strdup(name);
+    }
+    g_hash_table_insert(nodes_by_name, bs->node_name, bs);
+    g_ptr_array_add(nodes, bs);
+    return true;
+}
+
+BlockDriverState *bdrv_find_node(const char *name)
+{
+    return nodes_by_name ? g_hash_table_lookup(nodes_by_name, name) : NULL;
+}
+
+GPtrArray *bdrv_node_list(void)
+{
+    if (!nodes) {
+        nodes = g_ptr_array_new();
+        nodes_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    return nodes;
+}
+
+static void bdrv_close_node(BlockDriverState *bs)
+{
+    if (bs->node_name && nodes_by_name &&
+        g_hash_table_lookup(nodes_by_name, bs->node_name) == bs) {
+        g_hash_table_remove(nodes_by_name, bs->node_name);
+        g_ptr_array_remove(nodes, bs);
+    }
+    bs->drv->close(bs);
+    bdrv_unref(bs->file);
+    g_free(bs->filename);
+    g_free(bs->node_name);
+    g_free(bs);
+}
 
 BlockDriverState *bdrv_open_node(const BlockDriver *drv, BlockDriverState *file,
-                                 const char *filename, int notify_fd,
+                                 const char *filename, const char *node_name,
                                  const BlockOptions *o, GError **errp)
 {
     BlockDriverState *bs = g_new0(BlockDriverState, 1);
@@ -20,23 +107,66 @@ BlockDriverState *bdrv_open_node(const BlockDriver *drv, BlockDriverState *file,
     bs->drv = drv;
     bs->file = file;
     bs->filename = g_strdup(filename);
-    bs->notify_fd = notify_fd;
-    if (!drv->open(bs, o, errp)) {
+    bs->opts = *o;
+    bs->opts.format = NULL;
+    bs->refcnt = 1;
+    bs->notify_fd = -1;
+    if (!bdrv_assign_name(bs, node_name, errp) || !drv->open(bs, o, errp)) {
         bdrv_close_node(bs);
         return NULL;
     }
     return bs;
 }
 
-void bdrv_close_node(BlockDriverState *bs)
+void bdrv_ref(BlockDriverState *bs)
 {
-    if (!bs) {
-        return;
+    bs->refcnt++;
+}
+
+void bdrv_unref(BlockDriverState *bs)
+{
+    if (bs && --bs->refcnt == 0) {
+        bdrv_close_node(bs);
     }
-    bs->drv->close(bs);
-    bdrv_close_node(bs->file);
-    g_free(bs->filename);
-    g_free(bs);
+}
+
+void bdrv_add_poll_fds(BlockDriverState *bs, GArray *fds)
+{
+    for (; bs; bs = bs->file) {
+        bool seen = false;
+
+        if (bs->notify_fd < 0) {
+            continue;
+        }
+        for (unsigned i = 0; i < fds->len; i++) {
+            seen |= g_array_index(fds, int, i) == bs->notify_fd;
+        }
+        if (!seen) {
+            g_array_append_val(fds, bs->notify_fd);
+        }
+    }
+}
+
+void bdrv_poll_wait(BlockDriverState *bs)
+{
+    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int));
+    struct pollfd pfd[BDRV_POLL_FDS_MAX];
+    unsigned n;
+
+    bdrv_add_poll_fds(bs, fds);
+    n = MIN(fds->len, G_N_ELEMENTS(pfd));
+    for (unsigned i = 0; i < n; i++) {
+        pfd[i] = (struct pollfd){g_array_index(fds, int, i), POLLIN, 0};
+    }
+    while (poll(pfd, n, -1) < 0 && errno == EINTR) {
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t count;
+
+        if (read(pfd[i].fd, &count, sizeof(count)) < 0) {
+            /* EAGAIN: nothing there; reaped anyway */
+        }
+    }
 }
 
 void bdrv_submit(BlockDriverState *bs, BdrvRequest *req)
@@ -135,14 +265,7 @@ int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
                           .complete = bdrv_sync_done};
     bdrv_submit(bs, &r.req);
     while (!r.done) {
-        struct pollfd pfd = {.fd = bs->notify_fd, .events = POLLIN};
-        uint64_t count;
-
-        while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
-        }
-        if (read(bs->notify_fd, &count, sizeof(count)) < 0) {
-            /* EAGAIN: reaped below anyway */
-        }
+        bdrv_poll_wait(bs);
         bdrv_reap(bs);
     }
     if (!r.ret) {
@@ -150,4 +273,16 @@ int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
     }
     free(bounce);
     return r.ret;
+}
+
+BlockDriverState *bdrv_open_image(const char *filename, const BlockOptions *o,
+                                  const char *node_name, GError **errp)
+{
+    BlockDriverState *file;
+
+    file = bdrv_open_node(&bdrv_file, NULL, filename, NULL, o, errp);
+    if (!file) {
+        return NULL;
+    }
+    return bdrv_open_node(&bdrv_raw, file, filename, node_name, o, errp);
 }

@@ -3,13 +3,19 @@
  * async engines of the file protocol. Only block/ (and its unit tests)
  * include this.
  *
- * A backend owns one tree: a format node (raw today, qcow2 next) whose
- * child is a protocol node (file-posix). A request travels down as a
- * BdrvRequest: each node's op either completes it or hands it (or, for a
- * format that maps ranges, requests of its own) to its child. Every
- * completion comes back on the backend's completion context: engines
- * signal the backend's eventfd (notify_fd) and the backend's source on
- * that context reaps them with bdrv_reap(), which runs req->complete.
+ * Nodes form a graph: a format node (raw today, qcow2 next) whose child
+ * is a protocol node (file-posix). A node is opened over children that
+ * exist already and holds a reference to each; -blockdev and
+ * blockdev-add name nodes and build the graph bottom up, -drive builds
+ * the same graph with generated names. A backend attaches to a node,
+ * its root. A request travels down as a BdrvRequest: each node's op
+ * either completes it or hands it (or, for a format that maps ranges,
+ * requests of its own) to its child. Every protocol node has an eventfd
+ * (notify_fd) that its engine writes when a request is done; the
+ * backend above watches the eventfds of its whole graph on its
+ * completion context and reaps with bdrv_reap(), which runs
+ * req->complete. A node reached by two backends must be in the same
+ * completion context for both (the main loop).
  */
 #ifndef BLOCK_BLOCK_INT_H
 #define BLOCK_BLOCK_INT_H
@@ -78,18 +84,52 @@ struct BlockDriverState {
     void *opaque;           /* the driver's state */
     BlockDriverState *file; /* the child; NULL for a protocol node */
     char *filename;
-    int notify_fd; /* the backend's eventfd: written when a request is done */
+    char *node_name;    /* given (node-name=) or generated ("#block001") */
+    BlockOptions opts;  /* as opened; opts.format is NULL */
+    unsigned refcnt;    /* parents, backends and the monitor */
+    bool monitor_owned; /* -blockdev, blockdev-add: blockdev-del drops it */
+    BlockBackend *blk;  /* the backend attached here, if any */
+    /* A protocol node's eventfd, written when a request is done; else -1. */
+    int notify_fd;
     BlockLimits bl;
 };
 
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_file;
 
-/* Opens a node of drv (over file, which it then owns) or fails. */
+/*
+ * Opens a node of drv over file (whose reference the node then holds)
+ * or fails, dropping that reference. node_name NULL generates one; a
+ * given one must be well formed and unused (QEMU's errors). The new node
+ * has one reference, the caller's.
+ */
 BlockDriverState *bdrv_open_node(const BlockDriver *drv, BlockDriverState *file,
-                                 const char *filename, int notify_fd,
+                                 const char *filename, const char *node_name,
                                  const BlockOptions *o, GError **errp);
-void bdrv_close_node(BlockDriverState *bs);
+/*
+ * Opens filename as -drive does: a file node with generated name, and
+ * over it the format node o->format names (raw when NULL) as node_name
+ * (generated when NULL). The caller holds the one reference.
+ */
+BlockDriverState *bdrv_open_image(const char *filename, const BlockOptions *o,
+                                  const char *node_name, GError **errp);
+void bdrv_ref(BlockDriverState *bs);
+#define BDRV_NODE_NAME_MAX 31
+/* Every node by name (generated ones too), or NULL. */
+BlockDriverState *bdrv_find_node(const char *name);
+/* Every open node, in the order they were opened. */
+GPtrArray *bdrv_node_list(void);
+/* Drops a reference; the last one closes the node and drops its children. */
+void bdrv_unref(BlockDriverState *bs);
+/* The driver of that name (format or protocol), or NULL. */
+const BlockDriver *bdrv_find_driver(const char *name);
+/* Adds the eventfds of bs and every node below it (once each) to fds. */
+#define BDRV_POLL_FDS_MAX 16
+void bdrv_add_poll_fds(BlockDriverState *bs, GArray *fds);
+/* Opens a backend on bs (taking a reference), as blk_open_opts does. */
+BlockBackend *blk_new_on_node(BlockDriverState *bs, const BlockOptions *o,
+                              GError **errp);
+BlockDriverState *blk_root(BlockBackend *blk);
 void bdrv_submit(BlockDriverState *bs, BdrvRequest *req);
 void bdrv_io_plug(BlockDriverState *bs);
 void bdrv_io_unplug(BlockDriverState *bs);
@@ -103,6 +143,8 @@ uint64_t bdrv_getlength(BlockDriverState *bs);
  */
 int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
                     uint64_t bytes);
+/* Polls the eventfds of bs's graph until one is readable; clears them. */
+void bdrv_poll_wait(BlockDriverState *bs);
 
 /*
  * What a kernel engine reports for a read or write that moved fewer bytes
