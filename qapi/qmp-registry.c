@@ -16,6 +16,8 @@ void qmp_register_commands(const QmpCommandDef *defs)
     }
 }
 
+const QmpMember qmp_args_boxed[] = {{"*", "any", true}, {NULL}};
+
 GPtrArray *qmp_registered_commands(void)
 {
     if (!commands) {

@@ -25,6 +25,12 @@ typedef struct QmpMember {
     bool optional;
 } QmpMember;
 
+/*
+ * The args of a command whose handler checks its arguments itself (QEMU's
+ * boxed commands such as blockdev-add, whose arguments are a union).
+ */
+extern const QmpMember qmp_args_boxed[];
+
 /* Returns the "return" value; NULL without an error means {}. */
 typedef JsonNode *QmpHandler(JsonObject *args, GError **errp);
 
