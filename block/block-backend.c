@@ -314,24 +314,33 @@ static void blk_free(BlockBackend *blk)
     g_free(blk);
 }
 
-BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
-                            GError **errp)
+BlockBackend *blk_open_as(const char *filename, const char *node_name,
+                          const BlockOptions *o, GError **errp)
 {
     BlockDriverState *root;
 
     if (!blk_options_check(o, errp)) {
         return NULL;
     }
-    root = bdrv_open_image(filename, o, NULL, errp);
+    root = bdrv_open_image(filename, o, node_name, errp);
     return root ? blk_alloc(root, o) : NULL;
+}
+
+BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
+                            GError **errp)
+{
+    return blk_open_as(filename, NULL, o, errp);
 }
 
 BlockBackend *blk_new_on_node(BlockDriverState *bs, const BlockOptions *o,
                               GError **errp)
 {
-    if (bs->blk) {
-        error_setg(errp, "Node '%s' is already in use by a device",
-                   bs->node_name);
+    /* One writer per node: a backend, or the node above it. */
+    if (bs->blk || (bs->parents && !o->read_only)) {
+        error_setg(errp,
+                   "Conflicts with use by %s, which does not allow "
+                   "'write' on %s",
+                   bs->blk ? "a device" : "another node", bs->node_name);
         return NULL;
     }
     if (!o->read_only && bs->opts.read_only) {
@@ -340,6 +349,24 @@ BlockBackend *blk_new_on_node(BlockDriverState *bs, const BlockOptions *o,
     }
     bdrv_ref(bs);
     return blk_alloc(bs, o);
+}
+
+BlockBackend *blk_new_on_named_node(const char *node_name, GError **errp)
+{
+    BlockDriverState *bs = bdrv_find_node(node_name);
+    BlockOptions o;
+
+    if (!bs) {
+        return NULL;
+    }
+    o = bs->opts;
+    o.writeback = true; /* the device's write-cache=auto */
+    return blk_new_on_node(bs, &o, errp);
+}
+
+const char *blk_node_name(BlockBackend *blk)
+{
+    return blk->root ? blk->root->node_name : NULL;
 }
 
 BlockDriverState *blk_root(BlockBackend *blk)

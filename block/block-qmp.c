@@ -6,49 +6,58 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "block/block-int.h"
+#include "block/blockdev.h"
 #include "block/drive.h"
 #include "qapi/qmp-registry.h"
 #include "qom/object.h"
 
-static JsonObject *block_device_info(DriveConfig *d)
+/* QEMU's BlockDeviceInfo for a node (query-block's "inserted"). */
+static JsonObject *block_node_info(BlockDriverState *bs, bool writeback)
 {
     JsonObject *info = json_object_new();
     JsonObject *image = json_object_new();
     JsonObject *cache = json_object_new();
-    const char *format = d->format ? d->format : "raw";
     static const char *const zeroes[] = {"off", "on", "unmap"};
-    BlockOptions o;
     static const char *const throttles[] = {"bps",  "bps_rd",  "bps_wr",
                                             "iops", "iops_rd", "iops_wr"};
     struct stat st;
 
-    blk_get_options(d->blk, &o);
-    json_object_set_string_member(info, "file", blk_filename(d->blk));
-    json_object_set_boolean_member(info, "ro", blk_is_read_only(d->blk));
-    json_object_set_string_member(info, "drv", format);
+    json_object_set_string_member(info, "file", bs->filename);
+    json_object_set_string_member(info, "node-name", bs->node_name);
+    json_object_set_boolean_member(info, "ro", bs->opts.read_only);
+    json_object_set_string_member(info, "drv", bs->drv->name);
     json_object_set_int_member(info, "backing_file_depth", 0);
     json_object_set_boolean_member(info, "encrypted", false);
     json_object_set_string_member(info, "detect_zeroes",
-                                  zeroes[o.detect_zeroes]);
+                                  zeroes[bs->opts.detect_zeroes]);
     for (size_t i = 0; i < G_N_ELEMENTS(throttles); i++) {
         json_object_set_int_member(info, throttles[i], 0);
     }
-    json_object_set_string_member(image, "filename", blk_filename(d->blk));
-    json_object_set_string_member(image, "format", format);
+    json_object_set_string_member(image, "filename", bs->filename);
+    json_object_set_string_member(image, "format", bs->drv->name);
     json_object_set_int_member(image, "virtual-size",
-                               (gint64)blk_getlength(d->blk));
-    if (stat(blk_filename(d->blk), &st) == 0) {
+                               (gint64)bdrv_getlength(bs));
+    if (stat(bs->filename, &st) == 0) {
         json_object_set_int_member(image, "actual-size",
                                    (gint64)st.st_blocks * 512);
     }
     json_object_set_boolean_member(image, "dirty-flag", false);
     json_object_set_object_member(info, "image", image);
-    json_object_set_boolean_member(cache, "writeback", o.writeback);
-    json_object_set_boolean_member(cache, "direct", o.direct);
-    json_object_set_boolean_member(cache, "no-flush", o.no_flush);
+    json_object_set_boolean_member(cache, "writeback", writeback);
+    json_object_set_boolean_member(cache, "direct", bs->opts.direct);
+    json_object_set_boolean_member(cache, "no-flush", bs->opts.no_flush);
     json_object_set_object_member(info, "cache", cache);
     json_object_set_int_member(info, "write_threshold", 0);
     return info;
+}
+
+static JsonObject *block_device_info(DriveConfig *d)
+{
+    BlockOptions o;
+
+    blk_get_options(d->blk, &o);
+    return block_node_info(blk_root(d->blk), o.writeback);
 }
 
 static JsonNode *qmp_query_block(JsonObject *args, GError **errp)
@@ -165,14 +174,52 @@ static JsonNode *qmp_query_blockstats(JsonObject *args, GError **errp)
     return node;
 }
 
-/* QEMU's argument: pcvm has no named nodes, so it changes nothing. */
+/* QEMU's argument: statistics are kept per backend, so it changes nothing. */
 static const QmpMember query_blockstats_args[] = {{"query-nodes", "bool", true},
                                                   {NULL}};
+
+static JsonNode *qmp_query_named_block_nodes(JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_array_new();
+    GPtrArray *nodes = bdrv_node_list();
+    JsonNode *node;
+
+    for (unsigned i = 0; i < nodes->len; i++) {
+        BlockDriverState *bs = g_ptr_array_index(nodes, i);
+
+        json_array_add_object_element(list, block_node_info(bs, true));
+    }
+    node = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(node, list);
+    return node;
+}
+
+/* Every node has no backing chain yet, so flat changes nothing. */
+static const QmpMember query_named_block_nodes_args[] = {{"flat", "bool", true},
+                                                         {NULL}};
+
+static JsonNode *qmp_blockdev_add(JsonObject *args, GError **errp)
+{
+    blockdev_add(args, errp);
+    return NULL;
+}
+
+static JsonNode *qmp_blockdev_del(JsonObject *args, GError **errp)
+{
+    blockdev_del(json_object_get_string_member(args, "node-name"), errp);
+    return NULL;
+}
+
+static const QmpMember blockdev_del_args[] = {{"node-name", "str"}, {NULL}};
 
 static const QmpCommandDef block_qmp_commands[] = {
     {"query-block", qmp_query_block, NULL, "[BlockInfo]"},
     {"query-blockstats", qmp_query_blockstats, query_blockstats_args,
      "[BlockStats]"},
+    {"query-named-block-nodes", qmp_query_named_block_nodes,
+     query_named_block_nodes_args, "[BlockDeviceInfo]"},
+    {"blockdev-add", qmp_blockdev_add, qmp_args_boxed, NULL},
+    {"blockdev-del", qmp_blockdev_del, blockdev_del_args, NULL},
     {NULL},
 };
 

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "block/block-int.h"
 #include "block/drive.h"
 #include "util/cutils.h"
 #include "util/error.h"
@@ -21,6 +22,7 @@ void drive_config_free(DriveConfig *drive)
     g_free(drive->file);
     g_free(drive->format);
     g_free(drive->id);
+    g_free(drive->node_name);
     g_free(drive);
 }
 
@@ -117,12 +119,18 @@ bool drive_parse_options(KeyValList *kv, BlockOptions *o, GError **errp)
 
 bool drive_open(DriveConfig *drive, GError **errp)
 {
+    if (bdrv_find_node(drive->id)) {
+        return error_setg(errp,
+                          "Device name '%s' conflicts with an existing node "
+                          "name",
+                          drive->id);
+    }
     if (drive->file) {
         BlockOptions o = drive->opts;
 
         o.format = drive->format;
         o.read_only = drive->read_only;
-        drive->blk = blk_open_opts(drive->file, &o, errp);
+        drive->blk = blk_open_as(drive->file, drive->node_name, &o, errp);
     } else {
         drive->blk = blk_new_empty(drive->read_only);
     }
@@ -153,11 +161,47 @@ DriveConfig *drive_find_by_id(const char *id)
     for (unsigned i = 0; drives && i < drives->len; i++) {
         DriveConfig *d = g_ptr_array_index(drives, i);
 
-        if (!strcmp(d->id, id)) {
+        if (*d->id && !strcmp(d->id, id)) {
             return d;
         }
     }
     return NULL;
+}
+
+DriveConfig *drive_find_or_attach(const char *name, GError **errp)
+{
+    DriveConfig *d = drive_find_by_id(name);
+    BlockBackend *blk;
+
+    if (d || !*name) {
+        return d;
+    }
+    blk = blk_new_on_named_node(name, errp);
+    if (!blk) {
+        return NULL;
+    }
+    d = g_new0(DriveConfig, 1);
+    d->spec = g_strdup_printf("drive=%s", name);
+    d->file = g_strdup(blk_filename(blk));
+    d->iface = IF_NONE;
+    d->read_only = blk_is_read_only(blk);
+    d->id = g_strdup("");
+    d->blk = blk;
+    blk_get_options(blk, &d->opts);
+    d->opts.format = NULL;
+    g_ptr_array_add(drive_list(), d);
+    return d;
+}
+
+void drive_release(DriveConfig *drive)
+{
+    drive->attached = NULL;
+    if (*drive->id) {
+        return;
+    }
+    g_ptr_array_remove(drive_list(), drive);
+    blk_unref(drive->blk);
+    drive_config_free(drive);
 }
 
 GPtrArray *drive_list(void)
@@ -175,6 +219,9 @@ void drive_close_all(void)
 
         blk_unref(d->blk);
         d->blk = NULL;
+        if (!*d->id) {
+            drive_config_free(d); /* anonymous: not the VMConfig's */
+        }
     }
     if (drives) {
         g_ptr_array_set_size(drives, 0);

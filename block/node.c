@@ -44,24 +44,31 @@ static bool bdrv_name_wellformed(const char *name)
     return true;
 }
 
+bool bdrv_node_name_check(const char *name, GError **errp)
+{
+    if (!bdrv_name_wellformed(name)) {
+        return error_setg(errp, "Invalid node-name: '%s'", name);
+    }
+    if (strlen(name) > BDRV_NODE_NAME_MAX) {
+        return error_setg(errp, "Node name too long");
+    }
+    if (bdrv_find_node(name)) {
+        return error_setg(errp, "Duplicate nodes with node-name='%s'", name);
+    }
+    return true;
+}
+
 static bool bdrv_assign_name(BlockDriverState *bs, const char *name,
                              GError **errp)
 {
-    if (!nodes_by_name) {
-        nodes_by_name = g_hash_table_new(g_str_hash, g_str_equal);
-        nodes = g_ptr_array_new();
-    }
+    bdrv_node_list();
     if (!name) {
         do {
             g_free(bs->node_name);
             bs->node_name = g_strdup_printf("#block%03u", ++nodes_generated);
         } while (g_hash_table_contains(nodes_by_name, bs->node_name));
-    } else if (!bdrv_name_wellformed(name)) {
-        return error_setg(errp, "Invalid node-name: '%s'", name);
-    } else if (strlen(name) > BDRV_NODE_NAME_MAX) {
-        return error_setg(errp, "Node name too long");
-    } else if (g_hash_table_contains(nodes_by_name, name)) {
-        return error_setg(errp, "Duplicate nodes with node-name='%s'", name);
+    } else if (!bdrv_node_name_check(name, errp)) {
+        return false;
     } else {
         bs->node_name = g_strdup(name);
     }
@@ -92,7 +99,10 @@ static void bdrv_close_node(BlockDriverState *bs)
         g_ptr_array_remove(nodes, bs);
     }
     bs->drv->close(bs);
-    bdrv_unref(bs->file);
+    if (bs->file) {
+        bs->file->parents--;
+        bdrv_unref(bs->file);
+    }
     g_free(bs->filename);
     g_free(bs->node_name);
     g_free(bs);
@@ -106,6 +116,9 @@ BlockDriverState *bdrv_open_node(const BlockDriver *drv, BlockDriverState *file,
 
     bs->drv = drv;
     bs->file = file;
+    if (file) {
+        file->parents++;
+    }
     bs->filename = g_strdup(filename);
     bs->opts = *o;
     bs->opts.format = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/blockdev.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
 #include "system/options.h"
@@ -818,6 +819,7 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     }
     file = keyval_get(kv, "file");
     keyval_get(kv, "id");
+    keyval_get(kv, "node-name");
     if (!keyval_check_unused(kv, errp)) {
         return false;
     }
@@ -833,9 +835,22 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     drive->read_only = read_only;
     drive->format = g_strdup(format);
     drive->id = g_strdup(keyval_get(kv, "id"));
+    drive->node_name = g_strdup(keyval_get(kv, "node-name"));
     drive->opts = opts;
     return drive_config_add(cfg, drive, index, keyval_has(kv, "bus"),
                             keyval_has(kv, "unit"), errp);
+}
+
+static bool opt_blockdev(VMConfig *cfg, const char *arg, GError **errp)
+{
+    JsonObject *opts = blockdev_options_parse(arg, errp);
+
+    if (!opts) {
+        return false;
+    }
+    json_object_unref(opts);
+    g_ptr_array_add(cfg->blockdevs, g_strdup(arg));
+    return true;
 }
 
 /* -hda..-hdd and -cdrom: an IDE drive at a fixed index. */
@@ -924,9 +939,13 @@ static const OptionDef options[] = {
      "[base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]",
      "the real-time clock's start time and source"},
     {"uuid", true, opt_uuid, "UUID", "the machine's UUID (SMBIOS and fw_cfg)"},
+    {"blockdev", true, opt_blockdev,
+     "driver=D,node-name=N[,file=NODE|file.driver=D,...][,read-only=on|off]"
+     "[,cache.direct=..][,discard=..][,detect-zeroes=..] or {JSON}",
+     "a block node (QEMU's BlockdevOptions)"},
     {"drive", true, opt_drive,
      "[file=F][,if=ide|none][,index=N][,bus=B,unit=U][,media=disk|cdrom][,"
-     "format=raw][,readonly=on|off][,id=ID]",
+     "format=raw][,readonly=on|off][,id=ID][,node-name=N]",
      "a disk or CD-ROM drive"},
     {"hda", true, opt_hda, "FILE",
      "IDE hard disk 0 (also the bare image argument)"},
@@ -1017,6 +1036,7 @@ void vm_config_init(VMConfig *cfg)
     cfg->monitors = g_ptr_array_new_with_free_func(monitor_config_free);
     cfg->drives =
         g_ptr_array_new_with_free_func((GDestroyNotify)drive_config_free);
+    cfg->blockdevs = g_ptr_array_new_with_free_func(g_free);
     cfg->default_monitor = true;
     cfg->cpu_model = g_strdup("qemu64");
     cfg->machine_type = g_strdup("pc");
@@ -1034,6 +1054,7 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->iothreads);
     g_ptr_array_unref(cfg->monitors);
     g_ptr_array_unref(cfg->drives);
+    g_ptr_array_unref(cfg->blockdevs);
     g_free(cfg->qtest);
     g_free(cfg->qtest_log);
     g_free(cfg->help_target);

@@ -14,6 +14,7 @@
 #include "hw/core/machine.h"
 #include "monitor/monitor.h"
 #include "accel/accel.h"
+#include "block/blockdev.h"
 #include "block/drive.h"
 #include "system/iothread.h"
 #include "system/main-loop.h"
@@ -267,6 +268,16 @@ static bool machine_create(GError **errp)
     ms->uuid_set = config.uuid_set;
     memcpy(ms->uuid, config.uuid, sizeof(ms->uuid));
     ms->drives = config.drives;
+    /* -blockdev nodes first, then -drive (QEMU's order). */
+    for (unsigned i = 0; i < config.blockdevs->len; i++) {
+        const char *spec = g_ptr_array_index(config.blockdevs, i);
+        g_autoptr(JsonObject) opts = blockdev_options_parse(spec, errp);
+
+        if (!opts || !blockdev_add(opts, errp)) {
+            error_prefix(errp, "-blockdev %s", spec);
+            return false;
+        }
+    }
     for (unsigned i = 0; i < config.drives->len; i++) {
         DriveConfig *drive = g_ptr_array_index(config.drives, i);
 
@@ -421,5 +432,6 @@ int pcvm_main(int argc, char **argv)
     monitor_cleanup();
     chardev_close_all();
     drive_close_all();
+    blockdev_close_all();
     return status;
 }

@@ -89,6 +89,7 @@ struct BlockDriverState {
     unsigned refcnt;    /* parents, backends and the monitor */
     bool monitor_owned; /* -blockdev, blockdev-add: blockdev-del drops it */
     BlockBackend *blk;  /* the backend attached here, if any */
+    unsigned parents;   /* nodes whose child this is */
     /* A protocol node's eventfd, written when a request is done; else -1. */
     int notify_fd;
     BlockLimits bl;
@@ -115,6 +116,8 @@ BlockDriverState *bdrv_open_image(const char *filename, const BlockOptions *o,
                                   const char *node_name, GError **errp);
 void bdrv_ref(BlockDriverState *bs);
 #define BDRV_NODE_NAME_MAX 31
+/* May a new node be called name? QEMU's errors if not. */
+bool bdrv_node_name_check(const char *name, GError **errp);
 /* Every node by name (generated ones too), or NULL. */
 BlockDriverState *bdrv_find_node(const char *name);
 /* Every open node, in the order they were opened. */

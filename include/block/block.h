@@ -127,6 +127,17 @@ BlockBackend *blk_open(const char *filename, const char *format, bool read_only,
  */
 BlockBackend *blk_open_opts(const char *filename, const BlockOptions *o,
                             GError **errp);
+/* The same, naming the format node (-drive node-name=; NULL: generated). */
+BlockBackend *blk_open_as(const char *filename, const char *node_name,
+                          const BlockOptions *o, GError **errp);
+/*
+ * A backend on the node named node_name (-device drive=NODE), read-only
+ * if the node is: NULL with errp unset if there is no such node; an error
+ * if the node has a backend already.
+ */
+BlockBackend *blk_new_on_named_node(const char *node_name, GError **errp);
+/* The name of the backend's root node, or NULL when empty. */
+const char *blk_node_name(BlockBackend *blk);
 /* A backend without a medium (an empty CD-ROM drive). */
 BlockBackend *blk_new_empty(bool read_only);
 /* Waits for the backend's requests, runs their callbacks, closes it. */

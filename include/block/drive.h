@@ -34,8 +34,10 @@ typedef struct DriveConfig {
     int bus, unit;
     DriveMediaType media;
     bool read_only;
-    char *format; /* NULL: raw */
-    char *id;     /* given or generated ("ide0-hd0", "ide1-cd0", "none0") */
+    char *format;    /* NULL: raw */
+    char *id;        /* given or generated ("ide0-hd0", "ide1-cd0", "none0");
+                        "" for a device's backend on a -blockdev node */
+    char *node_name; /* -drive node-name=: the format node's; NULL: generated */
     /* cache, aio, discard, detect-zeroes, file.locking (drive_parse_options) */
     BlockOptions opts;
     BlockBackend *blk;            /* set by drive_open() */
@@ -58,6 +60,14 @@ bool drive_open(DriveConfig *drive, GError **errp);
 /* The opened drive at (iface, bus, unit), or NULL. */
 DriveConfig *drive_get(BlockInterfaceType iface, int bus, int unit);
 DriveConfig *drive_find_by_id(const char *id);
+/*
+ * What a device's drive=NAME means: the drive with that id, or else a new
+ * anonymous backend on the node of that name (QEMU's drive=NODE), which
+ * drive_release() closes again. NULL with errp unset when neither exists.
+ */
+DriveConfig *drive_find_or_attach(const char *name, GError **errp);
+/* The device lets go of the drive; an anonymous one is closed. */
+void drive_release(DriveConfig *drive);
 /* Every opened drive (DriveConfig *), in command-line order; may be empty. */
 GPtrArray *drive_list(void);
 /* Closes every opened drive (end of pcvm, unit tests). */

@@ -56,6 +56,7 @@ typedef struct VMConfig {
     GPtrArray *devices;   /* -device option strings */
     GPtrArray *iothreads; /* -object iothread ids */
     GPtrArray *drives;    /* DriveConfig *: -drive, -hda.., -cdrom */
+    GPtrArray *blockdevs; /* -blockdev option strings, checked */
     char *debugcon;
     GPtrArray *monitors;  /* MonitorConfig * */
     bool default_monitor; /* no -monitor/-qmp/-mon/-nodefaults given */

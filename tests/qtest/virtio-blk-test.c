@@ -1032,6 +1032,75 @@ static void test_if_virtio(void)
     blk_finish(&b);
 }
 
+/* QMP's desc of an error reply, which the test then owns. */
+static char *qmp_error_desc(JsonObject *r)
+{
+    g_assert_true(json_object_has_member(r, "error"));
+    return g_strdup(json_object_get_string_member(
+        json_object_get_object_member(r, "error"), "desc"));
+}
+
+/*
+ * The device on a -blockdev graph (file node, raw node over it, by
+ * name): the guest's reads and writes reach the image; the monitor sees
+ * the nodes, adds and deletes another, and refuses to delete one in use.
+ */
+static void test_blockdev(void)
+{
+    Blk b = {0};
+    uint8_t buf[SECTOR], host[SECTOR];
+    g_autoptr(JsonObject) nodes = NULL;
+    g_autoptr(JsonObject) r = NULL;
+    g_autofree char *desc = NULL;
+    g_autofree char *img2 = image_create();
+    JsonArray *list;
+
+    b.img = image_create();
+    b.s = qtest_initf("-blockdev driver=file,node-name=f0,filename=%s "
+                      "-blockdev '{\"driver\":\"raw\",\"node-name\":\"r0\","
+                      "\"file\":\"f0\"}' "
+                      "-device virtio-blk-pci,drive=r0,addr=04.0",
+                      b.img);
+    blk_init_device(&b, VIRTIO_BLK_LEGACY_ID, true, true, 0);
+    g_assert_cmpuint(qvirtio_config_readq(&b.d, 0), ==, IMG_SIZE / SECTOR);
+    g_assert_cmpuint(blk_request(&b, T_IN, 3, SECTOR, false, NULL), ==, S_OK);
+    qtest_memread(b.s, b.data, buf, sizeof(buf));
+    for (unsigned i = 0; i < sizeof(buf); i++) {
+        g_assert_cmphex(buf[i], ==, image_byte(3 * SECTOR + i));
+    }
+    memset(buf, 0xa5, sizeof(buf));
+    qtest_memwrite(b.s, b.data, buf, sizeof(buf));
+    g_assert_cmpuint(blk_request(&b, T_OUT, 5, SECTOR, false, NULL), ==, S_OK);
+    image_read(b.img, 5 * SECTOR, host, sizeof(host));
+    g_assert_cmpmem(host, sizeof(host), buf, sizeof(buf));
+
+    r = qtest_qmp(b.s,
+                  "{'execute': 'blockdev-add', 'arguments': {"
+                  "'driver': 'raw', 'node-name': 'r1', 'read-only': true, "
+                  "'file': {'driver': 'file', 'filename': '%s'}}}",
+                  img2);
+    g_assert_true(json_object_has_member(r, "return"));
+    nodes = qtest_qmp(b.s, "{'execute': 'query-named-block-nodes'}");
+    list = json_object_get_array_member(nodes, "return");
+    g_assert_cmpuint(json_array_get_length(list), ==, 4);
+    g_assert_cmpstr(json_object_get_string_member(
+                        json_array_get_object_element(list, 1), "node-name"),
+                    ==, "r0");
+    g_assert_true(json_object_get_boolean_member(
+        json_array_get_object_element(list, 3), "ro"));
+    json_object_unref(r);
+    r = qtest_qmp(b.s, "{'execute': 'blockdev-del', "
+                       "'arguments': {'node-name': 'r0'}}");
+    desc = qmp_error_desc(r);
+    g_assert_cmpstr(desc, ==, "Node r0 is in use");
+    json_object_unref(r);
+    r = qtest_qmp(b.s, "{'execute': 'blockdev-del', "
+                       "'arguments': {'node-name': 'r1'}}");
+    g_assert_true(json_object_has_member(r, "return"));
+    blk_finish(&b);
+    unlink(img2);
+}
+
 static void test_command_line_errors(void)
 {
     static const struct {
@@ -1102,6 +1171,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-blk/iothread/malformed-chains",
                     test_iothread_malformed);
     g_test_add_func("/virtio-blk/multiqueue", test_multiqueue);
+    g_test_add_func("/virtio-blk/blockdev", test_blockdev);
     g_test_add_func("/virtio-blk/batch", test_batch);
     g_test_add_func("/virtio-blk/save-load", test_save_load);
     g_test_add_func("/virtio-blk/discard-write-zeroes",
