@@ -62,11 +62,6 @@ typedef struct {
 
 /* ---- errors ------------------------------------------------------------- */
 
-GQuark qmp_error_quark(void)
-{
-    return g_quark_from_static_string("pcvm-qmp-error-quark");
-}
-
 const char *qmp_error_class_name(QmpErrorClass cls)
 {
     switch (cls) {
@@ -940,6 +935,7 @@ void qmp_monitor_setup(Monitor *mon)
 
     if (!runstate_hooked) {
         runstate_add_notifier(qmp_runstate_event, NULL);
+        qmp_event_set_sink(qmp_event_send);
         runstate_hooked = true;
     }
     qmp->value = g_string_new(NULL);

@@ -16,6 +16,27 @@ void qmp_register_commands(const QmpCommandDef *defs)
     }
 }
 
+GQuark qmp_error_quark(void)
+{
+    return g_quark_from_static_string("pcvm-qmp-error-quark");
+}
+
+static QmpEventSink *event_sink;
+
+void qmp_event_set_sink(QmpEventSink *sink)
+{
+    event_sink = sink;
+}
+
+void qmp_event_emit(const char *name, JsonNode *data)
+{
+    if (event_sink) {
+        event_sink(name, data); /* takes data */
+    } else if (data) {
+        json_node_unref(data);
+    }
+}
+
 const QmpMember qmp_args_boxed[] = {{"*", "any", true}, {NULL}};
 
 GPtrArray *qmp_registered_commands(void)

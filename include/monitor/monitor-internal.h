@@ -97,21 +97,7 @@ void qmp_monitor_setup(Monitor *mon);
 
 /* ---- QMP (monitor/qmp.c, monitor/qmp-cmds.c) ---- */
 
-/*
- * QMP error classes: the GError code in the QMP_ERROR domain. Errors of any
- * other domain are reported as GenericError.
- */
-typedef enum {
-    QMP_ERROR_CLASS_GENERIC,
-    QMP_ERROR_CLASS_COMMAND_NOT_FOUND,
-    QMP_ERROR_CLASS_DEVICE_NOT_ACTIVE,
-    QMP_ERROR_CLASS_DEVICE_NOT_FOUND,
-    QMP_ERROR_CLASS_KVM_MISSING_CAP,
-} QmpErrorClass;
-
-#define QMP_ERROR qmp_error_quark()
-GQuark qmp_error_quark(void);
-/* "GenericError", "CommandNotFound", ... */
+/* "GenericError", "CommandNotFound", ... (classes: qapi/qmp-registry.h) */
 const char *qmp_error_class_name(QmpErrorClass cls);
 
 /*

@@ -15,6 +15,21 @@
 #include <stdbool.h>
 
 /*
+ * QMP error classes: the GError code in the QMP_ERROR domain. Errors of any
+ * other domain are reported as GenericError.
+ */
+typedef enum {
+    QMP_ERROR_CLASS_GENERIC,
+    QMP_ERROR_CLASS_COMMAND_NOT_FOUND,
+    QMP_ERROR_CLASS_DEVICE_NOT_ACTIVE,
+    QMP_ERROR_CLASS_DEVICE_NOT_FOUND,
+    QMP_ERROR_CLASS_KVM_MISSING_CAP,
+} QmpErrorClass;
+
+#define QMP_ERROR qmp_error_quark()
+GQuark qmp_error_quark(void);
+
+/*
  * One member of a command's arguments or of a schema object. type is a
  * builtin ("str", "int", "bool", "number", "any"), an enum or object type of
  * the schema table, or "[T]" for an array of T.
@@ -40,6 +55,15 @@ typedef struct QmpCommandDef {
     const QmpMember *args; /* NULL-name terminated, or NULL for none */
     const char *ret_type;  /* schema type of the return value; NULL: {} */
 } QmpCommandDef;
+
+/*
+ * Events a subsystem sends (BALLOON_CHANGE): the monitor installs the
+ * sink that passes them to every QMP client; qmp_event_emit takes data
+ * (NULL for none) and drops it when no monitor exists.
+ */
+typedef void QmpEventSink(const char *name, JsonNode *data);
+void qmp_event_set_sink(QmpEventSink *sink);
+void qmp_event_emit(const char *name, JsonNode *data);
 
 /* Adds the NULL-name terminated defs (from a constructor: qmp_init). */
 void qmp_register_commands(const QmpCommandDef *defs);

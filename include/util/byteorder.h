@@ -25,6 +25,14 @@ static inline uint32_t ldl_le_p(const void *p)
     return v;
 }
 
+static inline uint64_t ldq_le_p(const void *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
 static inline void stw_le_p(void *p, uint16_t v)
 {
     memcpy(p, &v, sizeof(v));
