@@ -838,6 +838,35 @@ static void hmp_info_kvm(Monitor *mon, const HMPArgs *args)
     }
 }
 
+static void hmp_info_balloon(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-balloon");
+
+    if (ret) {
+        monitor_printf(mon, "balloon: actual=%" PRId64 "\n",
+                       member_int(json_node_get_object(ret), "actual") >> 20);
+    }
+}
+
+/* balloon MB: QMP's balloon with the target in bytes. */
+static void hmp_balloon(Monitor *mon, const HMPArgs *args)
+{
+    const QmpCommand *cmd = qmp_command_find("balloon");
+    g_autoptr(JsonObject) qargs = json_object_new();
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret;
+
+    json_object_set_int_member(qargs, "value",
+                               hmp_args_get_int(args, "value", 0) << 20);
+    ret = cmd->handler(qargs, &err);
+    if (ret) {
+        json_node_unref(ret);
+    }
+    if (err) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
 /* ---- the tables ---------------------------------------------------------- */
 
 const HMPCommand hmp_info_commands[] = {
@@ -862,6 +891,8 @@ const HMPCommand hmp_info_commands[] = {
      "show the QOM composition tree below path (default /machine)",
      hmp_info_qom_tree},
     {"kvm", "", "", "show whether KVM runs the guest", hmp_info_kvm},
+    {"balloon", "", "", "show the balloon's actual guest memory (MB)",
+     hmp_info_balloon},
     {NULL},
 };
 
@@ -877,6 +908,8 @@ const HMPCommand hmp_commands[] = {
      hmp_system_powerdown},
     {"quit|q", "", "", "quit pcvm", hmp_quit},
     {"cpu", "index:i", "index", "set the default CPU of this monitor", hmp_cpu},
+    {"balloon", "value:l", "target",
+     "ask the balloon driver for a guest memory of target MB", hmp_balloon},
     {"x", "fmt:/,addr:l", "/fmt addr",
      "dump virtual memory at addr (through the default CPU's page tables)",
      hmp_memory_dump},

@@ -107,6 +107,7 @@ static const QmpMember cpu_info_fast_members[] = {
     {"cpu-index", "int"},       {"qom-path", "str"},
     {"thread-id", "int"},       {"props", "CpuInstanceProperties", true},
     {"target", "SysEmuTarget"}, {NULL}};
+static const QmpMember balloon_info_members[] = {{"actual", "int"}, {NULL}};
 static const QmpMember block_info_members[] = {
     {"device", "str"},
     {"qdev", "str", true},
@@ -309,6 +310,8 @@ static const QmpSchemaType schema_types[] = {
     ENUM_TYPE("ShutdownCause", shutdown_cause_values),
     OBJECT_TYPE("q_obj_SHUTDOWN-arg", shutdown_event_members),
     OBJECT_TYPE("q_obj_RESET-arg", shutdown_event_members),
+    OBJECT_TYPE("q_obj_BALLOON_CHANGE-arg", balloon_info_members),
+    OBJECT_TYPE("BalloonInfo", balloon_info_members),
     {.name = "SchemaInfo",
      .members = schema_info_members,
      .tag = "meta-type",
@@ -342,12 +345,14 @@ typedef struct QmpEventInfo {
     const char *arg_type; /* NULL: no data */
 } QmpEventInfo;
 
-static const QmpEventInfo event_table[] = {{"SHUTDOWN", "q_obj_SHUTDOWN-arg"},
-                                           {"POWERDOWN", NULL},
-                                           {"RESET", "q_obj_RESET-arg"},
-                                           {"STOP", NULL},
-                                           {"RESUME", NULL},
-                                           {NULL, NULL}};
+static const QmpEventInfo event_table[] = {
+    {"SHUTDOWN", "q_obj_SHUTDOWN-arg"},
+    {"POWERDOWN", NULL},
+    {"RESET", "q_obj_RESET-arg"},
+    {"STOP", NULL},
+    {"BALLOON_CHANGE", "q_obj_BALLOON_CHANGE-arg"},
+    {"RESUME", NULL},
+    {NULL, NULL}};
 
 static const QmpSchemaType *schema_type_find(const char *name)
 {

@@ -9,6 +9,8 @@
  * never share an address).
  */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "system/dma.h"
 
@@ -157,6 +159,26 @@ void dma_memory_unmap(AddressSpace *as, void *host, uint64_t len,
     }
     g_free(b->buf);
     g_free(b);
+}
+
+bool dma_memory_discard(AddressSpace *as, uint64_t addr, uint64_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const FlatRange *fr;
+    uint8_t *host;
+
+    if (!len || !dma_range_valid(addr, len)) {
+        return false;
+    }
+    fr = address_space_lookup(as, addr);
+    if (!fr || fr->mr->kind != MR_RAM || len > fr->size - (addr - fr->start)) {
+        return false;
+    }
+    host = (uint8_t *)fr->mr->ram + fr->offset + (addr - fr->start);
+    if ((uintptr_t)host % page || len % page) {
+        return false;
+    }
+    return madvise(host, len, MADV_DONTNEED) == 0;
 }
 
 /* ---- scatter-gather lists ---------------------------------------------- */

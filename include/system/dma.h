@@ -81,6 +81,14 @@ void *dma_memory_map(AddressSpace *as, uint64_t addr, uint64_t *len,
 void dma_memory_unmap(AddressSpace *as, void *host, uint64_t len,
                       DMADirection dir, uint64_t access_len);
 
+/*
+ * Gives the host back the memory under [addr, addr + len), which must be
+ * whole host pages of guest RAM (the virtio balloon's inflated pages):
+ * it reads as zeroes afterwards. False, and nothing done, when any of it
+ * is not RAM or not page-aligned on the host.
+ */
+bool dma_memory_discard(AddressSpace *as, uint64_t addr, uint64_t len);
+
 /* A scatter-gather list: guest ranges that one transfer covers in order. */
 typedef struct DMASGEntry {
     uint64_t addr;
