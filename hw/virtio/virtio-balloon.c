@@ -40,21 +40,37 @@ static uint64_t balloon_actual_bytes(VirtIOBalloon *s)
 
 /* ---- queues ------------------------------------------------------------- */
 
-static void balloon_inflate_page(VirtIOBalloon *s, uint32_t pfn)
+/* Gives [first, first + count) pages back to the host, or logs why not. */
+static void balloon_discard(VirtIOBalloon *s, uint64_t first, uint64_t count)
 {
     VirtIODevice *vdev = &s->parent_obj;
-    uint64_t gpa = (uint64_t)pfn << VIRTIO_BALLOON_PFN_SHIFT;
+    uint64_t gpa = first << VIRTIO_BALLOON_PFN_SHIFT;
 
-    if (!dma_memory_discard(vdev->dma_as, gpa, BALLOON_PAGE_SIZE)) {
+    if (!count) {
+        return;
+    }
+    if (dma_memory_discard(vdev->dma_as, gpa,
+                           count << VIRTIO_BALLOON_PFN_SHIFT)) {
+        s->discarded += count;
+        return;
+    }
+    /* A run that is not all RAM: page by page, to keep the RAM in it. */
+    for (uint64_t i = 0; count > 1 && i < count; i++) {
+        balloon_discard(s, first + i, 1);
+    }
+    if (count == 1) {
         log_mask_printf(LOG_GUEST_ERROR,
                         "virtio-balloon: inflated page 0x%" PRIx64
                         " is not guest RAM\n",
                         gpa);
-        return;
     }
-    s->discarded++;
 }
 
+/*
+ * Inflate and deflate buffers: arrays of page frame numbers. Adjacent
+ * pages (the driver sends them in the order it allocated them) are
+ * discarded as one range.
+ */
 static void balloon_handle_pages(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIOBalloon *s = (VirtIOBalloon *)vdev;
@@ -62,17 +78,27 @@ static void balloon_handle_pages(VirtIODevice *vdev, VirtQueue *vq)
     bool done = false;
 
     while ((elem = virtqueue_pop(vq))) {
+        uint64_t first = 0, count = 0;
         IOVector out;
         uint8_t pfn[4];
 
         iovector_init_external(&out, elem->out.iov, elem->out.niov);
-        for (uint64_t off = 0; off + sizeof(pfn) <= elem->out.size;
+        for (uint64_t off = 0;
+             vq == s->ivq && off + sizeof(pfn) <= elem->out.size;
              off += sizeof(pfn)) {
+            uint64_t page;
+
             iovector_to_buf(&out, off, pfn, sizeof(pfn));
-            if (vq == s->ivq) {
-                balloon_inflate_page(s, ldl_le_p(pfn));
+            page = ldl_le_p(pfn);
+            if (count && page == first + count) {
+                count++;
+                continue;
             }
+            balloon_discard(s, first, count);
+            first = page;
+            count = 1;
         }
+        balloon_discard(s, first, count);
         virtqueue_push(vq, elem, 0);
         done = true;
     }

@@ -26,6 +26,11 @@ powers off.  Cases, each reported as its own result:
           page cache, lists the ACPI tables it found, and powers off: the
           VMM must exit by itself with status 0 (ACPI S5), and the host
           finds the guest's pattern in the image.
+  balloon with virtio-balloon-pci, the guest loads Debian's virtio_balloon,
+          touches 160 MiB and frees it; the host's `balloon 128` (HMP, on
+          the console's mux) makes the guest's MemTotal drop by ~128 MiB,
+          and the VMM's resident memory drops too (most of the pages the
+          driver hands back were touched).
 
 All cases run in one test host (tests/functional/nested-host), one after
 another.  --direct runs them on this machine instead (for a machine with
@@ -86,7 +91,7 @@ echo "pcvm-guest: online $(cat /sys/devices/system/cpu/online)"
 echo "pcvm-guest: done"
 """,
     "virtio-blk": r"""
-for m in $(cat /modules/order); do insmod /modules/$m || echo "pcvm-guest: insmod $m failed"; done
+for m in $(cat /modules/order-virtio-blk); do insmod /modules/$m || echo "pcvm-guest: insmod $m failed"; done
 n=0
 while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
 echo "pcvm-guest: vda-sectors $(cat /sys/block/vda/size 2>/dev/null)"
@@ -100,6 +105,26 @@ got=$(dd if=/dev/vda bs=65536 skip=16 count=16 2>/dev/null | md5sum)
 echo "pcvm-guest: acpi-tables $(ls /sys/firmware/acpi/tables 2>/dev/null | tr '\n' ' ')"
 echo "pcvm-guest: done"
 """,
+    "balloon": r"""
+for m in $(cat /modules/order-balloon); do insmod /modules/$m || echo "pcvm-guest: insmod $m failed"; done
+memtotal() { grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2; }
+mkdir -p /mnt && mount -t tmpfs -o size=200m tmpfs /mnt
+dd if=/dev/zero of=/mnt/fill bs=1048576 count=160 2>/dev/null
+rm /mnt/fill
+before=$(memtotal)
+echo "pcvm-guest: memtotal-before $before"
+echo "pcvm-guest: balloon-ready"
+n=0
+now=$before
+while [ $n -lt 300 ]; do
+    now=$(memtotal)
+    [ $now -le $((before - 125 * 1024)) ] && break
+    sleep 0.2
+    n=$((n + 1))
+done
+echo "pcvm-guest: memtotal-after $now"
+echo "pcvm-guest: done"
+""",
     "reboot": r"""
 echo "pcvm-guest: rebooting"
 reboot -f
@@ -109,15 +134,20 @@ echo "pcvm-guest: still running after reboot -f"
 }
 
 # name: vCPUs
-CASES = {"boot": 1, "smp": 2, "reboot": 1, "virtio-blk": 1}
+CASES = {"boot": 1, "smp": 2, "reboot": 1, "virtio-blk": 1, "balloon": 1}
 
 # virtio-blk: the image the guest sees, and the patterns on it
 VBLK_SIZE = 64 << 20
 HOST_PATTERN = b"pcvm-host-pattern\n"
 GUEST_PATTERN = (b"pcvm-guest-pattern\n" * (1048576 // 19 + 1))[:1048576]
 GUEST_PATTERN_AT = 16 * 65536
-# Modules the virtio-blk case loads, with their dependencies.
-GUEST_MODULES = ["virtio_pci", "virtio_blk"]
+# Modules each case loads (with their dependencies, found in modules.dep).
+CASE_MODULES = {"virtio-blk": ["virtio_pci", "virtio_blk"],
+                "balloon": ["virtio_pci", "virtio_balloon"]}
+# balloon: the guest's target, and how far the VMM's resident memory
+# must fall (of the 128 MiB the driver hands back, most were touched)
+BALLOON_TARGET_MB = 128
+BALLOON_RSS_DROP_MB = 64
 
 # Once the guest asked for power-off, the VMM gets this long to exit by
 # itself before it is killed (power-off is not what these cases test).
@@ -128,28 +158,34 @@ REBOOT_PROMPT = 20
 
 def guest_initrd(dest, busybox, kernel, root="/"):
     """The guest's initramfs: /init, the case scripts, and the kernel's
-    virtio modules under /modules (in load order in /modules/order) when
-    the kernel's module tree is under root. Returns (path, whether the
-    modules are in)."""
+    modules each case needs under /modules (their load order in
+    /modules/order-CASE) when the kernel's module tree is under root.
+    Returns (path, the cases whose modules are in)."""
     files = {"init": (GUEST_INIT.encode(), 0o755)}
     for name, text in CASE_SCRIPTS.items():
         files[f"cases/{name}"] = (text.encode(), 0o644)
     mdir = os.path.join(root, "lib", "modules", pcvmtest.kernel_version(kernel) or "-")
-    try:
-        mods = pcvmtest.module_load_order(mdir, GUEST_MODULES)
-    except (OSError, LookupError):
-        mods = []
-    names = []
-    for m in mods:
-        base = re.sub(r"\.(xz|gz|zst)$", "", os.path.basename(m))
-        files[f"modules/{base}"] = (pcvmtest.read_module(os.path.join(mdir, m)), 0o644)
-        names.append(base)
-    files["modules/order"] = ("".join(n + "\n" for n in names).encode(), 0o644)
-    return pcvmtest.build_initramfs(dest, files, busybox), bool(mods)
+    ready = set()
+    for case, wanted in CASE_MODULES.items():
+        try:
+            mods = pcvmtest.module_load_order(mdir, wanted)
+        except (OSError, LookupError):
+            mods = []
+        names = []
+        for m in mods:
+            base = re.sub(r"\.(xz|gz|zst)$", "", os.path.basename(m))
+            files[f"modules/{base}"] = (pcvmtest.read_module(os.path.join(mdir, m)), 0o644)
+            names.append(base)
+        files[f"modules/order-{case}"] = ("".join(n + "\n" for n in names).encode(), 0o644)
+        if mods:
+            ready.add(case)
+    return pcvmtest.build_initramfs(dest, files, busybox), ready
 
 
 def case_setup(case, workdir):
     """Extra VMM arguments of a case, and what it left for the checks."""
+    if case == "balloon":
+        return ["-device", "virtio-balloon-pci"], None
     if case != "virtio-blk":
         return [], None
     image = os.path.join(workdir, "virtio-blk.img")
@@ -158,6 +194,50 @@ def case_setup(case, workdir):
         f.truncate(VBLK_SIZE)
     return ["-drive", f"file={image},format=raw,if=none,id=vd0",
             "-device", "virtio-blk-pci,drive=vd0"], image
+
+
+def vmm_rss_mb(pid):
+    """The VMM's resident memory (VmRSS) in MiB, or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def balloon_inflate(run, timeout, rss):
+    """Once the guest is ready: 'balloon TARGET' on the monitor (the
+    console's mux), with the VMM's resident memory before and after the
+    guest's MemTotal fell (rss: a dict that gets 'before' and 'after')."""
+    if not run.wait_for("balloon-ready", timeout):
+        return
+    rss["before"] = vmm_rss_mb(run.pid)
+    run.send(b"\x01c")
+    run.send(f"balloon {BALLOON_TARGET_MB}\n".encode())
+    run.send(b"\x01c")
+    if run.wait_for("done", timeout):
+        rss["after"] = vmm_rss_mb(run.pid)
+
+
+def check_balloon(text, rss, problems):
+    try:
+        before = int(line_value(text, "memtotal-before"))
+        after = int(line_value(text, "memtotal-after"))
+    except (TypeError, ValueError):
+        problems.append("no MemTotal lines from the guest")
+        return
+    drop = (before - after) / 1024
+    if drop < BALLOON_TARGET_MB - 3:
+        problems.append(f"guest MemTotal fell by {drop:.0f} MiB after balloon "
+                        f"{BALLOON_TARGET_MB} (of 256), expected ~{256 - BALLOON_TARGET_MB}")
+    if rss.get("before") is None or rss.get("after") is None:
+        problems.append("VMM resident memory not measured")
+    elif rss["before"] - rss["after"] < BALLOON_RSS_DROP_MB:
+        problems.append(f"VMM resident memory {rss['before']:.0f} -> {rss['after']:.0f} MiB, "
+                        f"expected a drop of at least {BALLOON_RSS_DROP_MB} MiB")
 
 
 def check_virtio_blk(text, image, run, problems):
@@ -263,12 +343,16 @@ def run_case(case, vmm, kernel, initrd, timeout, extra, logdir):
         "init": rb"pcvm-guest: init reached",
         "done": rb"pcvm-guest: done",
         "rebooting": rb"pcvm-guest: rebooting",
+        "balloon-ready": rb"pcvm-guest: balloon-ready",
         "poweroff": rb"pcvm-guest: poweroff",
         "panic": rb"Kernel panic",
     })
     res = {"name": case, "status": "fail", "detail": ""}
     hang = []
+    rss = {}
     try:
+        if case == "balloon":
+            balloon_inflate(run, timeout, rss)
         last = "rebooting" if case == "reboot" else "poweroff"
         seen = run.wait_for(last, timeout)
         if seen and case == "reboot":
@@ -344,6 +428,10 @@ def run_case(case, vmm, kernel, initrd, timeout, extra, logdir):
                 problems.append("reboot -f returned in the guest")
     if case == "virtio-blk" and "init" in t:
         check_virtio_blk(text, image, run, problems)
+    if case == "balloon" and "init" in t:
+        check_balloon(text, rss, problems)
+        if rss.get("after") is not None:
+            timing.append(f"VMM RSS {rss['before']:.0f} -> {rss['after']:.0f} MiB")
     if case in ("boot", "smp") and not run.killed and run.returncode not in (0, None) \
             and "init" in t:
         problems.append(f"VMM exited with status {run.returncode}")
@@ -443,13 +531,14 @@ def main():
             # the test host's TCG nested paging hangs a PAE guest early in
             # boot; kvm-amd's shadow paging works (and is ~1.5x slower)
             a.nested_arg = a.nested_arg + ["--append=kvm_amd.npt=0"]
-    initrd, have_modules = guest_initrd(
+    initrd, ready = guest_initrd(
         os.path.join(a.build_dir or pcvmtest.cache_dir("functional"), a.arch), busybox,
         a.kernel, "/" if a.arch == "amd64" else root)
-    if "virtio-blk" in a.cases and not have_modules:
-        a.cases.remove("virtio-blk")
-        rep.result("virtio-blk", "skip", f"no virtio modules for {a.kernel} (for i386: "
-                   "run tests/functional/fetch-debian-i386 again)")
+    for case in CASE_MODULES:
+        if case in a.cases and case not in ready:
+            a.cases.remove(case)
+            rep.result(case, "skip", f"no {' '.join(CASE_MODULES[case])} modules for "
+                       f"{a.kernel} (for i386: run tests/functional/fetch-debian-i386 again)")
     if not a.direct and not pcvmtest.which("qemu-system-x86_64"):
         return rep.skip_all("qemu-system-x86_64 missing: the test host needs it "
                             "(install qemu-system-x86)")
