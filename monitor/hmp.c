@@ -196,7 +196,14 @@ typedef struct Expr {
     Monitor *mon;
     const char *p;
     bool failed;
+    unsigned depth; /* unary operators and parentheses open */
 } Expr;
+
+/*
+ * Each nesting level is a few recursive calls; an input line can hold
+ * thousands, which would overflow the stack (QEMU has no limit).
+ */
+#define EXPR_MAX_DEPTH 256
 
 static int64_t G_GNUC_PRINTF(2, 3) expr_error(Expr *e, const char *fmt, ...)
 {
@@ -304,14 +311,30 @@ static int64_t expr_register(Expr *e)
     return value;
 }
 
+static int64_t expr_unary_inner(Expr *e);
+
 static int64_t expr_unary(Expr *e)
 {
     int64_t value;
-    char *end;
 
     if (e->failed) {
         return 0;
     }
+    if (e->depth >= EXPR_MAX_DEPTH) {
+        return expr_error(e, "expression too deeply nested (at most %d levels)",
+                          EXPR_MAX_DEPTH);
+    }
+    e->depth++;
+    value = expr_unary_inner(e);
+    e->depth--;
+    return value;
+}
+
+static int64_t expr_unary_inner(Expr *e)
+{
+    int64_t value;
+    char *end;
+
     switch (*e->p) {
     case '+':
         expr_next(e);

@@ -24,6 +24,7 @@
  * Not implemented: out-of-band execution (the "oob" capability may be
  * enabled, but no command allows exec-oob, as with most QEMU commands).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "config-host.h"
@@ -55,9 +56,10 @@ typedef struct {
     bool negotiated; /* qmp_capabilities done */
     bool oob;        /* the "oob" capability was enabled */
 
-    GQueue requests;       /* QmpRequest *, oldest first */
-    JsonNode *reply;       /* the reply of the request that ran, not sent */
-    GSource *reply_source; /* sends reply on the next main loop pass */
+    GQueue requests;        /* QmpRequest *, oldest first */
+    JsonNode *reply;        /* the reply of the request that ran, not sent */
+    bool reply_unsigned_id; /* its id is an integer beyond INT64_MAX */
+    GSource *reply_source;  /* sends reply on the next main loop pass */
 } MonitorQMP;
 
 /* ---- errors ------------------------------------------------------------- */
@@ -244,6 +246,13 @@ static void json_append_array(GString *out, JsonArray *array, bool pretty,
     g_string_append_c(out, ']');
 }
 
+/*
+ * A request's id that is an integer beyond INT64_MAX: json-glib keeps its
+ * 64 bits as a gint64, so the reply's copy prints as unsigned again (set
+ * only while that reply is written out).
+ */
+static const JsonNode *unsigned_id_node;
+
 static void json_append(GString *out, JsonNode *node, bool pretty, int depth)
 {
     if (!node || JSON_NODE_HOLDS_NULL(node)) {
@@ -265,6 +274,11 @@ static void json_append(GString *out, JsonNode *node, bool pretty, int depth)
         g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
         break;
     case G_TYPE_INT64:
+        if (node == unsigned_id_node) {
+            g_string_append_printf(out, "%" G_GUINT64_FORMAT,
+                                   (guint64)json_node_get_int(node));
+            break;
+        }
         g_string_append_printf(out, "%" G_GINT64_FORMAT,
                                json_node_get_int(node));
         break;
@@ -295,6 +309,17 @@ static void qmp_send(Monitor *mon, JsonNode *msg)
 
     monitor_puts(mon, text);
     monitor_puts(mon, "\n");
+}
+
+/* A reply; unsigned_id: its "id" prints as the unsigned integer it was. */
+static void qmp_send_reply(Monitor *mon, JsonNode *reply, bool unsigned_id)
+{
+    if (unsigned_id && JSON_NODE_HOLDS_OBJECT(reply)) {
+        unsigned_id_node =
+            json_object_get_member(json_node_get_object(reply), "id");
+    }
+    qmp_send(mon, reply);
+    unsigned_id_node = NULL;
 }
 
 static JsonNode *object_node_new(JsonObject **obj)
@@ -539,8 +564,132 @@ static bool is_number_or_keyword(const char *text)
     return *end == '\0';
 }
 
+/*
+ * Whether valid JSON text has an object with a key twice, which QEMU's
+ * parser refuses and json-glib's takes as its last value. Keys compare
+ * as written (escapes not decoded).
+ */
+static bool json_has_duplicate_key(const char *text)
+{
+    g_autoptr(GPtrArray) stack = g_ptr_array_new(); /* GHashTable * or NULL */
+    bool want_key = false, dup = false;
+
+    for (const char *p = text; *p && !dup; p++) {
+        GHashTable *keys =
+            stack->len ? g_ptr_array_index(stack, stack->len - 1) : NULL;
+
+        switch (*p) {
+        case '{':
+            g_ptr_array_add(stack, g_hash_table_new_full(
+                                       g_str_hash, g_str_equal, g_free, NULL));
+            want_key = true;
+            break;
+        case '[':
+            g_ptr_array_add(stack, NULL);
+            want_key = false;
+            break;
+        case '}':
+        case ']':
+            if (keys) {
+                g_hash_table_destroy(keys);
+            }
+            g_ptr_array_remove_index(stack, stack->len - 1);
+            want_key = false;
+            break;
+        case ',':
+            want_key = keys != NULL;
+            break;
+        case '"': {
+            const char *start = ++p;
+
+            while (*p && *p != '"') {
+                p += *p == '\\' && p[1] ? 2 : 1;
+            }
+            if (want_key && keys) {
+                char *key = g_strndup(start, p - start);
+
+                dup = !g_hash_table_add(keys, key);
+                want_key = false;
+            }
+            if (!*p) {
+                p--;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    for (unsigned i = 0; i < stack->len; i++) {
+        if (g_ptr_array_index(stack, i)) {
+            g_hash_table_destroy(g_ptr_array_index(stack, i));
+        }
+    }
+    return dup;
+}
+
+/*
+ * Whether the top-level "id" of valid JSON text is an integer literal
+ * beyond INT64_MAX (QEMU echoes ids up to UINT64_MAX as given).
+ */
+static bool json_id_is_big_unsigned(const char *text)
+{
+    int depth = 0;
+    bool want_key = false;
+
+    for (const char *p = text; *p; p++) {
+        const char *start;
+
+        switch (*p) {
+        case '{':
+            depth++;
+            want_key = true;
+            continue;
+        case '[':
+            depth++;
+            want_key = false;
+            continue;
+        case '}':
+        case ']':
+            depth--;
+            continue;
+        case ',':
+            want_key = true; /* only read at depth 1, always an object */
+            continue;
+        case '"':
+            break;
+        default:
+            continue;
+        }
+        start = ++p;
+        while (*p && *p != '"') {
+            p += *p == '\\' && p[1] ? 2 : 1;
+        }
+        if (!*p) {
+            return false;
+        }
+        if (depth == 1 && want_key && p - start == 2 &&
+            !strncmp(start, "id", 2)) {
+            guint64 v;
+            char *end;
+
+            for (p++; g_ascii_isspace(*p) || *p == ':'; p++) {
+            }
+            if (!g_ascii_isdigit(*p)) {
+                return false;
+            }
+            errno = 0;
+            v = g_ascii_strtoull(p, &end, 10);
+            return errno != ERANGE && v > G_MAXINT64 && !strchr(".eE", *end);
+        }
+        want_key = false;
+    }
+    return false;
+}
+
 /* Parses and runs one input value; returns its reply. */
-static JsonNode *qmp_handle_value(Monitor *mon, const char *text, bool scalar)
+static JsonNode *qmp_handle_value(Monitor *mon, const char *text, bool scalar,
+                                  bool *unsigned_id)
 {
     g_autoptr(JsonParser) parser = NULL;
     g_autoptr(GError) err = NULL;
@@ -560,6 +709,10 @@ static JsonNode *qmp_handle_value(Monitor *mon, const char *text, bool scalar)
     if (!json_parser_load_from_data(parser, text, -1, &err)) {
         return qmp_parse_error("%s", parse_error_reason(err->message));
     }
+    if (json_has_duplicate_key(text)) {
+        return qmp_parse_error("duplicate key");
+    }
+    *unsigned_id = json_id_is_big_unsigned(text);
     return qmp_dispatch(mon, json_parser_get_root(parser));
 }
 
@@ -595,7 +748,7 @@ static gboolean qmp_reply_ready(gpointer opaque)
     g_source_unref(qmp->reply_source);
     qmp->reply_source = NULL;
     qmp->reply = NULL;
-    qmp_send(mon, reply);
+    qmp_send_reply(mon, reply, qmp->reply_unsigned_id);
     json_node_unref(reply);
     qmp_run_queue(mon);
     if (was_full && g_queue_get_length(&qmp->requests) < QMP_MAX_QUEUED) {
@@ -610,18 +763,21 @@ static void qmp_run_queue(Monitor *mon)
     QmpRequest *req;
 
     while (!qmp->reply && (req = g_queue_pop_head(&qmp->requests))) {
-        JsonNode *reply = req->error
-                              ? json_node_ref(req->error)
-                              : qmp_handle_value(mon, req->text, req->scalar);
+        bool unsigned_id = false;
+        JsonNode *reply =
+            req->error
+                ? json_node_ref(req->error)
+                : qmp_handle_value(mon, req->text, req->scalar, &unsigned_id);
 
         qmp_request_free(req);
         if (!mon->has_chardev) {
             /* A capture monitor has no main loop to wait for. */
-            qmp_send(mon, reply);
+            qmp_send_reply(mon, reply, unsigned_id);
             json_node_unref(reply);
             continue;
         }
         qmp->reply = reply;
+        qmp->reply_unsigned_id = unsigned_id;
         qmp->reply_source = g_idle_source_new();
         g_source_set_priority(qmp->reply_source, G_PRIORITY_DEFAULT);
         g_source_set_callback(qmp->reply_source, qmp_reply_ready, mon, NULL);

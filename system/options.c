@@ -320,11 +320,13 @@ static bool opt_accel(VMConfig *cfg, const char *arg, GError **errp)
     if (!name) {
         return error_setg(errp, "Parameter 'accel' is missing");
     }
+    cfg->accel_option = true;
     return add_accel(cfg, name, errp) && keyval_check_unused(kv, errp);
 }
 
 static bool opt_enable_kvm(VMConfig *cfg, const char *arg, GError **errp)
 {
+    cfg->accel_machine = true; /* QEMU's -machine accel=kvm */
     return add_accel(cfg, "kvm", errp);
 }
 
@@ -354,6 +356,7 @@ static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
     if (accel) {
         g_auto(GStrv) names = g_strsplit(accel, ":", -1);
 
+        cfg->accel_machine = true;
         for (char **n = names; *n; n++) {
             if (!add_accel(cfg, *n, errp)) {
                 return false;
@@ -371,9 +374,23 @@ static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
     return keyval_check_unused(kv, errp);
 }
 
+/*
+ * arg cut at its first comma: always two slots, the first never NULL (an
+ * empty arg gives "", which g_strsplit would give as no element at all).
+ */
+static GStrv split_first(const char *arg)
+{
+    GStrv parts = g_new0(char *, 3);
+    const char *comma = strchr(arg, ',');
+
+    parts[0] = comma ? g_strndup(arg, comma - arg) : g_strdup(arg);
+    parts[1] = comma ? g_strdup(comma + 1) : NULL;
+    return parts;
+}
+
 static bool opt_cpu(VMConfig *cfg, const char *arg, GError **errp)
 {
-    g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
+    g_auto(GStrv) parts = split_first(arg);
 
     if (!strcmp(parts[0], "help") || !strcmp(parts[0], "?")) {
         cfg->action = VM_ACTION_CPU_LIST;
@@ -480,7 +497,7 @@ static bool opt_nographic(VMConfig *cfg, const char *arg, GError **errp)
 
 static bool opt_display(VMConfig *cfg, const char *arg, GError **errp)
 {
-    g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
+    g_auto(GStrv) parts = split_first(arg);
 
     if (strcmp(parts[0], "none")) {
         return error_setg(errp,
@@ -1090,6 +1107,10 @@ static bool vm_config_check(VMConfig *cfg, GError **errp)
 {
     const MachineClass *mc = machine_class_find(cfg->machine_type);
 
+    if (cfg->accel_option && cfg->accel_machine) {
+        return error_setg(errp, "The -accel and \"-machine accel=\" options "
+                                "are incompatible");
+    }
     if (mc && cfg->smp_maxcpus > mc->max_cpus) {
         return error_setg(errp,
                           "-smp %u: Invalid SMP CPUs %u. The max CPUs "

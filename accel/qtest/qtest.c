@@ -346,10 +346,11 @@ static void qtest_memset(char **words)
     uint64_t addr, len, value;
     g_autofree uint8_t *data = NULL;
 
-    if (!parse_range(words, &addr, &len) || !parse_u64(words[3], &value)) {
-        if (words[1] && words[2] && words[3]) {
-            qtest_send("FAIL bad value\n");
-        }
+    if (!parse_range(words, &addr, &len)) {
+        return;
+    }
+    if (!parse_u64(words[3], &value)) {
+        qtest_send(words[3] ? "FAIL bad value\n" : "FAIL missing value\n");
         return;
     }
     data = g_malloc(len ? len : 1);
@@ -370,7 +371,8 @@ static void qtest_clock_step(char **words)
             qtest_sendf("FAIL bad step '%s'\n", words[1]);
             return;
         }
-        target = now + step;
+        /* Far enough is the end of time, not a wrap into the past. */
+        target = step > INT64_MAX - now ? INT64_MAX : now + step;
     } else {
         /* No argument: up to the next timer, or nowhere if none is set. */
         int64_t deadline = vm_clock_virtual_deadline();
@@ -482,6 +484,11 @@ static void qtest_receive(void *opaque, const uint8_t *buf, int size)
         g_autofree char *line = g_strndup(server.input->str, len);
 
         g_string_erase(server.input, 0, len + 1);
+        if (strlen(line) != len) {
+            /* Every line gets its answer, one with a NUL byte too. */
+            qtest_send("FAIL line holds a NUL byte\n");
+            continue;
+        }
         qtest_process_line(line);
     }
 }

@@ -4,6 +4,10 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "hw/core/loader.h"
@@ -130,14 +134,56 @@ static bool file_error(GError *err, GError **errp)
                                                               : EIO));
 }
 
-bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp)
+bool load_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
+               GError **errp)
 {
-    GError *err = NULL;
-    gsize len;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    size_t len = 0;
+    uint8_t *buf;
 
-    if (!g_file_get_contents(path, (gchar **)data, &len, &err)) {
-        return file_error(err, errp);
+    if (fd < 0) {
+        return error_setg(errp, "%s", g_strerror(errno));
     }
+    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+
+        close(fd);
+        return error_setg(errp, "%s", g_strerror(e));
+    }
+    /* Checked before reading: /dev/zero or a huge file never fill memory. */
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_size) {
+        close(fd);
+        return error_setg(errp,
+                          "file too large (%" PRIu64 " bytes, at most %zu)",
+                          (uint64_t)st.st_size, max_size);
+    }
+    buf = g_malloc(max_size + 1);
+    while (len <= max_size) {
+        ssize_t n = read(fd, buf + len, max_size + 1 - len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            int e = errno;
+
+            close(fd);
+            g_free(buf);
+            return error_setg(errp, "%s", g_strerror(e));
+        }
+        if (n == 0) {
+            break;
+        }
+        len += n;
+    }
+    close(fd);
+    if (len > max_size) {
+        g_free(buf);
+        return error_setg(errp, "file too large (more than %zu bytes)",
+                          max_size);
+    }
+    *data = g_realloc(buf, MAX(len, 1));
     *size = len;
     return true;
 }

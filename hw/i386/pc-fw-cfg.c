@@ -22,6 +22,8 @@
 #include "util/byteorder.h"
 #include "util/error.h"
 
+/* The largest option ROM read from a file (they are a few KiB). */
+#define OPTION_ROM_MAX_SIZE (1u << 20)
 #define COM1_PORT 0x3f8
 /* The legacy FW_CFG_E820_TABLE: le32 count and room for 16 reservations. */
 #define E820_LEGACY_ENTRIES 16
@@ -140,7 +142,7 @@ void pc_fw_cfg_vapic_rom_add(PCMachineState *pcms)
     uint8_t *rom;
     size_t size;
 
-    if (!path || !load_file(path, &rom, &size, NULL)) {
+    if (!path || !load_file(path, OPTION_ROM_MAX_SIZE, &rom, &size, NULL)) {
         return;
     }
     fw_cfg_add_file(pcms->fw_cfg, "genroms/" VAPIC_ROM, rom, size);
@@ -284,7 +286,7 @@ bool pc_fw_cfg_load_kernel(PCMachineState *pcms, GError **errp)
                           "path: %s)",
                           LINUXBOOT_ROM, dirs);
     }
-    if (!load_file(rom_path, &rom, &rom_size, errp)) {
+    if (!load_file(rom_path, OPTION_ROM_MAX_SIZE, &rom, &rom_size, errp)) {
         return false;
     }
 

@@ -100,7 +100,7 @@ static bool pc_firmware_init(PCMachineState *pcms, GError **errp)
     uint8_t *data;
     size_t size, isa_size;
 
-    if (!load_file(ms->firmware, &data, &size, errp)) {
+    if (!load_file(ms->firmware, BIOS_MAX_SIZE, &data, &size, errp)) {
         error_prefix(errp, "could not load PC BIOS '%s'", ms->firmware);
         return false;
     }

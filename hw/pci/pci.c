@@ -426,7 +426,7 @@ static bool pci_rom_load(PCIDevice *dev, GError **errp)
     if (!path) {
         return error_setg(errp, "failed to find romfile \"%s\"", dev->romfile);
     }
-    if (!load_file(path, &data, &size, errp)) {
+    if (!load_file(path, 16u << 20, &data, &size, errp)) {
         return false;
     }
     if (!size || size > (16u << 20)) {

@@ -46,6 +46,8 @@ typedef struct VMConfig {
     char *machine_type;
     bool firmware_boot; /* -machine firmware=seabios with -kernel */
     GPtrArray *accels;  /* names, tried in order */
+    bool accel_option;  /* some came from -accel */
+    bool accel_machine; /* some from -machine accel= or -enable-kvm */
     char *cpu_model;
     char *kernel, *initrd, *append;
     char *bios;

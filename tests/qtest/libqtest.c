@@ -661,6 +661,19 @@ static char *qtest_vcommand_raw(QTestState *s, const char *fmt, va_list ap)
     return reply;
 }
 
+char *qtest_command_bytes(QTestState *s, const void *bytes, size_t len)
+{
+    g_autofree char *line = g_malloc(len + 1);
+    g_autofree char *shown = g_strndup(bytes, len);
+
+    memcpy(line, bytes, len);
+    line[len] = '\n';
+    if (!qtest_write_all(s->qtest_fd, line, len + 1)) {
+        qtest_fail_stream(s, "sending failed", shown);
+    }
+    return qtest_read_reply(s, shown);
+}
+
 char *qtest_command_raw(QTestState *s, const char *fmt, ...)
 {
     va_list ap;

@@ -171,6 +171,9 @@ gchar **qtest_command(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 char *qtest_command_raw(QTestState *s, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 
+/* Sends exactly len bytes as one line (NUL bytes too); the reply line. */
+char *qtest_command_bytes(QTestState *s, const void *bytes, size_t len);
+
 /*
  * Sends a command line without waiting for its reply: for commands that end
  * the VMM (an isa-debug-exit write), where no reply will come.

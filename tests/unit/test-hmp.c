@@ -74,6 +74,26 @@ static void test_expressions(void)
     assert_output("p 1/0", "division by zero\r\n"
                            "Try \"help p\" for more information\r\n");
     assert_output("p 12 / (1 + 2)", "0x4\r\n");
+    /* Deep nesting is refused, not a stack overflow. */
+    {
+        GString *deep = g_string_new("p ");
+        g_autofree char *line = NULL;
+
+        for (int i = 0; i < 30000; i++) {
+            g_string_append(deep, i % 2 ? "(" : "-(");
+        }
+        g_string_append_c(deep, '1');
+        for (int i = 0; i < 30000; i++) {
+            g_string_append_c(deep, ')');
+        }
+        line = g_string_free(deep, false);
+        assert_output(line, "expression too deeply nested (at most 256 "
+                            "levels)\r\nTry \"help p\" for more "
+                            "information\r\n");
+        assert_output("p ((((((((((((((((((((((((((((((((((((((((1))))))))))))"
+                      "))))))))))))))))))))))))))))",
+                      "0x1\r\n");
+    }
     /* A '/' that cannot start a division ends the expression. */
     assert_output("p 12 /tmp",
                   "print|p: extraneous characters at the end of line\r\n"

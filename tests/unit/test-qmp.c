@@ -567,6 +567,50 @@ static void test_socket_events(void)
     rmdir(dir);
 }
 
+/*
+ * Input a hostile client sends: a key twice (QEMU's parser refuses it;
+ * json-glib alone would run the last one) and ids beyond INT64_MAX,
+ * which come back as the integers they were.
+ */
+static void test_hostile_input(void)
+{
+    Monitor *mon = qmp_new_negotiated();
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"{\"execute\": \"query-status\", \"execute\": \"quit\"}",
+         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse "
+         "error, duplicate key\"}}\r\n"},
+        {"{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"/\", "
+         "\"path\": \"/machine\"}}",
+         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse "
+         "error, duplicate key\"}}\r\n"},
+        {"{\"execute\": \"no-such\", \"id\": 18446744073709551615}",
+         "{\"id\": 18446744073709551615, \"error\": {\"class\": "
+         "\"CommandNotFound\", \"desc\": \"The command no-such has not been "
+         "found\"}}\r\n"},
+        {"{\"execute\": \"no-such\", \"id\": 9223372036854775808}",
+         "{\"id\": 9223372036854775808, \"error\": {\"class\": "
+         "\"CommandNotFound\", \"desc\": \"The command no-such has not been "
+         "found\"}}\r\n"},
+        {"{\"execute\": \"no-such\", \"id\": -9223372036854775808}",
+         "{\"id\": -9223372036854775808, \"error\": {\"class\": "
+         "\"CommandNotFound\", \"desc\": \"The command no-such has not been "
+         "found\"}}\r\n"},
+        /* the same bytes in a string or a nested id are not the id */
+        {"{\"execute\": \"no-such\", \"id\": [\"id\", 1]}",
+         "{\"id\": [\"id\", 1], \"error\": {\"class\": \"CommandNotFound\", "
+         "\"desc\": \"The command no-such has not been found\"}}\r\n"},
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *reply = exchange(mon, cases[i].in);
+
+        g_assert_cmpstr(reply, ==, cases[i].out);
+    }
+    qmp_free(mon);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -576,6 +620,7 @@ int main(int argc, char **argv)
                     test_greeting_and_negotiation);
     g_test_add_func("/qmp/chunked-input", test_chunked_input);
     g_test_add_func("/qmp/errors", test_errors);
+    g_test_add_func("/qmp/hostile-input", test_hostile_input);
     g_test_add_func("/qmp/queries", test_queries);
     g_test_add_func("/qmp/device-introspection", test_device_introspection);
     g_test_add_func("/qmp/schema", test_schema);

@@ -29,8 +29,13 @@ void rom_reset_all(AddressSpace *as);
 /* "name addr-end" lines, for info roms and debugging. */
 void rom_dump(GString *out);
 
-/* A file read whole; the error names the file and the system's reason. */
-bool load_file(const char *path, uint8_t **data, size_t *size, GError **errp);
+/*
+ * A file read whole, at most max_size bytes: a larger file is refused
+ * before reading (a device or a pipe, such as /dev/zero, once max_size is
+ * passed). The error gives the system's reason; the caller names the file.
+ */
+bool load_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
+               GError **errp);
 /* A file mapped read-only and private (g_mapped_file_unref when done). */
 GMappedFile *load_file_mapped(const char *path, GError **errp);
 
