@@ -107,6 +107,14 @@ static const QmpMember cpu_info_fast_members[] = {
     {"cpu-index", "int"},       {"qom-path", "str"},
     {"thread-id", "int"},       {"props", "CpuInstanceProperties", true},
     {"target", "SysEmuTarget"}, {NULL}};
+static const QmpMember cpu_definition_info_members[] = {
+    {"name", "str"},
+    {"migration-safe", "bool", true},
+    {"static", "bool"},
+    {"unavailable-features", "[str]", true},
+    {"typename", "str"},
+    {"deprecated", "bool"},
+    {NULL}};
 static const QmpMember balloon_info_members[] = {{"actual", "int"}, {NULL}};
 static const QmpMember block_info_members[] = {
     {"device", "str"},
@@ -293,6 +301,7 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("CpuInstanceProperties", cpu_instance_properties_members),
     ENUM_TYPE("SysEmuTarget", sys_emu_target_values),
     OBJECT_TYPE("CpuInfoFast", cpu_info_fast_members),
+    OBJECT_TYPE("CpuDefinitionInfo", cpu_definition_info_members),
     OBJECT_TYPE("BlockInfo", block_info_members),
     OBJECT_TYPE("BlockDeviceInfo", block_device_info_members),
     OBJECT_TYPE("ImageInfo", image_info_members),

@@ -66,6 +66,7 @@ static bool opt_m(VMConfig *cfg, const char *arg, GError **errp)
     }
     /* Whole pages: KVM maps guest memory in pages. */
     cfg->ram_size = (bytes + 4095) & ~4095ull;
+    cfg->ram_size_set = true;
     return true;
 }
 

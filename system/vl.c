@@ -123,7 +123,9 @@ static bool handle_action(VMConfig *cfg)
 /* The defaults QEMU applies when the command line leaves them out. */
 static void apply_defaults(VMConfig *cfg)
 {
-    bool default_serial = !cfg->serials->len && !cfg->no_defaults;
+    const MachineClass *mc = machine_class_find(cfg->machine_type);
+    bool default_serial =
+        !cfg->serials->len && !cfg->no_defaults && !(mc && mc->no_serial);
 
     if (!cfg->accels->len) {
         /* -qtest alone means the test drives the machine: no vCPUs. */
@@ -246,7 +248,8 @@ static bool machine_create(GError **errp)
     GPtrArray *path = g_ptr_array_new();
     const AccelOps *accel;
 
-    ms->ram_size = config.ram_size;
+    ms->ram_size =
+        ms->klass->no_default_ram && !config.ram_size_set ? 0 : config.ram_size;
     ms->smp_cpus = config.smp_cpus;
     ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
     ms->topology =
@@ -296,7 +299,7 @@ static bool machine_create(GError **errp)
     }
     g_ptr_array_add(path, NULL);
     ms->firmware_path = (char **)g_ptr_array_free(path, false);
-    if (!config.kernel || config.firmware_boot) {
+    if (!ms->klass->no_firmware && (!config.kernel || config.firmware_boot)) {
         const char *name = config.bios ? config.bios : "bios-256k.bin";
 
         ms->firmware = machine_find_firmware(ms, name);

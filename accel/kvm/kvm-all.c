@@ -837,7 +837,8 @@ static bool kvm_vcpus_create(MachineState *ms, GError **errp)
             return false;
         }
     }
-    if (kvm_state->coalesced_page) {
+    /* The ring sits in every vCPU's run area; none without a vCPU. */
+    if (kvm_state->coalesced_page && vcpu_count) {
         kvm_state->coalesced_ring =
             (void *)((uint8_t *)vcpus[0].run +
                      kvm_state->coalesced_page * KVM_PAGE_SIZE);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "system/memory.h"
+#include "qapi/qmp-registry.h"
 #include "target/i386/cpu.h"
 #include "util/error.h"
 
@@ -183,7 +184,45 @@ static void __attribute__((constructor)) x86_cpu_register_types(void)
     }
 }
 
-void x86_cpu_print_models(FILE *out)
+/* QMP's query-cpu-definitions: QEMU's CpuDefinitionInfo for each model. */
+static JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_array_new();
+    JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
+        JsonObject *def = json_object_new();
+        g_autofree char *type =
+            g_strdup_printf("%s-x86_64-cpu", cpu_models[i].name);
+
+        json_object_set_string_member(def, "name", cpu_models[i].name);
+        json_object_set_string_member(def, "typename", type);
+        /* host and max follow the host: not migration-safe, as in QEMU */
+        json_object_set_boolean_member(def, "migration-safe",
+                                       !cpu_models[i].passthrough);
+        json_object_set_boolean_member(def, "static", false);
+        json_object_set_array_member(def, "unavailable-features",
+                                     json_array_new());
+        json_object_set_boolean_member(def, "deprecated", false);
+        json_array_add_object_element(list, def);
+    }
+    json_node_take_array(node, list);
+    return node;
+}
+
+static const QmpCommandDef cpu_qmp_commands[] = {
+    {"query-cpu-definitions", qmp_query_cpu_definitions, NULL,
+     "[CpuDefinitionInfo]"},
+    {NULL},
+};
+
+static void cpu_qmp_register(void)
+{
+    qmp_register_commands(cpu_qmp_commands);
+}
+qmp_init(cpu_qmp_register)
+
+    void x86_cpu_print_models(FILE *out)
 {
     fprintf(out, "Available CPUs:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {

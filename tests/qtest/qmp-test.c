@@ -601,6 +601,58 @@ static void test_qom_list_types(void)
     qtest_quit(s);
 }
 
+/*
+ * How management tools probe a binary: -machine none (no board, no RAM,
+ * no vCPU), then the machines, every device type and its properties, and
+ * the CPU models, each without an error.
+ */
+static void test_machine_none_probe(void)
+{
+    QTestState *s = qtest_init("-machine none -nodefaults");
+    JsonArray *machines, *types, *cpus;
+    bool found = false;
+
+    machines = return_array(s, "{\"execute\": \"query-machines\"}");
+    for (unsigned i = 0; i < json_array_get_length(machines); i++) {
+        JsonObject *m = json_array_get_object_element(machines, i);
+
+        found |= !strcmp(json_object_get_string_member(m, "name"), "none");
+    }
+    g_assert_true(found);
+    json_array_unref(machines);
+
+    types = return_array(s, "{\"execute\": \"qom-list-types\", \"arguments\": "
+                            "{\"implements\": \"device\", "
+                            "\"abstract\": false}}");
+    g_assert_cmpuint(json_array_get_length(types), >, 10);
+    for (unsigned i = 0; i < json_array_get_length(types); i++) {
+        const char *name = json_object_get_string_member(
+            json_array_get_object_element(types, i), "name");
+        g_autoptr(JsonObject) r =
+            qtest_qmp(s,
+                      "{\"execute\": \"device-list-properties\", "
+                      "\"arguments\": {\"typename\": \"%s\"}}",
+                      name);
+
+        if (!json_object_has_member(r, "return")) {
+            g_test_message("device-list-properties %s failed", name);
+        }
+        g_assert_true(json_object_has_member(r, "return"));
+    }
+    json_array_unref(types);
+
+    cpus = return_array(s, "{\"execute\": \"query-cpu-definitions\"}");
+    g_assert_nonnull(array_find(cpus, "name", "qemu64"));
+    g_assert_nonnull(array_find(cpus, "typename", "qemu64-x86_64-cpu"));
+    json_array_unref(cpus);
+
+    /* No board: no vCPU. */
+    cpus = return_array(s, "{\"execute\": \"query-cpus-fast\"}");
+    g_assert_cmpuint(json_array_get_length(cpus), ==, 0);
+    json_array_unref(cpus);
+    qtest_quit(s);
+}
+
 static void test_device_list_properties(void)
 {
     static const char *const props[] = {"chardev", "index", "iobase", "irq"};
@@ -804,6 +856,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/qom", test_qom);
     g_test_add_func("/qmp/qom-list-types", test_qom_list_types);
     g_test_add_func("/qmp/device-list-properties", test_device_list_properties);
+    g_test_add_func("/qmp/machine-none-probe", test_machine_none_probe);
     g_test_add_func("/qmp/human-monitor-command", test_human_monitor_command);
     g_test_add_func("/qmp/query-qmp-schema", test_query_qmp_schema);
     g_test_add_func("/qmp/errors", test_errors);

@@ -50,6 +50,9 @@ typedef struct MachineClass {
     const char *description;
     unsigned max_cpus;
     bool is_default;
+    bool no_firmware;    /* runs no firmware: -bios is not looked up */
+    bool no_serial;      /* no default COM1 (QEMU's no_serial) */
+    bool no_default_ram; /* RAM only when -m gives a size */
     /* Builds the board: memory map, devices, boot images. */
     bool (*init)(MachineState *ms, GError **errp);
     /* Puts vCPUs into their boot state after a reset (firmware or kernel). */
