@@ -206,6 +206,44 @@ static bool opt_chardev(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+/*
+ * -global DRIVER.PROPERTY=VALUE, or -global driver=D,property=P,value=V:
+ * registered at once (device types are known from the start).
+ */
+static bool opt_global(VMConfig *cfg, const char *arg, GError **errp)
+{
+    const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+    g_autoptr(KeyValList) kv = NULL;
+    const char *driver, *property, *value;
+
+    if (dot && eq && dot < eq && dot > arg && eq > dot + 1 &&
+        !memchr(arg, ',', dot - arg) && !g_str_has_prefix(arg, "driver=")) {
+        g_autofree char *d = g_strndup(arg, dot - arg);
+        g_autofree char *p = g_strndup(dot + 1, eq - dot - 1);
+
+        device_global_add(d, p, eq + 1);
+        return true;
+    }
+    kv = keyval_parse(arg, NULL, errp);
+    if (!kv) {
+        return false;
+    }
+    driver = keyval_get(kv, "driver");
+    property = keyval_get(kv, "property");
+    value = keyval_get(kv, "value");
+    if (!keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    if (!driver || !property || !value) {
+        return error_setg(errp, "Parameter '%s' is missing",
+                          !driver     ? "driver"
+                          : !property ? "property"
+                                      : "value");
+    }
+    device_global_add(driver, property, value);
+    return true;
+}
+
 static bool opt_device(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = NULL;
@@ -976,6 +1014,9 @@ static const OptionDef options[] = {
      "chardev:ID"},
     {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]",
      "create a character backend (-chardev help lists them)"},
+    {"global", true, opt_global,
+     "DRIVER.PROP=VALUE or driver=D,property=P,value=V",
+     "a default property value for every device of type DRIVER"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]",
      "add a device (-device help, -device DRIVER,help)"},
     {"object", true, opt_object, "iothread,id=ID",

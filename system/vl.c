@@ -311,6 +311,7 @@ static bool machine_create(GError **errp)
         }
     }
 
+    device_globals_check();
     if (!accel_select(ms, errp) || !serial_chardevs_create(ms, errp)) {
         return false;
     }

@@ -333,6 +333,79 @@ static void device_release_properties(DeviceState *dev)
     }
 }
 
+/* ---- -global ------------------------------------------------------------ */
+
+typedef struct DeviceGlobal {
+    char *driver, *property, *value;
+} DeviceGlobal;
+
+static GPtrArray *device_globals; /* DeviceGlobal *, in the order given */
+
+static void device_global_free(gpointer data)
+{
+    DeviceGlobal *g = data;
+
+    g_free(g->driver);
+    g_free(g->property);
+    g_free(g->value);
+    g_free(g);
+}
+
+void device_global_add(const char *driver, const char *property,
+                       const char *value)
+{
+    DeviceGlobal *g = g_new0(DeviceGlobal, 1);
+
+    if (!device_globals) {
+        device_globals = g_ptr_array_new_with_free_func(device_global_free);
+    }
+    g->driver = g_strdup(driver);
+    g->property = g_strdup(property);
+    g->value = g_strdup(value);
+    g_ptr_array_add(device_globals, g);
+}
+
+void device_globals_check(void)
+{
+    for (unsigned i = 0; device_globals && i < device_globals->len; i++) {
+        DeviceGlobal *g = g_ptr_array_index(device_globals, i);
+
+        if (!device_class_find(g->driver)) {
+            warn_report("global %s.%s has invalid class name", g->driver,
+                        g->property);
+        }
+    }
+}
+
+void device_globals_clear(void)
+{
+    if (device_globals) {
+        g_ptr_array_set_size(device_globals, 0);
+    }
+}
+
+/* The globals for dev's type and the types it derives from. */
+static void device_apply_globals(DeviceState *dev)
+{
+    for (unsigned i = 0; device_globals && i < device_globals->len; i++) {
+        DeviceGlobal *g = g_ptr_array_index(device_globals, i);
+        GError *err = NULL;
+
+        if (!device_class_is(dev->klass, g->driver)) {
+            continue;
+        }
+        if (!device_set_property(dev, g->property, g->value, &err)) {
+            if (!dev->global_error) {
+                g_prefix_error(&err, "can't apply global %s.%s=%s: ", g->driver,
+                               g->property, g->value);
+                dev->global_error = err;
+            } else {
+                g_error_free(err);
+            }
+        }
+    }
+}
+
 DeviceState *device_new(const char *type_name)
 {
     DeviceClass *dc = device_class_find(type_name);
@@ -348,6 +421,7 @@ DeviceState *device_new(const char *type_name)
         property_set_default(dev, g_ptr_array_index(props, i));
     }
     device_object_init(dev, props);
+    device_apply_globals(dev);
     return dev;
 }
 
@@ -357,6 +431,7 @@ void device_free(DeviceState *dev)
     device_release_properties(dev);
     object_finalize(OBJECT(dev));
     g_ptr_array_unref(dev->child_buses);
+    g_clear_error(&dev->global_error);
     g_free(dev->id);
     g_free(dev);
 }
@@ -479,6 +554,10 @@ bool device_realize(DeviceState *dev, BusState *bus, GError **errp)
     if (dc->bus_type && (!bus || strcmp(bus->type, dc->bus_type))) {
         return error_setg(errp, "Device '%s' needs a %s bus", dc->name,
                           dc->bus_type);
+    }
+    if (dev->global_error) {
+        g_propagate_error(errp, g_error_copy(dev->global_error));
+        return false;
     }
     /* Board code may have named it already (object_add_child). */
     if (!obj->parent) {

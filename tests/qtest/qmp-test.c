@@ -653,6 +653,83 @@ static void test_machine_none_probe(void)
     qtest_quit(s);
 }
 
+static gint64 qom_get_int(QTestState *s, const char *path, const char *prop)
+{
+    JsonNode *ret = qtest_qmp_assert_success_ref(
+        s,
+        "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"%s\", "
+        "\"property\": \"%s\"}}",
+        path, prop);
+    gint64 v = json_node_get_int(ret);
+
+    json_node_unref(ret);
+    return v;
+}
+
+/*
+ * -global sets the default of a property for every device of a type; a
+ * -device's own value still wins; a global the type refuses stops pcvm
+ * with QEMU's words, and one for a type that does not exist is a warning.
+ */
+static void test_global(void)
+{
+    QTestState *s =
+        qtest_init("-global isa-debug-exit.iobase=0x511 "
+                   "-global driver=isa-debug-exit,property=iosize,value=4 "
+                   "-device isa-debug-exit,id=de1 -device "
+                   "isa-debug-exit,id=de2,iobase=0x520");
+    static const struct {
+        const char *args, *error;
+    } bad[] = {
+        {"-global isa-debug-exit.iobase=zz -device isa-debug-exit",
+         "can't apply global isa-debug-exit.iobase=zz: "},
+        {"-global isa-debug-exit.colour=red -device isa-debug-exit",
+         "can't apply global isa-debug-exit.colour=red: Property "
+         "'isa-debug-exit.colour' not found"},
+        {"-global isa-debug-exit", "-global isa-debug-exit: Invalid parameter "
+                                   "'isa-debug-exit'"},
+        {"-global driver=isa-debug-exit,property=iobase",
+         "Parameter 'value' is missing"},
+    };
+
+    g_assert_cmpint(qom_get_int(s, "/machine/peripheral/de1", "iobase"), ==,
+                    0x511);
+    g_assert_cmpint(qom_get_int(s, "/machine/peripheral/de1", "iosize"), ==, 4);
+    g_assert_cmpint(qom_get_int(s, "/machine/peripheral/de2", "iobase"), ==,
+                    0x520);
+    qtest_quit(s);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *cmd =
+            g_strdup_printf("%s -accel qtest -display none -nodefaults %s",
+                            qtest_binary(), bad[i].args);
+        g_autofree char *err = NULL;
+        int status;
+
+        g_assert_true(
+            g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+        g_assert_false(g_spawn_check_wait_status(status, NULL));
+        g_assert_nonnull(strstr(err, bad[i].error));
+        g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+    }
+    {
+        /* The warning comes before the error that ends this run. */
+        g_autofree char *cmd = g_strdup_printf(
+            "%s -accel qtest -display none -nodefaults "
+            "-global kvm-pit.lost_tick_policy=delay "
+            "-global isa-debug-exit.colour=red -device isa-debug-exit",
+            qtest_binary());
+        g_autofree char *err = NULL;
+        int status;
+
+        g_assert_true(
+            g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+        g_assert_true(g_str_has_prefix(err, "pcvm: warning: global "
+                                            "kvm-pit.lost_tick_policy has "
+                                            "invalid class name\n"));
+    }
+}
+
 static void test_device_list_properties(void)
 {
     static const char *const props[] = {"chardev", "index", "iobase", "irq"};
@@ -857,6 +934,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/qom-list-types", test_qom_list_types);
     g_test_add_func("/qmp/device-list-properties", test_device_list_properties);
     g_test_add_func("/qmp/machine-none-probe", test_machine_none_probe);
+    g_test_add_func("/qmp/global", test_global);
     g_test_add_func("/qmp/human-monitor-command", test_human_monitor_command);
     g_test_add_func("/qmp/query-qmp-schema", test_query_qmp_schema);
     g_test_add_func("/qmp/errors", test_errors);

@@ -194,6 +194,8 @@ struct DeviceState {
     int gpio_in_count;
     IRQLine **gpio_out;
     int gpio_out_count;
+    /* A -global for this type that did not apply; realize fails with it. */
+    GError *global_error;
 };
 
 /*
@@ -244,6 +246,18 @@ GVariant *device_property_default_value(const Property *p);
 
 /* Allocates a device with its properties at their defaults. */
 DeviceState *device_new(const char *type_name);
+/*
+ * -global DRIVER.PROPERTY=VALUE: a default for every device of DRIVER or
+ * of a type derived from it, applied as it is created, in the order the
+ * globals were given. A value the property refuses makes that device's
+ * realize fail ("can't apply global D.P=V: ..."), as in QEMU.
+ */
+void device_global_add(const char *driver, const char *property,
+                       const char *value);
+/* QEMU's warning for each global whose driver is no device type. */
+void device_globals_check(void);
+/* Forgets every global (unit tests). */
+void device_globals_clear(void);
 /* Frees a device that is not (or no longer) realized, and what it holds. */
 void device_free(DeviceState *dev);
 bool device_set_property(DeviceState *dev, const char *name, const char *value,
