@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "chardev/char-internal.h"
+#include "util/daemon.h"
 #include "util/error.h"
 
 typedef struct {
@@ -64,6 +65,9 @@ static bool stdio_open(Chardev *chr, KeyValList *opts, GError **errp)
     if (stdio_in_use) {
         return error_setg(errp,
                           "cannot use stdio by multiple character devices");
+    }
+    if (os_is_daemonized()) {
+        return error_setg(errp, "cannot use stdio with -daemonize");
     }
     if (!keyval_get_bool(opts, "signal", true, &allow_signals, errp) ||
         !keyval_check_unused(opts, errp)) {

@@ -586,6 +586,52 @@ static bool opt_name(VMConfig *cfg, const char *arg, GError **errp)
     return keyval_check_unused(kv, errp);
 }
 
+/* pcvm reads no configuration files, so there is nothing to skip. */
+static bool opt_no_user_config(VMConfig *cfg, const char *arg, GError **errp)
+{
+    return true;
+}
+
+/* -msg timestamp=on|off[,guest-name=on|off] */
+static bool opt_msg(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "timestamp", errp);
+    bool timestamp = false, guest_name = false;
+
+    if (!kv || !keyval_get_bool(kv, "timestamp", false, &timestamp, errp) ||
+        !keyval_get_bool(kv, "guest-name", false, &guest_name, errp) ||
+        !keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    error_set_timestamps(timestamp);
+    cfg->msg_guest_name = guest_name;
+    return true;
+}
+
+static bool opt_pidfile(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->pidfile, arg);
+    return true;
+}
+
+static bool opt_daemonize(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->daemonize = true;
+    return true;
+}
+
+/* -overcommit mem-lock=on|off[,cpu-pm=on|off] */
+static bool opt_overcommit(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
+    bool cpu_pm = false;
+
+    return kv && keyval_get_bool(kv, "mem-lock", false, &cfg->mem_lock, errp) &&
+           keyval_get_bool(kv, "cpu-pm", false, &cpu_pm, errp) &&
+           keyval_check_unused(kv, errp) &&
+           (!cpu_pm || error_setg(errp, "cpu-pm=on is not supported"));
+}
+
 static bool opt_D(VMConfig *cfg, const char *arg, GError **errp)
 {
     replace(&cfg->log_file, arg);
@@ -1045,6 +1091,16 @@ static const OptionDef options[] = {
      "stop instead of exiting when the guest shuts down"},
     {"S", false, opt_S, NULL, "do not start the vCPUs at start-up"},
     {"name", true, opt_name, "[guest=]NAME", "the guest's name"},
+    {"no-user-config", false, opt_no_user_config, NULL,
+     "read no user configuration files (pcvm reads none)"},
+    {"msg", true, opt_msg, "timestamp=on|off[,guest-name=on|off]",
+     "prefix error messages with the time (and the guest's name)"},
+    {"pidfile", true, opt_pidfile, "FILE",
+     "write pcvm's process id to FILE, locked while pcvm runs"},
+    {"daemonize", false, opt_daemonize, NULL,
+     "detach once the machine is set up (errors before that still show)"},
+    {"overcommit", true, opt_overcommit, "mem-lock=on|off",
+     "mem-lock=on locks all of pcvm's memory (mlockall)"},
     {"D", true, opt_D, "FILE", "write the -d log to FILE"},
     {"d", true, opt_d, "ITEM,...",
      "enable logging of the items (-d help lists them)"},
@@ -1114,6 +1170,7 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->monitors);
     g_ptr_array_unref(cfg->drives);
     g_ptr_array_unref(cfg->blockdevs);
+    g_free(cfg->pidfile);
     g_free(cfg->qtest);
     g_free(cfg->qtest_log);
     g_free(cfg->help_target);

@@ -3,9 +3,11 @@
  * machine, devices, vCPUs, then the main loop until something ends it.
  */
 #include <glib-unix.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "accel/qtest.h"
@@ -15,6 +17,7 @@
 #include "monitor/monitor.h"
 #include "accel/accel.h"
 #include "block/blockdev.h"
+#include "util/daemon.h"
 #include "block/drive.h"
 #include "system/iothread.h"
 #include "system/main-loop.h"
@@ -390,6 +393,18 @@ int pcvm_main(int argc, char **argv)
         error_report_gerror(err);
         return 1;
     }
+    if (config.msg_guest_name && config.name) {
+        error_set_guest_name(config.name);
+    }
+    if (config.daemonize && config.nographic) {
+        error_report("-nographic cannot be used with -daemonize");
+        return 1;
+    }
+    if ((config.daemonize && !os_daemonize(&err)) ||
+        (config.pidfile && !os_write_pidfile(config.pidfile, &err))) {
+        error_report_gerror(err);
+        return 1;
+    }
     log_mask = config.log_mask;
     no_reboot = config.no_reboot;
     no_shutdown = config.no_shutdown;
@@ -416,6 +431,13 @@ int pcvm_main(int argc, char **argv)
         chardev_close_all();
         return 1;
     }
+    if (config.mem_lock && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+        error_report("-overcommit mem-lock=on: locking memory failed: %s",
+                     g_strerror(errno));
+        os_remove_pidfile();
+        return 1;
+    }
+    os_daemon_ready();
     runstate_set_hooks(&hooks);
     g_unix_signal_add(SIGTERM, on_terminate_signal, GINT_TO_POINTER(SIGTERM));
     g_unix_signal_add(SIGINT, on_terminate_signal, GINT_TO_POINTER(SIGINT));
@@ -437,5 +459,6 @@ int pcvm_main(int argc, char **argv)
     chardev_close_all();
     drive_close_all();
     blockdev_close_all();
+    os_remove_pidfile();
     return status;
 }

@@ -6,8 +6,32 @@
 
 G_DEFINE_QUARK(pcvm - error - quark, pcvm_error)
 
+static bool with_timestamps;
+static char *guest_name;
+
+void error_set_timestamps(bool on)
+{
+    with_timestamps = on;
+}
+
+void error_set_guest_name(const char *name)
+{
+    g_free(guest_name);
+    guest_name = g_strdup(name);
+}
+
 static void report(const char *kind, const char *fmt, va_list ap)
 {
+    if (with_timestamps) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
+
+        /* QEMU's form: 2026-12-02T21:55:00.123456Z */
+        fprintf(stderr, "%s.%06dZ ", stamp, g_date_time_get_microsecond(now));
+    }
+    if (guest_name) {
+        fprintf(stderr, "%s ", guest_name);
+    }
     fprintf(stderr, "pcvm: %s", kind);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

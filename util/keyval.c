@@ -144,9 +144,8 @@ bool keyval_get_bool(KeyValList *list, const char *key, bool def, bool *out,
         *out = def;
         return true;
     }
-    if (!parse_bool(v, out, errp)) {
-        error_prefix(errp, "%s", key);
-        return false;
+    if (!parse_bool(v, out, NULL)) {
+        return error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
     }
     return true;
 }

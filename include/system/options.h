@@ -70,6 +70,10 @@ typedef struct VMConfig {
     char *display; /* "none" or NULL */
     bool nographic;
     bool no_defaults;
+    char *pidfile;       /* -pidfile */
+    bool msg_guest_name; /* -msg guest-name=on */
+    bool daemonize;      /* -daemonize */
+    bool mem_lock;       /* -overcommit mem-lock=on */
     bool no_reboot, no_shutdown;
     bool start_paused;
     /* -boot */

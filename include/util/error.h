@@ -14,6 +14,10 @@ GQuark pcvm_error_quark(void);
 /* "pcvm: <message>" on stderr. */
 void error_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void warn_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* -msg timestamp=on: each message starts with the UTC time, as QEMU's. */
+void error_set_timestamps(bool on);
+/* -msg guest-name=on: and with the guest's name (NULL: none). */
+void error_set_guest_name(const char *name);
 /* Reports err's message with error_report() and frees it. */
 void error_report_gerror(GError *err);
 

@@ -735,7 +735,8 @@ static void test_errors(void)
     expect_error("file,id=f9,path=/nonexistent/dir/file",
                  "Could not open '/nonexistent/dir/file': "
                  "No such file or directory");
-    expect_error("null,id=m9,mux=maybe", "mux: 'maybe' is not on/off");
+    expect_error("null,id=m9,mux=maybe",
+                 "Parameter 'mux' expects 'on' or 'off'");
 
     opts = g_strdup_printf("socket,id=s10,path=%s", missing);
     message = g_strdup_printf("Failed to connect to 'unix:%s': "

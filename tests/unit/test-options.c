@@ -158,6 +158,13 @@ static void test_hostile_input(void)
                                "value '' (this pcvm has display 'none')");
     assert_error("-accel qtest -enable-kvm",
                  "The -accel and \"-machine accel=\" options are incompatible");
+    assert_error("-msg timestamp=maybe",
+                 "-msg timestamp=maybe: Parameter 'timestamp' expects 'on' or "
+                 "'off'");
+    assert_error("-overcommit cpu-pm=on",
+                 "-overcommit cpu-pm=on: cpu-pm=on is not supported");
+    assert_error("-overcommit colour=red",
+                 "-overcommit colour=red: Invalid parameter 'colour'");
     assert_error("-machine accel=kvm -accel tcg",
                  "The -accel and \"-machine accel=\" options are incompatible");
 }
@@ -315,8 +322,8 @@ static void test_boot_rtc_uuid(void)
                                   "PC: 'x'");
     assert_error("-boot cdnc", "-boot cdnc: Too many boot devices for PC");
     assert_error("-boot cc", "-boot cc: Boot device 'c' was given twice");
-    assert_error("-boot menu=maybe", "-boot menu=maybe: menu: 'maybe' is not "
-                                     "on/off");
+    assert_error("-boot menu=maybe",
+                 "-boot menu=maybe: Parameter 'menu' expects 'on' or 'off'");
 
     err = parse(&cfg, "-rtc base=2006-06-17T16:01:21,clock=vm");
     g_assert_null(err);
