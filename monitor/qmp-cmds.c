@@ -115,6 +115,10 @@ static const QmpMember cpu_definition_info_members[] = {
     {"typename", "str"},
     {"deprecated", "bool"},
     {NULL}};
+static const char *const guest_panic_action_values[] = {"pause", "poweroff",
+                                                        "run", NULL};
+static const QmpMember guest_panic_event_members[] = {
+    {"action", "GuestPanicAction"}, {NULL}};
 static const QmpMember balloon_info_members[] = {{"actual", "int"}, {NULL}};
 static const QmpMember block_info_members[] = {
     {"device", "str"},
@@ -321,6 +325,9 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("q_obj_RESET-arg", shutdown_event_members),
     OBJECT_TYPE("q_obj_BALLOON_CHANGE-arg", balloon_info_members),
     OBJECT_TYPE("BalloonInfo", balloon_info_members),
+    ENUM_TYPE("GuestPanicAction", guest_panic_action_values),
+    OBJECT_TYPE("q_obj_GUEST_PANICKED-arg", guest_panic_event_members),
+    OBJECT_TYPE("q_obj_GUEST_CRASHLOADED-arg", guest_panic_event_members),
     {.name = "SchemaInfo",
      .members = schema_info_members,
      .tag = "meta-type",

@@ -586,6 +586,69 @@ static bool opt_name(VMConfig *cfg, const char *arg, GError **errp)
     return keyval_check_unused(kv, errp);
 }
 
+/*
+ * -action reboot=reset|shutdown,shutdown=poweroff|pause,
+ * panic=pause|shutdown|exit-failure|none,watchdog=...: QEMU 6's form of
+ * -no-reboot and -no-shutdown, and what a guest panic does. pcvm has no
+ * watchdog device yet: its action is checked and kept for one.
+ */
+static bool action_value(KeyValList *kv, const char *key,
+                         const char *const *names, int *out, GError **errp)
+{
+    const char *v = keyval_get(kv, key);
+
+    if (!v) {
+        return true;
+    }
+    for (int i = 0; names[i]; i++) {
+        if (!strcmp(v, names[i])) {
+            *out = i;
+            return true;
+        }
+    }
+    return error_setg(errp, "Parameter '%s' does not accept value '%s'", key,
+                      v);
+}
+
+static bool opt_action(VMConfig *cfg, const char *arg, GError **errp)
+{
+    static const char *const reboot[] = {"reset", "shutdown", NULL};
+    static const char *const shutdown[] = {"poweroff", "pause", NULL};
+    /* In PanicAction's order. */
+    static const char *const panic[] = {"shutdown", "pause", "exit-failure",
+                                        "none", NULL};
+    static const char *const watchdog[] = {"reset",      "shutdown", "poweroff",
+                                           "pause",      "debug",    "none",
+                                           "inject-nmi", NULL};
+    g_autoptr(KeyValList) kv = keyval_parse(arg, NULL, errp);
+    int r = cfg->no_reboot, sd = cfg->no_shutdown, wd = 0;
+
+    if (!kv || !action_value(kv, "reboot", reboot, &r, errp) ||
+        !action_value(kv, "shutdown", shutdown, &sd, errp) ||
+        !action_value(kv, "panic", panic, &cfg->panic_action, errp) ||
+        !action_value(kv, "watchdog", watchdog, &wd, errp) ||
+        !keyval_check_unused(kv, errp)) {
+        return false;
+    }
+    cfg->no_reboot = r;
+    cfg->no_shutdown = sd;
+    return true;
+}
+
+/* -watchdog-action ACTION: the older spelling of -action watchdog=. */
+static bool opt_watchdog_action(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autofree char *spec = g_strdup_printf("watchdog=%s", arg);
+
+    if (strchr(arg, ',') || strchr(arg, '=')) {
+        return error_setg(errp,
+                          "Parameter 'watchdog' does not accept value "
+                          "'%s'",
+                          arg);
+    }
+    return opt_action(cfg, spec, errp);
+}
+
 /* pcvm reads no configuration files, so there is nothing to skip. */
 static bool opt_no_user_config(VMConfig *cfg, const char *arg, GError **errp)
 {
@@ -1091,6 +1154,12 @@ static const OptionDef options[] = {
      "stop instead of exiting when the guest shuts down"},
     {"S", false, opt_S, NULL, "do not start the vCPUs at start-up"},
     {"name", true, opt_name, "[guest=]NAME", "the guest's name"},
+    {"action", true, opt_action,
+     "reboot=reset|shutdown,shutdown=poweroff|pause,panic=pause|shutdown|"
+     "exit-failure|none,watchdog=ACTION",
+     "what a guest reset, shutdown, panic or watchdog does"},
+    {"watchdog-action", true, opt_watchdog_action, "ACTION",
+     "same as -action watchdog=ACTION"},
     {"no-user-config", false, opt_no_user_config, NULL,
      "read no user configuration files (pcvm reads none)"},
     {"msg", true, opt_msg, "timestamp=on|off[,guest-name=on|off]",

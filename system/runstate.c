@@ -3,12 +3,16 @@
  * flags and wake the main loop; main_loop_should_exit() acts on them there,
  * so a vCPU thread never tears the machine down under itself.
  */
+#include "qapi/qmp-registry.h"
 #include "system/main-loop.h"
 #include "system/runstate.h"
 #include "system/timer.h"
 
 bool no_reboot;
 bool no_shutdown;
+PanicAction panic_action = PANIC_ACTION_SHUTDOWN;
+/* The panic's shutdown ends pcvm with status 1 (panic=exit-failure). */
+static bool panic_exit_failure;
 
 static RunState current_state = RUN_STATE_PRELAUNCH;
 static RunStateHooks hooks;
@@ -19,6 +23,7 @@ static bool exiting;
 static gint reset_requested;    /* ResetCause + 1 */
 static gint shutdown_requested; /* ShutdownCause */
 static gint powerdown_requested;
+static gint panic_requested; /* 1 panicked, 2 crash kernel loaded */
 
 typedef struct {
     RunStateNotifier *fn;
@@ -32,6 +37,7 @@ static const char *const state_names[RUN_STATE_MAX] = {
     [RUN_STATE_PAUSED] = "paused",
     [RUN_STATE_SHUTDOWN] = "shutdown",
     [RUN_STATE_INTERNAL_ERROR] = "internal-error",
+    [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
 };
 
 RunState runstate_get(void)
@@ -101,7 +107,8 @@ const char *shutdown_cause_name(ShutdownCause cause)
 bool system_request_pending(void)
 {
     return g_atomic_int_get(&reset_requested) ||
-           g_atomic_int_get(&shutdown_requested);
+           g_atomic_int_get(&shutdown_requested) ||
+           g_atomic_int_get(&panic_requested) == 1;
 }
 
 void system_reset_request(ResetCause cause)
@@ -118,6 +125,40 @@ void system_shutdown_request(ShutdownCause cause)
 {
     g_atomic_int_set(&shutdown_requested, cause);
     main_loop_wakeup();
+}
+
+void system_guest_panic_request(bool crash_loaded)
+{
+    g_atomic_int_set(&panic_requested, crash_loaded ? 2 : 1);
+    main_loop_wakeup();
+}
+
+/* QEMU's GUEST_PANICKED / GUEST_CRASHLOADED: {"action": ACTION}. */
+static void panic_event(const char *name, const char *action)
+{
+    JsonObject *data = json_object_new();
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+
+    json_object_set_string_member(data, "action", action);
+    json_node_take_object(node, data);
+    qmp_event_emit(name, node);
+}
+
+/* What -action panic= (with -no-shutdown) makes of a guest panic. */
+static void guest_panicked(void)
+{
+    if (panic_action == PANIC_ACTION_PAUSE ||
+        (panic_action == PANIC_ACTION_SHUTDOWN && no_shutdown)) {
+        panic_event("GUEST_PANICKED", "pause");
+        vm_stop(RUN_STATE_GUEST_PANICKED);
+    } else if (panic_action == PANIC_ACTION_NONE) {
+        panic_event("GUEST_PANICKED", "run");
+    } else {
+        panic_event("GUEST_PANICKED", "poweroff");
+        vm_stop(RUN_STATE_GUEST_PANICKED);
+        panic_exit_failure = panic_action == PANIC_ACTION_EXIT_FAILURE;
+        system_shutdown_request(SHUTDOWN_CAUSE_GUEST_PANIC);
+    }
 }
 
 void system_powerdown_request(void)
@@ -165,8 +206,16 @@ static bool shutdown_cause_is_guest(ShutdownCause cause)
 
 bool main_loop_should_exit(int *status)
 {
-    int shutdown = g_atomic_int_exchange(&shutdown_requested, 0);
-    int reset = g_atomic_int_exchange(&reset_requested, 0);
+    int panic = g_atomic_int_exchange(&panic_requested, 0);
+    int shutdown, reset;
+
+    if (panic == 2) {
+        panic_event("GUEST_CRASHLOADED", "run");
+    } else if (panic == 1) {
+        guest_panicked();
+    }
+    shutdown = g_atomic_int_exchange(&shutdown_requested, 0);
+    reset = g_atomic_int_exchange(&reset_requested, 0);
 
     if (shutdown) {
         bool guest = shutdown_cause_is_guest(shutdown);
@@ -175,7 +224,11 @@ bool main_loop_should_exit(int *status)
         if (no_shutdown && guest) {
             vm_stop(RUN_STATE_SHUTDOWN);
         } else {
-            *status = shutdown == SHUTDOWN_CAUSE_HOST_ERROR ? 1 : 0;
+            *status = shutdown == SHUTDOWN_CAUSE_HOST_ERROR ||
+                              (shutdown == SHUTDOWN_CAUSE_GUEST_PANIC &&
+                               panic_exit_failure)
+                          ? 1
+                          : 0;
             exiting = true;
             return true;
         }

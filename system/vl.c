@@ -343,7 +343,8 @@ static bool machine_create(GError **errp)
         }
     }
     /* -drive if=virtio: a virtio-blk-pci each, after the -devices (QEMU). */
-    if (!virtio_drives_create(ms, errp)) {
+    if (!virtio_drives_create(ms, errp) ||
+        (ms->klass->done && !ms->klass->done(ms, errp))) {
         memory_region_transaction_commit();
         return false;
     }
@@ -408,6 +409,7 @@ int pcvm_main(int argc, char **argv)
     log_mask = config.log_mask;
     no_reboot = config.no_reboot;
     no_shutdown = config.no_shutdown;
+    panic_action = (PanicAction)config.panic_action;
 
     /* A vanished stdout or socket peer is an error result, not a signal. */
     signal(SIGPIPE, SIG_IGN);

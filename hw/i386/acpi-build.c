@@ -152,11 +152,16 @@ static Aml *isa_device(const char *name, const char *hid, Aml *crs)
     return dev;
 }
 
+/* A numeric property of an ISA device (its I/O port, IRQ, index). */
+static uint64_t isa_prop(DeviceState *dev, const char *name)
+{
+    g_autofree char *text = device_get_property(dev, name);
+
+    return text ? g_ascii_strtoull(text, NULL, 0) : 0;
+}
+
 static Aml *isa_bridge_build(PCMachineState *pcms)
 {
-    static const uint16_t com_port[] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
-    static const uint8_t com_irq[] = {4, 3, 4, 3};
-    GPtrArray *serial = pcms->machine->serial_chardevs;
     Aml *isa = aml_device("ISA");
     Aml *crs;
 
@@ -177,19 +182,39 @@ static Aml *isa_bridge_build(PCMachineState *pcms)
     aml_append(crs, aml_irq_no_flags(12));
     aml_append(isa, isa_device("MOU", "PNP0F13", crs));
 
-    for (unsigned i = 0; serial && i < serial->len && i < 4; i++) {
-        g_autofree char *name = g_strdup_printf("COM%u", i + 1);
-        Aml *dev;
+    /*
+     * The devices on the ISA bus, the board's and -device's: serial ports
+     * (COM1-4 by index, QEMU's names) and pvpanic (QEMU0001).
+     */
+    for (unsigned i = 0; i < pcms->isa->bus->children->len; i++) {
+        DeviceState *d = g_ptr_array_index(pcms->isa->bus->children, i);
 
-        if (!g_ptr_array_index(serial, i)) {
-            continue;
+        if (device_class_is(d->klass, "isa-serial")) {
+            uint64_t index = isa_prop(d, "index"), port = isa_prop(d, "iobase");
+            g_autofree char *name =
+                g_strdup_printf("COM%u", (unsigned)index + 1);
+            Aml *dev;
+
+            if (index >= 4) {
+                continue;
+            }
+            crs = aml_resource_template();
+            aml_append(crs, aml_io(port, port, 1, 8));
+            aml_append(crs, aml_irq_no_flags(isa_prop(d, "irq")));
+            dev = isa_device(name, "PNP0501", crs);
+            aml_append(dev, aml_name_decl("_UID", aml_int(index + 1)));
+            aml_append(isa, dev);
+        } else if (device_class_is(d->klass, "pvpanic")) {
+            uint64_t port = isa_prop(d, "ioport");
+            Aml *dev = aml_device("PEVT");
+
+            crs = aml_resource_template();
+            aml_append(crs, aml_io(port, port, 1, 1));
+            aml_append(dev, aml_name_decl("_HID", aml_string("QEMU0001")));
+            aml_append(dev, aml_name_decl("_CRS", crs));
+            aml_append(dev, aml_name_decl("_STA", aml_int(0xf)));
+            aml_append(isa, dev);
         }
-        crs = aml_resource_template();
-        aml_append(crs, aml_io(com_port[i], com_port[i], 1, 8));
-        aml_append(crs, aml_irq_no_flags(com_irq[i]));
-        dev = isa_device(name, "PNP0501", crs);
-        aml_append(dev, aml_name_decl("_UID", aml_int(i + 1)));
-        aml_append(isa, dev);
     }
     return isa;
 }

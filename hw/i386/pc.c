@@ -378,6 +378,18 @@ static bool pc_init(MachineState *ms, GError **errp)
     } else {
         pc_fw_cfg_vapic_rom_add(pcms);
     }
+    return true;
+}
+
+/*
+ * After the -devices: what describes the whole machine to the firmware
+ * or the kernel (the ACPI tables list -device's ISA devices too, the boot
+ * order their bootindex), and the check that no two images overlap.
+ */
+static bool pc_machine_done(MachineState *ms, GError **errp)
+{
+    PCMachineState *pcms = ms->board;
+
     if (!pc_acpi_build(pcms, errp)) {
         return false;
     }
@@ -476,6 +488,7 @@ static const MachineClass pc_machine_class = {
     .max_cpus = PC_MAX_CPUS,
     .is_default = true,
     .init = pc_init,
+    .done = pc_machine_done,
     .reset = pc_reset,
 };
 

@@ -75,6 +75,7 @@ typedef struct VMConfig {
     bool daemonize;      /* -daemonize */
     bool mem_lock;       /* -overcommit mem-lock=on */
     bool no_reboot, no_shutdown;
+    int panic_action; /* PanicAction (-action panic=) */
     bool start_paused;
     /* -boot */
     char *boot_order; /* drive letters, NULL: the board's default */

@@ -14,6 +14,7 @@ typedef enum {
     RUN_STATE_PAUSED,
     RUN_STATE_SHUTDOWN,
     RUN_STATE_INTERNAL_ERROR,
+    RUN_STATE_GUEST_PANICKED,
     RUN_STATE_MAX
 } RunState;
 
@@ -50,6 +51,12 @@ void system_reset_request(ResetCause cause);
 void system_shutdown_request(ShutdownCause cause);
 void system_powerdown_request(void);
 /*
+ * The guest says it panicked (pvpanic), or that it loaded a crash kernel
+ * (crash_loaded): GUEST_PANICKED or GUEST_CRASHLOADED, and for a panic
+ * what -action panic= says, done by the main loop.
+ */
+void system_guest_panic_request(bool crash_loaded);
+/*
  * A reset or shutdown is waiting for the main loop. vCPUs do not re-enter
  * the guest meanwhile, so the instruction after a reset write never runs.
  */
@@ -58,6 +65,15 @@ bool system_request_pending(void);
 /* Behaviour switches from the command line. */
 extern bool no_reboot;   /* -no-reboot: a guest reset ends pcvm */
 extern bool no_shutdown; /* -no-shutdown: a guest shutdown pauses pcvm */
+
+/* -action panic=: what a guest panic does (QEMU's PanicAction). */
+typedef enum {
+    PANIC_ACTION_SHUTDOWN, /* the default: GUEST_PANICKED, then shut down */
+    PANIC_ACTION_PAUSE,
+    PANIC_ACTION_EXIT_FAILURE, /* shut down with exit status 1 */
+    PANIC_ACTION_NONE,         /* the event only */
+} PanicAction;
+extern PanicAction panic_action;
 
 /*
  * Stops the vCPUs and the virtual clock (monitor "stop"). Stopping before

@@ -454,6 +454,49 @@ static void test_direct_boot(void)
 }
 
 /*
+ * ISA devices from -device are in the DSDT as the board's are: a third
+ * serial port (COM3) and pvpanic (PEVT, QEMU0001, its port), which
+ * Linux's pvpanic driver finds only there.
+ */
+static void test_device_isa(void)
+{
+    g_autofree char *kernel = NULL;
+    QTestState *s;
+    GArray *tables;
+    AcpiTable *dsdt;
+    const uint8_t *pevt;
+    static const uint8_t io_0x600[] = {0x47, 0x01, 0x00, 0x06,
+                                       0x00, 0x06, 0x01, 0x01};
+
+    if (!vmm_is_pcvm()) {
+        g_test_skip("pcvm's own tables");
+        return;
+    }
+    kernel = qtest_multiboot_kernel_new();
+    s = qtest_initf("-kernel %s " MACHINE_ARGS
+                    " -chardev null,id=c3 -device isa-serial,chardev=c3,index=2"
+                    " -device pvpanic,ioport=0x600",
+                    kernel);
+    tables = tables_from_memory(s);
+    dsdt = table_find(tables, "DSDT");
+    g_assert_nonnull(dsdt);
+    g_assert_nonnull(memmem(dsdt->data->data, dsdt->data->len, "COM3", 4));
+    pevt = memmem(dsdt->data->data, dsdt->data->len, "PEVT", 4);
+    g_assert_nonnull(pevt);
+    g_assert_nonnull(memmem(pevt, dsdt->data->len - (pevt - dsdt->data->data),
+                            "QEMU0001", 8));
+    /* IO (Decode16, 0x600, 0x600, 1, 1) in its _CRS */
+    g_assert_nonnull(memmem(pevt, dsdt->data->len - (pevt - dsdt->data->data),
+                            io_0x600, sizeof(io_0x600)));
+    if (!iasl_check(tables)) {
+        g_test_skip("iasl not installed (acpica-tools)");
+    }
+    tables_free(tables);
+    qtest_quit(s);
+    unlink(kernel);
+}
+
+/*
  * With firmware, the same tables come through fw_cfg: linked at the
  * addresses direct boot uses, they are byte for byte what direct boot
  * puts in memory.
@@ -508,5 +551,6 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/acpi/direct-boot", test_direct_boot);
     g_test_add_func("/acpi/firmware-files", test_firmware_files);
+    g_test_add_func("/acpi/device-isa", test_device_isa);
     return g_test_run();
 }

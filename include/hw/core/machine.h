@@ -55,6 +55,8 @@ typedef struct MachineClass {
     bool no_default_ram; /* RAM only when -m gives a size */
     /* Builds the board: memory map, devices, boot images. */
     bool (*init)(MachineState *ms, GError **errp);
+    /* Optional: once the -devices exist too (tables that describe them). */
+    bool (*done)(MachineState *ms, GError **errp);
     /* Puts vCPUs into their boot state after a reset (firmware or kernel). */
     void (*reset)(MachineState *ms);
 } MachineClass;
