@@ -67,8 +67,12 @@ static uint64_t host_address_read(void *opaque, uint64_t addr, unsigned size)
 static void host_address_write(void *opaque, uint64_t addr, uint64_t value,
                                unsigned size)
 {
-    /* Bits 1:0 are reserved and read as 0. */
-    ((I440FXHostState *)opaque)->config_address = value & ~3u;
+    /*
+     * Kept as written, bits 1:0 too, as QEMU keeps them (its test library
+     * reads a word at offset 2 by writing 2 into CONFADD): they are ORed
+     * into the register offset of the data access.
+     */
+    ((I440FXHostState *)opaque)->config_address = value;
 }
 
 /* Only dword accesses reach CONFADD; bytes at 0xCF9 belong to the RCR. */
@@ -90,7 +94,7 @@ static int host_config_target(I440FXHostState *s, uint64_t offset,
     if (!(a & CONFIG_ADDRESS_ENABLE) || ((a >> 16) & 0xff) != 0) {
         return -1; /* disabled, or a bus behind a bridge pcvm lacks */
     }
-    *reg = (a & 0xfc) + offset;
+    *reg = (a | offset) & 0xff;
     return (a >> 8) & 0xff;
 }
 

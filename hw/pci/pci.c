@@ -187,10 +187,13 @@ void pci_default_config_write(PCIDevice *dev, uint32_t addr, uint32_t value,
     msix_config_write(dev, addr, len);
 }
 
+/*
+ * Any access that stays inside the 256 bytes, aligned or not: QEMU's
+ * config space takes an unaligned word too (CONFADD's low bits).
+ */
 static bool pci_config_access_valid(uint32_t addr, unsigned len)
 {
-    return (len == 1 || len == 2 || len == 4) && addr + len <= 256 &&
-           addr % len == 0;
+    return (len == 1 || len == 2 || len == 4) && addr + len <= 256;
 }
 
 uint32_t pci_bus_config_read(PCIBus *bus, int devfn, uint32_t addr,

@@ -122,10 +122,10 @@ static void test_enumeration(void)
     /* Byte and word reads pick their part of the dword. */
     g_assert_cmphex(cfg_readw(s, 0x08, 0x02), ==, 0x7000);
     g_assert_cmphex(cfg_readb(s, 0x00, 0x03), ==, 0x12);
-    /* CONFADD keeps the address (low bits reserved); with the enable bit
-     * clear the data port answers all ones. */
+    /* CONFADD keeps the address as written (low bits too, as QEMU); with
+     * the enable bit clear the data port answers all ones. */
     qtest_outl(s, CONFADD, 0x80000003);
-    g_assert_cmphex(qtest_inl(s, CONFADD), ==, 0x80000000);
+    g_assert_cmphex(qtest_inl(s, CONFADD), ==, 0x80000003);
     qtest_outl(s, CONFADD, 0x00000000);
     g_assert_cmphex(qtest_inl(s, CONFDATA), ==, 0xffffffff);
     /* Only bus 0 exists. */
@@ -629,6 +629,28 @@ static void test_direct_boot_intx(void)
     unlink(kernel);
 }
 
+/*
+ * CONFADD keeps the two low bits it was written with and ORs them into
+ * the register offset, as QEMU does: its test library reads a word at
+ * offset 2 by writing 2 into CONFADD and reading 0xCFC.
+ */
+static void test_confadd_low_bits(void)
+{
+    QTestState *s = qtest_init("");
+    uint32_t base = 0x80000000u; /* 00.0, the i440FX: 8086:1237 */
+
+    qtest_outl(s, CONFADD, base | 2);
+    g_assert_cmphex(qtest_inl(s, CONFADD), ==, base | 2);
+    g_assert_cmphex(qtest_inw(s, 0xcfc), ==, 0x1237);
+    qtest_outl(s, CONFADD, base | 1);
+    g_assert_cmphex(qtest_inb(s, 0xcfc), ==, 0x80);   /* vendor high byte */
+    g_assert_cmphex(qtest_inw(s, 0xcfc), ==, 0x3780); /* bytes 1-2 */
+    qtest_outl(s, CONFADD, base);
+    g_assert_cmphex(qtest_inw(s, 0xcfe), ==, 0x1237); /* the data offset */
+    g_assert_cmphex(qtest_inl(s, 0xcfc), ==, 0x12378086);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -642,6 +664,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/rom-bar", test_rom_bar);
     g_test_add_func("/pci/pam-smram", test_pam);
     g_test_add_func("/pci/addr-rules", test_addr_rules);
+    g_test_add_func("/pci/confadd-low-bits", test_confadd_low_bits);
     g_test_add_func("/pci/direct-boot-intx", test_direct_boot_intx);
     return g_test_run();
 }
