@@ -14,9 +14,10 @@
  *
  * Left out: the square-wave output (SQWE is stored only), daylight saving
  * (DSE is stored only), the 4.194304/1.048576 MHz time bases (any DV other
- * than 010 stops the clock), the day-of-week counter as a free-running
- * register (it is recomputed from the date), and the update cycle's own
- * duration after UIP (registers change at the second boundary).
+ * than 010 stops the clock, but not the periodic interrupt, as in QEMU), the
+ * day-of-week counter as a free-running register (it is recomputed from the
+ * date), and the update cycle's own duration after UIP (registers change at the
+ * second boundary).
  */
 #include <string.h>
 
@@ -104,6 +105,11 @@ typedef struct MC146818State {
     int64_t stopped_div_ns;
     int64_t secs_offset;
     int64_t synced_div_ns;
+    /*
+     * The periodic taps (see rtc_tap_ns) were last looked at at this
+     * count; while the chain runs it equals synced_div_ns.
+     */
+    int64_t synced_tap_ns;
 } MC146818State;
 
 #define MC146818_RTC(obj) DEVICE_CAST(MC146818State, obj, TYPE_MC146818_RTC)
@@ -203,6 +209,17 @@ static int64_t rtc_div_ns(MC146818State *s)
     if (!rtc_running(s)) {
         return s->stopped_div_ns;
     }
+    return vm_clock_get_ns(s->clock) + s->phase_offset;
+}
+
+/*
+ * The periodic interrupt's time base: the chain's count as if it never
+ * stopped. QEMU 7.2 raises periodic interrupts whatever the divider bits
+ * say, and guests and QEMU's own tests rely on that, so the rate taps keep
+ * counting while DV holds the update stages (a real MC146818 would stop).
+ */
+static int64_t rtc_tap_ns(MC146818State *s)
+{
     return vm_clock_get_ns(s->clock) + s->phase_offset;
 }
 
@@ -367,16 +384,18 @@ static int64_t rtc_period_start(int64_t index, int64_t cycles)
 static void rtc_flags_sync(MC146818State *s)
 {
     int64_t now = rtc_div_ns(s), then = s->synced_div_ns;
+    int64_t tap = rtc_tap_ns(s), tap_then = s->synced_tap_ns;
     int64_t cycles = rtc_period_cycles(s->cmos[RTC_REG_A] & RTC_REG_A_RS_MASK);
     int64_t secs_then, secs_now;
 
     s->synced_div_ns = now;
+    s->synced_tap_ns = tap;
+    if (cycles && tap > tap_then &&
+        rtc_period_index(tap, cycles) > rtc_period_index(tap_then, cycles)) {
+        s->cmos[RTC_REG_C] |= RTC_REG_C_PF;
+    }
     if (now <= then || !rtc_running(s)) {
         return;
-    }
-    if (cycles &&
-        rtc_period_index(now, cycles) > rtc_period_index(then, cycles)) {
-        s->cmos[RTC_REG_C] |= RTC_REG_C_PF;
     }
     if (s->cmos[RTC_REG_B] & RTC_REG_B_SET) {
         return;
@@ -410,14 +429,16 @@ static void rtc_timer_arm(MC146818State *s)
 
     timer_del(s->timer);
     /* Once the line is up nothing changes until register C is read. */
-    if (!rtc_running(s) || !enabled || rtc_irqf(s)) {
+    if (!enabled || rtc_irqf(s)) {
         return;
     }
-    now = rtc_div_ns(s);
     if ((enabled & RTC_REG_B_PIE) && cycles) {
-        next = rtc_period_start(rtc_period_index(now, cycles) + 1, cycles);
+        int64_t tap = rtc_tap_ns(s);
+
+        next = rtc_period_start(rtc_period_index(tap, cycles) + 1, cycles);
     }
-    if (!(s->cmos[RTC_REG_B] & RTC_REG_B_SET)) {
+    now = rtc_div_ns(s);
+    if (rtc_running(s) && !(s->cmos[RTC_REG_B] & RTC_REG_B_SET)) {
         secs = floor_div(now, NANOSECONDS_PER_SECOND);
         if (enabled & RTC_REG_B_UIE) {
             next = MIN(next, (secs + 1) * NANOSECONDS_PER_SECOND);
@@ -514,6 +535,7 @@ static void rtc_reg_a_write(MC146818State *s, uint8_t value)
                  RTC_FIRST_UPDATE_NS;
         s->phase_offset = div_ns - vm_clock_get_ns(s->clock);
         s->synced_div_ns = div_ns;
+        s->synced_tap_ns = div_ns;
     }
 }
 
@@ -699,6 +721,7 @@ static bool rtc_realize(DeviceState *dev, GError **errp)
     s->phase_offset = subsec - vm_clock_get_ns(s->clock);
     s->secs_offset = secs;
     s->synced_div_ns = subsec;
+    s->synced_tap_ns = subsec;
     s->stopped_div_ns = subsec;
     /* 32.768 kHz, 1024 Hz rate, 24-hour BCD: what QEMU starts with. */
     s->cmos[RTC_REG_A] = RTC_REG_A_DV_32KHZ | 6;
@@ -719,6 +742,9 @@ static bool rtc_post_load(void *opaque, int version_id, GError **errp)
     MC146818State *s = opaque;
 
     s->index &= MC146818_CMOS_SIZE - 1;
+    if (version_id < 2) {
+        s->synced_tap_ns = s->synced_div_ns;
+    }
     rtc_irq_update(s);
     rtc_timer_arm(s);
     return true;
@@ -731,7 +757,7 @@ static bool rtc_post_load(void *opaque, int version_id, GError **errp)
  */
 static const VMStateDescription vmstate_rtc = {
     .name = "mc146818rtc",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .post_load = rtc_post_load,
     .fields =
@@ -742,6 +768,7 @@ static const VMStateDescription vmstate_rtc = {
             VMSTATE_INT64(stopped_div_ns, MC146818State),
             VMSTATE_INT64(secs_offset, MC146818State),
             VMSTATE_INT64(synced_div_ns, MC146818State),
+            VMSTATE_INT64_V(synced_tap_ns, MC146818State, 2),
             VMSTATE_END_OF_LIST(),
         },
 };
