@@ -661,6 +661,22 @@ static char *qtest_vcommand_raw(QTestState *s, const char *fmt, va_list ap)
     return reply;
 }
 
+void qtest_assert_startup_error(const char *args, const char *error)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -accel qtest -display none -nodefaults %s", qtest_binary(), args);
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+    if (!strstr(err, error)) {
+        g_test_message("%s: stderr was: %s", args, err);
+    }
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    g_assert_nonnull(strstr(err, error));
+    g_assert_null(strchr(g_strchomp(err), '\n')); /* one line */
+}
+
 char *qtest_command_bytes(QTestState *s, const void *bytes, size_t len)
 {
     g_autofree char *line = g_malloc(len + 1);

@@ -67,6 +67,13 @@ void qtest_quit(QTestState *s);
 void qtest_set_expected_status(QTestState *s, int status);
 
 /*
+ * Runs the VMM with "-accel qtest -display none -nodefaults ARGS" to its
+ * end and asserts it fails at start-up with exit status 1 and one line
+ * on stderr containing error: how a user error must look.
+ */
+void qtest_assert_startup_error(const char *args, const char *error);
+
+/*
  * Waits (bounded) for the VMM to exit by itself and returns its wait status
  * (test it with WIFEXITED/WEXITSTATUS). Idempotent.
  */

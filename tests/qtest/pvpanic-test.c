@@ -127,17 +127,7 @@ static void test_bad_options(void)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *cmd =
-            g_strdup_printf("%s -accel qtest -display none -nodefaults %s",
-                            qtest_binary(), cases[i].args);
-        g_autofree char *err = NULL;
-        int status;
-
-        g_assert_true(
-            g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
-        g_assert_false(g_spawn_check_wait_status(status, NULL));
-        g_assert_nonnull(strstr(err, cases[i].error));
-        g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+        qtest_assert_startup_error(cases[i].args, cases[i].error);
     }
 }
 

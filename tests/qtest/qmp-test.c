@@ -700,17 +700,7 @@ static void test_global(void)
     qtest_quit(s);
 
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-        g_autofree char *cmd =
-            g_strdup_printf("%s -accel qtest -display none -nodefaults %s",
-                            qtest_binary(), bad[i].args);
-        g_autofree char *err = NULL;
-        int status;
-
-        g_assert_true(
-            g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
-        g_assert_false(g_spawn_check_wait_status(status, NULL));
-        g_assert_nonnull(strstr(err, bad[i].error));
-        g_assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+        qtest_assert_startup_error(bad[i].args, bad[i].error);
     }
     {
         /* The warning comes before the error that ends this run. */
