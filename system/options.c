@@ -12,6 +12,7 @@
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
 #include "system/options.h"
+#include "target/i386/cpu-features.h"
 #include "target/i386/cpu.h"
 #include "util/cutils.h"
 #include "util/error.h"
@@ -430,19 +431,18 @@ static GStrv split_first(const char *arg)
 static bool opt_cpu(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_auto(GStrv) parts = split_first(arg);
+    X86CPUSpec spec;
 
     if (!strcmp(parts[0], "help") || !strcmp(parts[0], "?")) {
         cfg->action = VM_ACTION_CPU_LIST;
         return true;
     }
-    if (!x86_cpu_model_exists(parts[0])) {
-        return error_setg(errp, "unable to find CPU model '%s'", parts[0]);
+    /* Checked now for its errors; the board applies it to each vCPU. */
+    if (!x86_cpu_spec_parse(arg, &spec, errp)) {
+        return false;
     }
-    if (parts[1]) {
-        return error_setg(errp, "CPU feature flags ('%s') are not supported",
-                          parts[1]);
-    }
-    replace(&cfg->cpu_model, parts[0]);
+    x86_cpu_spec_clear(&spec);
+    replace(&cfg->cpu_model, arg);
     return true;
 }
 

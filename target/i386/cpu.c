@@ -13,6 +13,7 @@
 #include "system/memory.h"
 #include "qapi/qmp-registry.h"
 #include "target/i386/cpu.h"
+#include "target/i386/cpu-features.h"
 #include "util/error.h"
 
 static void segment_set_real(SegmentCache *seg, uint16_t selector,
@@ -104,6 +105,8 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
 #define QEMU64_81_EDX 0x20100800 /* syscall, nx, lm */
 #define QEMU64_81_ECX 0x00000001 /* lahf_lm */
 #define CPUID_EXT_X2APIC (1u << 21)
+/* Leaf 1 EDX bits AMD CPUs repeat in 0x80000001 EDX. */
+#define AMD_EDX_ALIASES 0x0183f3ffu
 
 /*
  * KVM paravirtual features (leaf 0x40000001 EAX) the baseline models offer,
@@ -126,25 +129,9 @@ void x86_cpu_set_flat_protected_mode(X86CPU *cpu, uint16_t code_selector,
      KVM_FEATURE_STEAL_TIME | KVM_FEATURE_PV_EOI | KVM_FEATURE_ASYNC_PF_INT |  \
      KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)
 
-static const struct {
-    const char *name;
-    const char *description;
-    bool passthrough;
-} cpu_models[] = {
-    {"host", "processor with all supported host features", true},
-    {"max", "enables all features supported by the accelerator", true},
-    {"qemu64", "a conservative 64-bit baseline (default)", false},
-    {"kvm64", "a conservative 64-bit baseline", false},
-};
-
 bool x86_cpu_model_exists(const char *model)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
-        if (!strcmp(cpu_models[i].name, model)) {
-            return true;
-        }
-    }
-    return false;
+    return x86_cpu_model_find(model) != NULL;
 }
 
 static GVariant *x86_cpu_get_index(Object *obj, void *opaque)
@@ -163,7 +150,9 @@ static GVariant *x86_cpu_get_apic_id(Object *obj, void *opaque)
  */
 void x86_cpu_object_init(X86CPU *cpu, const char *model)
 {
-    g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", model);
+    /* The model's name: a -cpu spec's first element. */
+    g_autofree char *name = g_strndup(model, strcspn(model, ","));
+    g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", name);
 
     object_init(OBJECT(cpu), type);
     object_add_property(OBJECT(cpu), "cpu-index", "int32", x86_cpu_get_index,
@@ -174,11 +163,12 @@ void x86_cpu_object_init(X86CPU *cpu, const char *model)
 
 static void __attribute__((constructor)) x86_cpu_register_types(void)
 {
+    unsigned i = 0;
+
     type_register_simple("cpu", "object", true);
     type_register_simple("x86_64-cpu", "cpu", true);
-    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
-        g_autofree char *type =
-            g_strdup_printf("%s-x86_64-cpu", cpu_models[i].name);
+    for (const X86CPUModel *m; (m = x86_cpu_model_at(i)); i++) {
+        g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", m->name);
 
         type_register_simple(type, "x86_64-cpu", false);
     }
@@ -190,16 +180,17 @@ static JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp)
     JsonArray *list = json_array_new();
     JsonNode *node = json_node_new(JSON_NODE_ARRAY);
 
-    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
-        JsonObject *def = json_object_new();
-        g_autofree char *type =
-            g_strdup_printf("%s-x86_64-cpu", cpu_models[i].name);
+    const X86CPUModel *m;
 
-        json_object_set_string_member(def, "name", cpu_models[i].name);
+    for (unsigned i = 0; (m = x86_cpu_model_at(i)); i++) {
+        JsonObject *def = json_object_new();
+        g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", m->name);
+
+        json_object_set_string_member(def, "name", m->name);
         json_object_set_string_member(def, "typename", type);
         /* host and max follow the host: not migration-safe, as in QEMU */
         json_object_set_boolean_member(def, "migration-safe",
-                                       !cpu_models[i].passthrough);
+                                       m->kind != X86_CPU_PASSTHROUGH);
         json_object_set_boolean_member(def, "static", false);
         json_object_set_array_member(def, "unavailable-features",
                                      json_array_new());
@@ -224,11 +215,13 @@ qmp_init(cpu_qmp_register)
 
     void x86_cpu_print_models(FILE *out)
 {
+    const X86CPUModel *m;
+
     fprintf(out, "Available CPUs:\n");
-    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
-        fprintf(out, "x86 %-10s %s\n", cpu_models[i].name,
-                cpu_models[i].description);
+    for (unsigned i = 0; (m = x86_cpu_model_at(i)); i++) {
+        fprintf(out, "x86 %-10s %s\n", m->name, m->description);
     }
+    x86_cpu_print_flags(out);
 }
 
 static unsigned bits_for(unsigned count)
@@ -357,22 +350,165 @@ static void cpuid_mask_baseline(CPUIDEntry *e)
     }
 }
 
+/* The register of e a feature word lives in. */
+static uint32_t *cpuid_reg(CPUIDEntry *e, char reg)
+{
+    switch (reg) {
+    case 'a':
+        return &e->eax;
+    case 'b':
+        return &e->ebx;
+    case 'c':
+        return &e->ecx;
+    default:
+        return &e->edx;
+    }
+}
+
+/* The 12-byte vendor string into leaf 0 / 0x80000000 order (EBX EDX ECX). */
+static void cpuid_set_vendor(CPUIDEntry *e, const char *vendor)
+{
+    memcpy(&e->ebx, vendor, 4);
+    memcpy(&e->edx, vendor + 4, 4);
+    memcpy(&e->ecx, vendor + 8, 4);
+}
+
+static uint32_t cpuid_signature(int family, int model, int stepping)
+{
+    uint32_t eax = stepping & 0xf;
+
+    if (family > 0xf) {
+        eax |= 0xf00 | ((family - 0xf) << 20);
+    } else {
+        eax |= family << 8;
+    }
+    return eax | ((model & 0xf) << 4) | ((model >> 4) << 16);
+}
+
+/*
+ * A named model: its levels, vendor, signature, model string and
+ * features, each bit kept only if the accelerator supports it.
+ */
+static bool cpuid_named(const X86CPUSpec *spec, CPUIDEntry *e)
+{
+    const X86CPUModel *m = spec->cpu;
+    const char *vendor = spec->vendor[0] ? spec->vendor : m->vendor;
+    int family = spec->family >= 0 ? spec->family : m->family;
+    int model = spec->model >= 0 ? spec->model : m->model;
+    int stepping = spec->stepping >= 0 ? spec->stepping : m->stepping;
+    uint32_t level = spec->level >= 0 ? spec->level : m->level;
+    uint32_t xlevel = spec->xlevel >= 0 ? spec->xlevel : m->xlevel;
+    const char *model_id = spec->model_id ? spec->model_id : m->model_id;
+
+    if (e->function < 0x40000000 && e->function > level) {
+        return false;
+    }
+    if (e->function >= 0x80000000 && e->function > xlevel) {
+        return false;
+    }
+    for (int w = 0; w < FEAT_WORDS; w++) {
+        uint32_t function, index;
+        char reg;
+
+        x86_cpu_feature_word_leaf(w, &function, &index, &reg);
+        if (e->function == function &&
+            (!e->index_significant || e->index == index)) {
+            *cpuid_reg(e, reg) &=
+                w == FEAT_KVM ? BASELINE_KVM_FEATURES : m->features[w];
+        }
+    }
+    switch (e->function) {
+    case 0:
+        e->eax = MIN(e->eax, level);
+        if (vendor) {
+            cpuid_set_vendor(e, vendor);
+        }
+        break;
+    case 1:
+        e->eax = cpuid_signature(family, model, stepping);
+        break;
+    case 0xd:
+        if (!(m->features[FEAT_1_ECX] & (1u << 26))) {
+            e->eax = e->ebx = e->ecx = e->edx = 0; /* no xsave */
+        }
+        break;
+    case 0x80000000:
+        e->eax = MIN(e->eax, xlevel);
+        if (vendor) {
+            cpuid_set_vendor(e, vendor);
+        }
+        break;
+    case 0x80000001:
+        e->eax = cpuid_signature(family, model, stepping);
+        break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004:
+        if (model_id) {
+            char text[48] = {0};
+            unsigned part = e->function - 0x80000002;
+
+            memcpy(text, model_id, MIN(strlen(model_id), sizeof(text)));
+            memcpy(&e->eax, text + 16 * part, 4);
+            memcpy(&e->ebx, text + 16 * part + 4, 4);
+            memcpy(&e->ecx, text + 16 * part + 8, 4);
+            memcpy(&e->edx, text + 16 * part + 12, 4);
+        }
+        break;
+    }
+    return true;
+}
+
+/*
+ * The spec's +flag and -flag on top of the model: a flag the accelerator
+ * does not support stays off, with QEMU's warning.
+ */
+static void cpuid_apply_flags(const X86CPUSpec *spec, CPUIDEntry *e,
+                              const CPUIDEntry *supported, unsigned count)
+{
+    for (int w = 0; w < FEAT_WORDS; w++) {
+        uint32_t function, index, have = 0;
+        char reg;
+
+        x86_cpu_feature_word_leaf(w, &function, &index, &reg);
+        if (e->function != function ||
+            (e->index_significant && e->index != index)) {
+            continue;
+        }
+        for (unsigned i = 0; i < count; i++) {
+            CPUIDEntry s = supported[i];
+
+            if (s.function == function &&
+                (!s.index_significant || s.index == index)) {
+                have = *cpuid_reg(&s, reg);
+            }
+        }
+        for (unsigned bit = 0; bit < 32; bit++) {
+            if ((spec->plus[w] & (1u << bit)) && !(have & (1u << bit))) {
+                warn_report("host doesn't support requested feature: "
+                            "CPUID.%02XH:%s.%s [bit %u]",
+                            function,
+                            reg == 'a'   ? "EAX"
+                            : reg == 'b' ? "EBX"
+                            : reg == 'c' ? "ECX"
+                                         : "EDX",
+                            x86_cpu_feature_name(w, bit), bit);
+            }
+        }
+        *cpuid_reg(e, reg) |= spec->plus[w] & have;
+        *cpuid_reg(e, reg) &= ~spec->minus[w];
+    }
+}
+
 bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
                          const CPUIDEntry *supported, unsigned count,
                          const CpuTopology *topo, unsigned smp_cpus,
                          GError **errp)
 {
-    bool passthrough = false;
-    bool found = false;
+    X86CPUSpec spec;
 
-    for (size_t i = 0; i < G_N_ELEMENTS(cpu_models); i++) {
-        if (!strcmp(cpu_models[i].name, model)) {
-            passthrough = cpu_models[i].passthrough;
-            found = true;
-        }
-    }
-    if (!found) {
-        return error_setg(errp, "unable to find CPU model '%s'", model);
+    if (!x86_cpu_spec_parse(model, &spec, errp)) {
+        return false;
     }
     if (cpu->cpuid) {
         g_array_unref(cpu->cpuid);
@@ -381,15 +517,34 @@ bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
     for (unsigned i = 0; i < count; i++) {
         CPUIDEntry e = supported[i];
 
-        if (!passthrough) {
+        if (spec.cpu->kind == X86_CPU_BASELINE) {
             cpuid_mask_baseline(&e);
+        } else if (spec.cpu->kind == X86_CPU_NAMED && !cpuid_named(&spec, &e)) {
+            continue;
         }
+        cpuid_apply_flags(&spec, &e, supported, count);
         if (e.function == 1) {
             e.ecx |= 1u << 31; /* running under a hypervisor */
+        }
+        if (e.function == 0x80000001 && spec.cpu->kind == X86_CPU_NAMED &&
+            spec.cpu->vendor && !strcmp(spec.cpu->vendor, "AuthenticAMD")) {
+            const CPUIDEntry *l1 = NULL;
+
+            for (unsigned j = 0; j < cpu->cpuid->len; j++) {
+                CPUIDEntry *p = &g_array_index(cpu->cpuid, CPUIDEntry, j);
+
+                l1 = p->function == 1 ? p : l1;
+            }
+            /* AMD repeats most of leaf 1 EDX here. */
+            if (l1) {
+                e.edx =
+                    (e.edx & ~AMD_EDX_ALIASES) | (l1->edx & AMD_EDX_ALIASES);
+            }
         }
         cpuid_shape_topology(cpu, &e, topo);
         g_array_append_val(cpu->cpuid, e);
     }
+    x86_cpu_spec_clear(&spec);
     return true;
 }
 
