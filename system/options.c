@@ -11,6 +11,7 @@
 #include "block/blockdev.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "system/hostmem.h"
 #include "system/options.h"
 #include "target/i386/cpu-features.h"
 #include "target/i386/cpu.h"
@@ -294,7 +295,8 @@ static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
     if (!type) {
         return error_setg(errp, "Parameter 'qom-type' is missing");
     }
-    if (strcmp(type, "iothread")) {
+    if (strcmp(type, "iothread") && strcmp(type, "memory-backend-ram") &&
+        strcmp(type, "memory-backend-file")) {
         return error_setg(errp,
                           "Parameter 'qom-type' does not accept value "
                           "'%s'",
@@ -304,16 +306,22 @@ static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
     if (!id) {
         return error_setg(errp, "Parameter 'id' is missing");
     }
+    for (unsigned i = 0; i < cfg->iothreads->len; i++) {
+        if (!strcmp(g_ptr_array_index(cfg->iothreads, i), id)) {
+            return error_setg(errp, "Duplicate ID '%s' for object", id);
+        }
+    }
+    if (host_memory_backend_exists(id)) {
+        return error_setg(errp, "Duplicate ID '%s' for object", id);
+    }
+    if (strcmp(type, "iothread")) {
+        return host_memory_backend_add(type, kv, errp);
+    }
     for (unsigned i = 0; i < keyval_count(kv); i++) {
         const char *key = keyval_key_at(kv, i);
 
         if (strcmp(key, "qom-type") && strcmp(key, "id")) {
             return error_setg(errp, "Parameter '%s' is unexpected", key);
-        }
-    }
-    for (unsigned i = 0; i < cfg->iothreads->len; i++) {
-        if (!strcmp(g_ptr_array_index(cfg->iothreads, i), id)) {
-            return error_setg(errp, "Duplicate ID '%s' for object", id);
         }
     }
     g_ptr_array_add(cfg->iothreads, g_strdup(id));
@@ -402,6 +410,9 @@ static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
                 return false;
             }
         }
+    }
+    if (keyval_has(kv, "memory-backend")) {
+        replace(&cfg->memory_backend, keyval_get(kv, "memory-backend"));
     }
     firmware = keyval_get(kv, "firmware");
     if (firmware) {
@@ -647,6 +658,18 @@ static bool opt_watchdog_action(VMConfig *cfg, const char *arg, GError **errp)
                           arg);
     }
     return opt_action(cfg, spec, errp);
+}
+
+static bool opt_mem_path(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->mem_path, arg);
+    return true;
+}
+
+static bool opt_mem_prealloc(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->mem_prealloc = true;
+    return true;
 }
 
 /* pcvm reads no configuration files, so there is nothing to skip. */
@@ -1128,8 +1151,11 @@ static const OptionDef options[] = {
      "a default property value for every device of type DRIVER"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]",
      "add a device (-device help, -device DRIVER,help)"},
-    {"object", true, opt_object, "iothread,id=ID",
-     "create an I/O thread for devices' iothread= property"},
+    {"object", true, opt_object,
+     "iothread,id=ID | memory-backend-ram|memory-backend-file,id=ID,size=S"
+     "[,mem-path=P][,share=on|off][,prealloc=on|off]",
+     "an I/O thread for devices' iothread=, or guest memory for "
+     "-machine memory-backend="},
     {"debugcon", true, opt_debugcon, "DEV",
      "the 0xe9 debug console, same DEV forms as -serial"},
     {"monitor", true, opt_monitor, "DEV",
@@ -1160,6 +1186,10 @@ static const OptionDef options[] = {
      "what a guest reset, shutdown, panic or watchdog does"},
     {"watchdog-action", true, opt_watchdog_action, "ACTION",
      "same as -action watchdog=ACTION"},
+    {"mem-path", true, opt_mem_path, "FILE",
+     "guest RAM from FILE (or an unlinked file in directory FILE)"},
+    {"mem-prealloc", false, opt_mem_prealloc, NULL,
+     "allocate all of guest RAM at start"},
     {"no-user-config", false, opt_no_user_config, NULL,
      "read no user configuration files (pcvm reads none)"},
     {"msg", true, opt_msg, "timestamp=on|off[,guest-name=on|off]",
@@ -1240,6 +1270,8 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->drives);
     g_ptr_array_unref(cfg->blockdevs);
     g_free(cfg->pidfile);
+    g_free(cfg->memory_backend);
+    g_free(cfg->mem_path);
     g_free(cfg->qtest);
     g_free(cfg->qtest_log);
     g_free(cfg->help_target);

@@ -17,6 +17,7 @@
 #include "monitor/monitor.h"
 #include "accel/accel.h"
 #include "block/blockdev.h"
+#include "system/hostmem.h"
 #include "util/daemon.h"
 #include "block/drive.h"
 #include "system/iothread.h"
@@ -244,6 +245,47 @@ static bool virtio_drives_create(MachineState *ms, GError **errp)
     return true;
 }
 
+/*
+ * Guest RAM from where the command line says: a memory backend object
+ * (its size is the RAM size; -m, if given, must agree), -mem-path, or
+ * -mem-prealloc's anonymous memory touched in advance.
+ */
+static bool machine_ram_from_backend(MachineState *ms, GError **errp)
+{
+    uint64_t size;
+
+    if (!host_memory_backends_create(errp)) {
+        return false;
+    }
+    if (config.memory_backend) {
+        ms->ram_ptr = host_memory_backend_get(config.memory_backend, &size);
+        if (!ms->ram_ptr) {
+            return error_setg(errp, "Memory backend '%s' not found",
+                              config.memory_backend);
+        }
+        if (config.ram_size_set && size != ms->ram_size) {
+            return error_setg(errp, "Machine memory size does not match the "
+                                    "size of the memory backend");
+        }
+        ms->ram_size = size;
+    } else if (config.mem_path && ms->ram_size) {
+        ms->ram_ptr = host_memory_map_path(config.mem_path, ms->ram_size, false,
+                                           config.mem_prealloc, errp);
+        if (!ms->ram_ptr) {
+            return false;
+        }
+    } else if (config.mem_prealloc && ms->ram_size) {
+        ms->ram_ptr = mmap(NULL, ms->ram_size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (ms->ram_ptr == MAP_FAILED) {
+            ms->ram_ptr = NULL;
+            return error_setg(errp, "-mem-prealloc: %s", g_strerror(errno));
+        }
+        host_memory_prealloc(ms->ram_ptr, ms->ram_size);
+    }
+    return true;
+}
+
 static bool machine_create(GError **errp)
 {
     MachineState *ms = machine_new(machine_class_find(config.machine_type));
@@ -253,6 +295,9 @@ static bool machine_create(GError **errp)
 
     ms->ram_size =
         ms->klass->no_default_ram && !config.ram_size_set ? 0 : config.ram_size;
+    if (!machine_ram_from_backend(ms, errp)) {
+        return false;
+    }
     ms->smp_cpus = config.smp_cpus;
     ms->max_cpus = MAX(config.smp_maxcpus, config.smp_cpus);
     ms->topology =

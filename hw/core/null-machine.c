@@ -14,7 +14,11 @@ static bool null_machine_init(MachineState *ms, GError **errp)
     if (ms->ram_size) {
         MemoryRegion *ram = g_new0(MemoryRegion, 1);
 
-        memory_region_init_ram(ram, "ram", ms->ram_size);
+        if (ms->ram_ptr) {
+            memory_region_init_ram_ptr(ram, "ram", ms->ram_size, ms->ram_ptr);
+        } else {
+            memory_region_init_ram(ram, "ram", ms->ram_size);
+        }
         memory_region_add_subregion(ms->system_memory, 0, ram);
     }
     return true;

@@ -77,7 +77,12 @@ static void pc_memory_init(PCMachineState *pcms)
     memory_region_init_container(&pcms->pci_memory, "pci", UINT64_MAX);
     memory_region_add_subregion_overlap(ms->system_memory, 0, &pcms->pci_memory,
                                         -1);
-    memory_region_init_ram(&pcms->ram, "pc.ram", ms->ram_size);
+    if (ms->ram_ptr) {
+        memory_region_init_ram_ptr(&pcms->ram, "pc.ram", ms->ram_size,
+                                   ms->ram_ptr);
+    } else {
+        memory_region_init_ram(&pcms->ram, "pc.ram", ms->ram_size);
+    }
     memory_region_init_alias(&pcms->ram_below_4g, "ram-below-4g", &pcms->ram, 0,
                              pcms->below_4g_mem_size);
     memory_region_add_subregion(ms->system_memory, 0, &pcms->ram_below_4g);

@@ -42,7 +42,10 @@ typedef struct VMConfig {
     char *help_target; /* the device of -device NAME,help */
 
     uint64_t ram_size;
-    bool ram_size_set; /* -m given (the none machine has RAM only then) */
+    bool ram_size_set;    /* -m given (the none machine has RAM only then) */
+    char *memory_backend; /* -machine memory-backend= */
+    char *mem_path;       /* -mem-path */
+    bool mem_prealloc;    /* -mem-prealloc */
     unsigned smp_cpus, smp_sockets, smp_cores, smp_threads, smp_maxcpus;
     char *machine_type;
     bool firmware_boot; /* -machine firmware=seabios with -kernel */

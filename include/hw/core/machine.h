@@ -69,6 +69,9 @@ struct MachineState {
     Object parent_obj;
     const MachineClass *klass;
     uint64_t ram_size;
+    /* Guest RAM a host memory backend provides (-machine memory-backend=,
+     * -mem-path, -mem-prealloc); NULL: the board allocates its own. */
+    void *ram_ptr;
     unsigned smp_cpus;
     unsigned max_cpus; /* -smp maxcpus= (smp_cpus when not given) */
     CpuTopology topology;
