@@ -378,6 +378,68 @@ static bool opt_enable_kvm(VMConfig *cfg, const char *arg, GError **errp)
     return add_accel(cfg, "kvm", errp);
 }
 
+/*
+ * The pc machine properties QEMU's tools pass. Those that choose a
+ * device pcvm does not have (usb=on, vmport=on, hpet=on) or a mode it
+ * cannot run (a userspace or split irqchip) are refused; the rest are
+ * what pcvm does anyway or tune nothing it has (dump-guest-core,
+ * mem-merge, suppress-vmdesc...).
+ */
+static bool machine_props(VMConfig *cfg, KeyValList *kv, GError **errp)
+{
+    static const struct {
+        const char *key;
+        bool supported_on, supported_off;
+    } bools[] = {
+        {"usb", false, true},      {"vmport", false, true},
+        {"hpet", false, true},     {"pit", true, false},
+        {"smm", true, true},       {"dump-guest-core", true, true},
+        {"mem-merge", true, true}, {"suppress-vmdesc", true, true},
+        {"graphics", true, true},  {"acpi", true, false},
+        {"nvdimm", false, true},   {"sata", false, true},
+        {"smbus", true, true},     {"sgx-epc", false, true},
+    };
+    const char *irqchip = keyval_get(kv, "kernel-irqchip");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bools); i++) {
+        const char *v = keyval_get(kv, bools[i].key);
+        bool on;
+
+        if (!v) {
+            continue;
+        }
+        /* vmport, smm and acpi also take QEMU's "auto" */
+        if (!strcmp(v, "auto")) {
+            continue;
+        }
+        if (!parse_bool(v, &on, NULL)) {
+            return error_setg(errp, "Parameter '%s' expects 'on' or 'off'",
+                              bools[i].key);
+        }
+        if ((on && !bools[i].supported_on) ||
+            (!on && !bools[i].supported_off)) {
+            return error_setg(errp, "%s=%s is not supported by this pcvm",
+                              bools[i].key, v);
+        }
+        if (!strcmp(bools[i].key, "graphics")) {
+            cfg->graphics_off = !on;
+        }
+    }
+    if (irqchip && strcmp(irqchip, "on")) {
+        if (!strcmp(irqchip, "off") || !strcmp(irqchip, "split")) {
+            return error_setg(errp,
+                              "kernel-irqchip=%s is not supported: pcvm "
+                              "runs KVM with its in-kernel irqchip",
+                              irqchip);
+        }
+        return error_setg(errp,
+                          "Parameter 'kernel-irqchip' does not accept value "
+                          "'%s'",
+                          irqchip);
+    }
+    return true;
+}
+
 static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(arg, "type", errp);
@@ -413,6 +475,9 @@ static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
     }
     if (keyval_has(kv, "memory-backend")) {
         replace(&cfg->memory_backend, keyval_get(kv, "memory-backend"));
+    }
+    if (!machine_props(cfg, kv, errp)) {
+        return false;
     }
     firmware = keyval_get(kv, "firmware");
     if (firmware) {

@@ -315,7 +315,7 @@ static bool machine_create(GError **errp)
     ms->boot_reboot_timeout = config.boot_reboot_timeout;
     ms->rtc_base = config.rtc_base;
     ms->rtc_clock = config.rtc_clock;
-    ms->no_graphic_display = config.nographic;
+    ms->no_graphic_display = config.nographic || config.graphics_off;
     ms->uuid_set = config.uuid_set;
     memcpy(ms->uuid, config.uuid, sizeof(ms->uuid));
     ms->drives = config.drives;

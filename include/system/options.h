@@ -44,6 +44,7 @@ typedef struct VMConfig {
     uint64_t ram_size;
     bool ram_size_set;    /* -m given (the none machine has RAM only then) */
     char *memory_backend; /* -machine memory-backend= */
+    bool graphics_off;    /* -machine graphics=off: firmware uses serial */
     char *mem_path;       /* -mem-path */
     bool mem_prealloc;    /* -mem-prealloc */
     unsigned smp_cpus, smp_sockets, smp_cores, smp_threads, smp_maxcpus;

@@ -158,6 +158,30 @@ static void test_hostile_input(void)
                                "value '' (this pcvm has display 'none')");
     assert_error("-accel qtest -enable-kvm",
                  "The -accel and \"-machine accel=\" options are incompatible");
+    assert_error("-machine pc,usb=on",
+                 "-machine pc,usb=on: usb=on is not supported by this pcvm");
+    assert_error("-machine pc,kernel-irqchip=off",
+                 "-machine pc,kernel-irqchip=off: kernel-irqchip=off is not "
+                 "supported: pcvm runs KVM with its in-kernel irqchip");
+    assert_error("-machine pc,kernel-irqchip=maybe",
+                 "-machine pc,kernel-irqchip=maybe: Parameter 'kernel-irqchip' "
+                 "does not accept value 'maybe'");
+    assert_error("-machine pc,hpet=2",
+                 "-machine pc,hpet=2: Parameter 'hpet' expects 'on' or 'off'");
+    assert_error("-machine pc,colour=red",
+                 "-machine pc,colour=red: Invalid parameter 'colour'");
+    {
+        VMConfig cfg;
+        g_autofree char *e =
+            parse(&cfg, "-machine pc-i440fx-7.2,usb=off,dump-guest-core=off,"
+                        "mem-merge=off,vmport=off,smm=auto,hpet=off,"
+                        "kernel-irqchip=on,graphics=off,memory-backend=pc.ram");
+
+        g_assert_null(e);
+        g_assert_true(cfg.graphics_off);
+        g_assert_cmpstr(cfg.memory_backend, ==, "pc.ram");
+        vm_config_clear(&cfg);
+    }
     assert_error("-msg timestamp=maybe",
                  "-msg timestamp=maybe: Parameter 'timestamp' expects 'on' or "
                  "'off'");
