@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-glib/json-glib.h>
+
 #include "block/blockdev.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
@@ -283,11 +285,91 @@ static bool opt_device(VMConfig *cfg, const char *arg, GError **errp)
 }
 
 /* -object: only the iothread type exists so far. */
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+static bool object_id_wellformed(const char *id)
+{
+    if (!g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * -object's JSON form, {"qom-type": "memory-backend-ram", "id": "m0",
+ * "size": 1073741824} as libvirt writes it: the same keys as key=value
+ * (booleans on/off, numbers in decimal; no nested objects).
+ */
+static char *object_json_to_keyval(const char *arg, GError **errp)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GList) members = NULL;
+    JsonObject *obj;
+
+    if (!json_parser_load_from_data(parser, arg, -1, &err)) {
+        error_setg(errp, "%s", err->message);
+        return NULL;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        error_setg(errp, "JSON argument must be an object");
+        return NULL;
+    }
+    obj = json_node_get_object(json_parser_get_root(parser));
+    members = json_object_get_members(obj);
+    for (GList *m = members; m; m = m->next) {
+        JsonNode *n = json_object_get_member(obj, m->data);
+        g_autofree char *value = NULL;
+
+        if (!JSON_NODE_HOLDS_VALUE(n)) {
+            error_setg(errp, "Parameter '%s' must be a scalar here",
+                       (const char *)m->data);
+            return NULL;
+        }
+        switch (json_node_get_value_type(n)) {
+        case G_TYPE_BOOLEAN:
+            value = g_strdup(json_node_get_boolean(n) ? "on" : "off");
+            break;
+        case G_TYPE_INT64:
+            value = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+            break;
+        case G_TYPE_STRING:
+            value = g_strdup(json_node_get_string(n));
+            break;
+        default:
+            value = g_strdup_printf("%.17g", json_node_get_double(n));
+            break;
+        }
+        if (out->len) {
+            g_string_append_c(out, ',');
+        }
+        g_string_append_printf(out, "%s=", (const char *)m->data);
+        for (const char *p = value; *p; p++) {
+            g_string_append(out, *p == ',' ? ",," : (char[]){*p, 0});
+        }
+    }
+    return g_strdup(out->str);
+}
+
 static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
 {
-    g_autoptr(KeyValList) kv = keyval_parse(arg, "qom-type", errp);
+    g_autofree char *json_kv = NULL;
+    g_autoptr(KeyValList) kv = NULL;
     const char *type, *id;
 
+    if (arg[0] == '{') {
+        json_kv = object_json_to_keyval(arg, errp);
+        if (!json_kv) {
+            return false;
+        }
+        arg = json_kv;
+    }
+    kv = keyval_parse(arg, "qom-type", errp);
     if (!kv) {
         return false;
     }
@@ -305,6 +387,9 @@ static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
     id = keyval_get(kv, "id");
     if (!id) {
         return error_setg(errp, "Parameter 'id' is missing");
+    }
+    if (!object_id_wellformed(id)) {
+        return error_setg(errp, "Parameter 'id' expects an identifier");
     }
     for (unsigned i = 0; i < cfg->iothreads->len; i++) {
         if (!strcmp(g_ptr_array_index(cfg->iothreads, i), id)) {

@@ -182,6 +182,23 @@ static void test_hostile_input(void)
         g_assert_cmpstr(cfg.memory_backend, ==, "pc.ram");
         vm_config_clear(&cfg);
     }
+    assert_error(
+        "-object iothread,id=9x",
+        "-object iothread,id=9x: Parameter 'id' expects an identifier");
+    {
+        VMConfig cfg;
+        g_autofree char *e =
+            parse(&cfg, "-object {\"qom-type\":\"iothread\",\"id\":\"io1\"} "
+                        "-object {\"qom-type\":\"memory-backend-ram\",\"id\":"
+                        "\"ram1\",\"size\":4194304,\"share\":true}");
+
+        g_assert_null(e);
+        g_assert_cmpstr(g_ptr_array_index(cfg.iothreads, 0), ==, "io1");
+        vm_config_clear(&cfg);
+    }
+    assert_error("-object {\"qom-type\":\"iothread\",\"id\":{}}",
+                 "-object {\"qom-type\":\"iothread\",\"id\":{}}: "
+                 "Parameter 'id' must be a scalar here");
     assert_error("-msg timestamp=maybe",
                  "-msg timestamp=maybe: Parameter 'timestamp' expects 'on' or "
                  "'off'");
