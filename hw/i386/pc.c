@@ -231,6 +231,23 @@ static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
     return dev;
 }
 
+/*
+ * The two 8237A DMA controllers, as QEMU's pc has them: channels 0-3 at
+ * 0x00 with pages at 0x81-0x87, channels 4-7 at 0xC0 (word ports) with
+ * pages at 0x89-0x8F.
+ */
+static bool pc_dma_init(PCMachineState *pcms, GError **errp)
+{
+    DeviceState *low = device_new("i8257");
+    DeviceState *high = device_new("i8257");
+
+    return device_realize(low, pcms->isa->bus, errp) &&
+           device_set_property(high, "base", "0xc0", errp) &&
+           device_set_property(high, "page-base", "0x88", errp) &&
+           device_set_property(high, "dshift", "1", errp) &&
+           device_realize(high, pcms->isa->bus, errp);
+}
+
 /* PIIX3 IDE at 01.1 with the -drive if=ide drives, as in QEMU's pc. */
 static bool pc_ide_init(PCMachineState *pcms, GError **errp)
 {
@@ -307,6 +324,9 @@ static bool pc_devices_init(PCMachineState *pcms, GError **errp)
     if (!pc_isa_device(pcms, "port92", errp) ||
         !pc_isa_device(pcms, "reset-control", errp) ||
         !pc_isa_device(pcms, "i8042", errp)) {
+        return false;
+    }
+    if (!pc_dma_init(pcms, errp)) {
         return false;
     }
     pcms->rtc = device_new("mc146818rtc");

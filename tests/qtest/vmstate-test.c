@@ -114,6 +114,14 @@ static void poke(QTestState *s)
      */
     qtest_outb(s, KBD_DATA, 0xf2);
     qtest_outb(s, KBD_DATA, 0xee);
+    /* 8237A: channel 2's address and page, channel 5's (word) address. */
+    qtest_outb(s, 0x0c, 0);
+    qtest_outb(s, 0x04, 0x34);
+    qtest_outb(s, 0x04, 0x12);
+    qtest_outb(s, 0x81, 0x56);
+    qtest_outb(s, 0xd8, 0);
+    qtest_outb(s, 0xc4, 0x78);
+    qtest_outb(s, 0xc4, 0x9a);
 }
 
 /* Appends "name=value" for an inb, in the order the reads happen. */
@@ -185,6 +193,11 @@ static GString *read_back(QTestState *s)
     }
     in8(out, s, "status", KBD_STATUS);
     g_string_append(out, "\n");
+    in8(out, s, "dma2-lo", 0x04);
+    in8(out, s, "dma2-hi", 0x04);
+    in8(out, s, "dma2-page", 0x81);
+    in8(out, s, "dma5-lo", 0xc4);
+    in8(out, s, "dma5-hi", 0xc4);
     return out;
 }
 
