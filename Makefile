@@ -8,7 +8,7 @@ BUILD_DIR ?= build
 PCVM = $(BUILD_DIR)/pcvm
 GUEST_BUILD = pc-bios/guest/build.sh
 
-.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit bench-virtio-blk bench-block run guest install clean distclean
+.PHONY: all check check-unit check-qtest check-guest check-firmware check-nested bench bench-exit bench-virtio-blk bench-qcow2 bench-block run guest install clean distclean
 
 all: $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR)
@@ -38,6 +38,10 @@ bench: all guest
 
 bench-virtio-blk: all
 	python3 tests/bench/virtio-blk-bench --pcvm $(PCVM)
+
+# qcow2: pcvm-img bench beside qemu-img bench, then the guest's view.
+bench-qcow2: all
+	python3 tests/bench/qcow2-bench --nested --pcvm $(PCVM)
 
 # pcvm's block engines against qemu-img bench on the same image.
 # The block layer alone beside qemu-img bench and fio on the same file:

@@ -137,6 +137,9 @@ void aio_engine_destroy(BlockAioEngine *e)
         return;
     }
     g_assert(!e->in_flight && !e->queue);
+    /* A pool thread that just queued its last request leaves the lock. */
+    g_mutex_lock(&e->lock);
+    g_mutex_unlock(&e->lock);
     g_mutex_clear(&e->lock);
     e->ops->destroy(e);
 }
@@ -161,8 +164,13 @@ static void aio_threads_work(gpointer data, gpointer unused)
     g_mutex_lock(&t->base.lock);
     *t->done_tail = req;
     t->done_tail = &req->next;
-    g_mutex_unlock(&t->base.lock);
+    /*
+     * Still under the lock: once it is free, the reaper may take this
+     * request, find the engine idle and destroy it (ASan saw the write
+     * land in freed memory).
+     */
     aio_engine_notify(&t->base);
+    g_mutex_unlock(&t->base.lock);
 }
 
 static gpointer aio_pool_create(gpointer unused)

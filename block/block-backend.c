@@ -67,6 +67,9 @@ struct BlockBackend {
     uint64_t size;
     BlockLimits bl;
 
+    void (*resize_cb)(void *opaque); /* the device's, after a resize */
+    void *resize_opaque;
+
     int notify_fd;     /* eventfd: a deferred request is done */
     GArray *poll_fds;  /* notify_fd and the eventfds of the root's graph */
     GMainContext *ctx; /* NULL: the main loop */
@@ -114,7 +117,7 @@ bool blk_options_set_cache(BlockOptions *o, const char *mode)
 
 static bool blk_options_check(const BlockOptions *o, GError **errp)
 {
-    if (o->format && strcmp(o->format, "raw")) {
+    if (o->format && strcmp(o->format, "raw") && strcmp(o->format, "qcow2")) {
         return error_setg(errp, "'%s' invalid format", o->format);
     }
     if (o->aio == BLOCK_AIO_NATIVE && !o->direct) {
@@ -157,19 +160,41 @@ static void blk_run_completions(BlockBackend *blk)
             /* EAGAIN: someone reaped already; look anyway */
         }
     }
-    if (blk->root) {
-        bdrv_reap(blk->root);
-    }
-    g_mutex_lock(&blk->lock);
-    deferred = blk->deferred;
-    blk->deferred = NULL;
-    blk->deferred_tail = &blk->deferred;
-    g_mutex_unlock(&blk->lock);
-    while (deferred) {
-        BlkRequest *req = deferred;
+    /*
+     * A callback may submit a request the root completes at once (a
+     * qcow2 read of unallocated clusters): it queues it without a
+     * wake-up while this runs, and the loop reaps again.
+     */
+    {
+        BlockDriverState *outer = bdrv_reaping_root();
+        unsigned rounds = 0;
 
-        deferred = req->next_deferred;
-        req->r.complete(&req->r, req->ret);
+        bdrv_set_reaping_root(blk->root);
+        do {
+            if (blk->root) {
+                bdrv_reap(blk->root);
+            }
+            g_mutex_lock(&blk->lock);
+            deferred = blk->deferred;
+            blk->deferred = NULL;
+            blk->deferred_tail = &blk->deferred;
+            g_mutex_unlock(&blk->lock);
+            while (deferred) {
+                BlkRequest *req = deferred;
+
+                deferred = req->next_deferred;
+                req->r.complete(&req->r, req->ret);
+            }
+        } while (blk->root && bdrv_pending(blk->root) && ++rounds < 256);
+        bdrv_set_reaping_root(outer);
+        if (blk->root && bdrv_pending(blk->root)) {
+            /* Still more after many rounds: let the loop come back. */
+            uint64_t one = 1;
+
+            if (write(blk->notify_fd, &one, sizeof(one)) < 0) {
+                /* full: a dispatch is due anyway */
+            }
+        }
     }
     g_mutex_lock(&blk->lock);
     blk->dispatching--;
@@ -196,6 +221,14 @@ static void blk_attach_source(BlockBackend *blk)
     }
     g_source_set_callback(blk->source, NULL, blk, NULL);
     g_source_set_name(blk->source, "pcvm-block");
+    /*
+     * GLib blocks a source that cannot recurse while it dispatches it,
+     * taking each of its fds out of the poll set and back, and each of
+     * those writes the context's wake-up fd: two system calls per fd per
+     * dispatch. blk_run_completions may run nested (synchronous waits do
+     * it already), so the source may too.
+     */
+    g_source_set_can_recurse(blk->source, TRUE);
     g_source_attach(blk->source, blk_context(blk));
 }
 
@@ -226,6 +259,29 @@ static void blk_context_leave(BlockBackend *blk)
     }
 }
 
+/* Polls the eventfds once and runs what is due; the context entered. */
+static void blk_poll_entered(BlockBackend *blk)
+{
+    struct pollfd pfd[BDRV_POLL_FDS_MAX + 1];
+    unsigned n = MIN(blk->poll_fds->len, G_N_ELEMENTS(pfd));
+
+    for (unsigned i = 0; i < n; i++) {
+        pfd[i] =
+            (struct pollfd){g_array_index(blk->poll_fds, int, i), POLLIN, 0};
+    }
+    while (poll(pfd, n, -1) < 0 && errno == EINTR) {
+    }
+    blk_run_completions(blk);
+}
+
+void blk_poll(BlockBackend *blk)
+{
+    if (blk_context_enter(blk)) {
+        blk_poll_entered(blk);
+        blk_context_leave(blk);
+    }
+}
+
 /* Waits until *done (set by a callback) or, done NULL, until idle. */
 static void blk_wait(BlockBackend *blk, const bool *done)
 {
@@ -239,16 +295,7 @@ static void blk_wait(BlockBackend *blk, const bool *done)
             return;
         }
         if (blk_context_enter(blk)) {
-            struct pollfd pfd[BDRV_POLL_FDS_MAX + 1];
-            unsigned n = MIN(blk->poll_fds->len, G_N_ELEMENTS(pfd));
-
-            for (unsigned i = 0; i < n; i++) {
-                pfd[i] = (struct pollfd){g_array_index(blk->poll_fds, int, i),
-                                         POLLIN, 0};
-            }
-            while (poll(pfd, n, -1) < 0 && errno == EINTR) {
-            }
-            blk_run_completions(blk);
+            blk_poll_entered(blk);
             blk_context_leave(blk);
         } else {
             /* The context's own thread runs the callbacks; wait for it. */
@@ -425,6 +472,42 @@ GMainContext *blk_get_aio_context(BlockBackend *blk)
     return blk->ctx;
 }
 
+void blk_set_resize_cb(BlockBackend *blk, void (*cb)(void *opaque),
+                       void *opaque)
+{
+    blk->resize_cb = cb;
+    blk->resize_opaque = opaque;
+}
+
+bool blk_truncate(BlockBackend *blk, uint64_t size, GError **errp)
+{
+    int ret;
+
+    if (!blk->root) {
+        return error_setg(errp, "No medium inserted");
+    }
+    if (blk->read_only) {
+        return error_setg(errp, "Image is read-only");
+    }
+    if (size % BDRV_SECTOR_SIZE) {
+        return error_setg(errp, "The new size must be a multiple of %u",
+                          BDRV_SECTOR_SIZE);
+    }
+    blk_drain(blk);
+    ret = bdrv_resize(blk->root, size);
+    if (ret == -ENOTSUP) {
+        return error_setg(errp, "qcow2 doesn't support shrinking images yet");
+    }
+    if (ret < 0) {
+        return error_setg(errp, "Could not resize: %s", g_strerror(-ret));
+    }
+    blk->size = bdrv_getlength(blk->root);
+    if (blk->resize_cb) {
+        blk->resize_cb(blk->resize_opaque);
+    }
+    return true;
+}
+
 /* ---- properties --------------------------------------------------------- */
 
 bool blk_is_inserted(BlockBackend *blk)
@@ -528,6 +611,18 @@ static int blk_check(BlockBackend *blk, BlkRequest *req)
     if ((req->r.kind == BDRV_REQ_READ || req->r.kind == BDRV_REQ_WRITE) &&
         req->r.bytes > blk->bl.max_transfer) {
         return -EINVAL;
+    }
+    if (req->r.kind == BDRV_REQ_WRITE && req->r.offset == 0 &&
+        blk->root->drv == &bdrv_raw && blk->root->opts.probed) {
+        uint8_t head[4];
+        IOVector v;
+
+        /* A probed raw image must not start to look like qcow2. */
+        iovector_init_external(&v, (struct iovec *)req->r.iov, req->r.niov);
+        if (iovector_to_buf(&v, 0, head, sizeof(head)) == sizeof(head) &&
+            !memcmp(head, "QFI\xfb", 4)) {
+            return -EPERM;
+        }
     }
     return 0;
 }

@@ -11,39 +11,78 @@
 #include "block/drive.h"
 #include "qapi/qmp-registry.h"
 #include "qom/object.h"
+#include "util/error.h"
 
 /* QEMU's BlockDeviceInfo for a node (query-block's "inserted"). */
+/* ImageInfo: the format node's image, and its backing chain below it. */
+static JsonObject *block_image_info(BlockDriverState *bs)
+{
+    JsonObject *image = json_object_new();
+    BlockImageInfo ii;
+    struct stat st;
+
+    bdrv_get_image_info(bs, &ii);
+    json_object_set_string_member(image, "filename", bs->filename);
+    json_object_set_string_member(image, "format", bs->drv->name);
+    json_object_set_int_member(image, "virtual-size", (gint64)ii.virtual_size);
+    if (stat(bs->filename, &st) == 0) {
+        json_object_set_int_member(image, "actual-size",
+                                   (gint64)st.st_blocks * 512);
+    }
+    if (ii.cluster_size) {
+        json_object_set_int_member(image, "cluster-size",
+                                   (gint64)ii.cluster_size);
+    }
+    json_object_set_boolean_member(image, "dirty-flag", ii.dirty);
+    if (ii.backing_file) {
+        json_object_set_string_member(image, "backing-filename",
+                                      ii.backing_file);
+        if (ii.backing_format) {
+            json_object_set_string_member(image, "backing-filename-format",
+                                          ii.backing_format);
+        }
+    }
+    if (bs->backing) {
+        json_object_set_string_member(image, "full-backing-filename",
+                                      bs->backing->filename);
+        json_object_set_object_member(image, "backing-image",
+                                      block_image_info(bs->backing));
+    }
+    block_image_info_clear(&ii);
+    return image;
+}
+
 static JsonObject *block_node_info(BlockDriverState *bs, bool writeback)
 {
     JsonObject *info = json_object_new();
-    JsonObject *image = json_object_new();
     JsonObject *cache = json_object_new();
     static const char *const zeroes[] = {"off", "on", "unmap"};
     static const char *const throttles[] = {"bps",  "bps_rd",  "bps_wr",
                                             "iops", "iops_rd", "iops_wr"};
-    struct stat st;
 
     json_object_set_string_member(info, "file", bs->filename);
     json_object_set_string_member(info, "node-name", bs->node_name);
     json_object_set_boolean_member(info, "ro", bs->opts.read_only);
     json_object_set_string_member(info, "drv", bs->drv->name);
-    json_object_set_int_member(info, "backing_file_depth", 0);
+    {
+        int depth = 0;
+
+        for (BlockDriverState *b = bs->backing; b; b = b->backing) {
+            depth++;
+        }
+        json_object_set_int_member(info, "backing_file_depth", depth);
+        if (bs->backing) {
+            json_object_set_string_member(info, "backing_file",
+                                          bs->backing->filename);
+        }
+    }
     json_object_set_boolean_member(info, "encrypted", false);
     json_object_set_string_member(info, "detect_zeroes",
                                   zeroes[bs->opts.detect_zeroes]);
     for (size_t i = 0; i < G_N_ELEMENTS(throttles); i++) {
         json_object_set_int_member(info, throttles[i], 0);
     }
-    json_object_set_string_member(image, "filename", bs->filename);
-    json_object_set_string_member(image, "format", bs->drv->name);
-    json_object_set_int_member(image, "virtual-size",
-                               (gint64)bdrv_getlength(bs));
-    if (stat(bs->filename, &st) == 0) {
-        json_object_set_int_member(image, "actual-size",
-                                   (gint64)st.st_blocks * 512);
-    }
-    json_object_set_boolean_member(image, "dirty-flag", false);
-    json_object_set_object_member(info, "image", image);
+    json_object_set_object_member(info, "image", block_image_info(bs));
     json_object_set_boolean_member(cache, "writeback", writeback);
     json_object_set_boolean_member(cache, "direct", bs->opts.direct);
     json_object_set_boolean_member(cache, "no-flush", bs->opts.no_flush);
@@ -194,7 +233,7 @@ static JsonNode *qmp_query_named_block_nodes(JsonObject *args, GError **errp)
     return node;
 }
 
-/* Every node has no backing chain yet, so flat changes nothing. */
+/* flat: QEMU leaves out the backing-image chains; pcvm lists them always. */
 static const QmpMember query_named_block_nodes_args[] = {{"flat", "bool", true},
                                                          {NULL}};
 
@@ -212,6 +251,47 @@ static JsonNode *qmp_blockdev_del(JsonObject *args, GError **errp)
 
 static const QmpMember blockdev_del_args[] = {{"node-name", "str"}, {NULL}};
 
+/* block_resize {device | node-name, size}: the backend of either. */
+static JsonNode *qmp_block_resize(JsonObject *args, GError **errp)
+{
+    const char *device =
+        json_object_get_string_member_with_default(args, "device", NULL);
+    const char *node =
+        json_object_get_string_member_with_default(args, "node-name", NULL);
+    gint64 size = json_object_get_int_member(args, "size");
+    BlockBackend *blk = NULL;
+    DriveConfig *d;
+
+    if (size < 0) {
+        error_setg(errp, "Parameter 'size' expects a >0 size");
+        return NULL;
+    }
+    if (device && (d = drive_find_by_id(device))) {
+        blk = d->blk;
+    } else if (node && bdrv_find_node(node)) {
+        blk = bdrv_find_node(node)->blk;
+        if (!blk) {
+            error_setg(errp, "Node '%s' is not attached to a device", node);
+            return NULL;
+        }
+    } else if (!device && !node) {
+        error_setg(errp, "Cannot find device='' nor node-name=''");
+        return NULL;
+    }
+    if (!blk) {
+        error_setg(errp, "Cannot find device='%s' nor node-name='%s'",
+                   device ? device : "", node ? node : "");
+        return NULL;
+    }
+    blk_truncate(blk, size, errp);
+    return NULL;
+}
+
+static const QmpMember block_resize_args[] = {{"device", "str", true},
+                                              {"node-name", "str", true},
+                                              {"size", "int"},
+                                              {NULL}};
+
 static const QmpCommandDef block_qmp_commands[] = {
     {"query-block", qmp_query_block, NULL, "[BlockInfo]"},
     {"query-blockstats", qmp_query_blockstats, query_blockstats_args,
@@ -220,6 +300,7 @@ static const QmpCommandDef block_qmp_commands[] = {
      query_named_block_nodes_args, "[BlockDeviceInfo]"},
     {"blockdev-add", qmp_blockdev_add, qmp_args_boxed, NULL},
     {"blockdev-del", qmp_blockdev_del, blockdev_del_args, NULL},
+    {"block_resize", qmp_block_resize, block_resize_args, NULL},
     {NULL},
 };
 

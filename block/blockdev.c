@@ -90,6 +90,33 @@ static bool bd_get_bool(JsonObject *o, const char *prefix, const char *key,
     return bd_type_error(prefix, key, "boolean", errp);
 }
 
+/* A size: a JSON number, or a string with QEMU's suffixes (dotted keys). */
+static bool bd_get_size(JsonObject *o, const char *prefix, const char *key,
+                        uint64_t *out, GError **errp)
+{
+    JsonNode *n = json_object_get_member(o, key);
+    const char *s;
+
+    if (!n) {
+        return true;
+    }
+    if (JSON_NODE_HOLDS_VALUE(n) &&
+        json_node_get_value_type(n) == G_TYPE_INT64 &&
+        json_node_get_int(n) >= 0) {
+        *out = json_node_get_int(n);
+        return true;
+    }
+    if ((s = bd_string_value(n))) {
+        g_autofree char *name = bd_name(prefix, key);
+
+        if (!parse_size(s, 1, out, NULL)) {
+            return error_setg(errp, "Parameter '%s' expects a size", name);
+        }
+        return true;
+    }
+    return bd_type_error(prefix, key, "size", errp);
+}
+
 /* An enum member: *out is the index of its value in names. */
 static bool bd_get_enum(JsonObject *o, const char *prefix, const char *key,
                         const char *const *names, int *out, GError **errp)
@@ -150,9 +177,14 @@ static const char *const bd_common_members[] = {
 static const char *const bd_file_members[] = {"filename", "aio", "locking",
                                               NULL};
 static const char *const bd_format_members[] = {"file", NULL};
+static const char *const bd_qcow2_members[] = {"file", "backing",
+                                               "l2-cache-size", NULL};
 
 static const char *const *bd_driver_members(const BlockDriver *drv)
 {
+    if (drv == &bdrv_qcow2) {
+        return bd_qcow2_members;
+    }
     return drv == &bdrv_file ? bd_file_members : bd_format_members;
 }
 
@@ -272,6 +304,38 @@ static BlockDriverState *bd_open_child(JsonObject *parent, const char *prefix,
     return bs;
 }
 
+/*
+ * qcow2's own members: backing (null, a node's name or an object opened
+ * read-only here; absent: the image's backing file) and l2-cache-size.
+ */
+static bool bd_parse_qcow2(JsonObject *obj, const char *prefix, BlockOptions *o,
+                           BlockDriverState **backing, GError **errp)
+{
+    JsonNode *n = json_object_get_member(obj, "backing");
+    const char *ref;
+
+    if (!bd_get_size(obj, prefix, "l2-cache-size", &o->l2_cache_size, errp)) {
+        return false;
+    }
+    if (!n) {
+        return true;
+    }
+    ref = bd_string_value(n);
+    if (JSON_NODE_HOLDS_NULL(n) || (ref && !strcmp(ref, "null"))) {
+        o->no_backing = true;
+        return true;
+    }
+    {
+        BlockOptions ro = *o;
+
+        ro.read_only = true;
+        ro.no_backing = false;
+        ro.l2_cache_size = 0;
+        *backing = bd_open_child(obj, prefix, "backing", &ro, errp);
+    }
+    return *backing != NULL;
+}
+
 static BlockDriverState *bd_open(JsonObject *obj, const char *prefix,
                                  const BlockOptions *inherited, GError **errp)
 {
@@ -279,7 +343,7 @@ static BlockDriverState *bd_open(JsonObject *obj, const char *prefix,
     const BlockDriver *drv;
     BlockOptions o = *inherited;
     bool auto_ro = false;
-    BlockDriverState *file = NULL, *bs;
+    BlockDriverState *file = NULL, *backing = NULL, *bs;
 
     if (!bd_get_str(obj, prefix, "driver", &driver, errp) ||
         !bd_get_str(obj, prefix, "node-name", &node_name, errp)) {
@@ -323,7 +387,14 @@ static BlockDriverState *bd_open(JsonObject *obj, const char *prefix,
         }
         filename = file->filename;
     }
+    if (drv == &bdrv_qcow2 &&
+        !bd_parse_qcow2(obj, prefix, &o, &backing, errp)) {
+        bdrv_unref(file);
+        return NULL;
+    }
+    o.backing = backing ? backing->node_name : NULL;
     bs = bdrv_open_node(drv, file, filename, node_name, &o, errp);
+    bdrv_unref(backing); /* the qcow2 node holds its own reference */
     if (!bs && auto_ro && !o.read_only && drv == &bdrv_file) {
         /* auto-read-only: a file we may not write is opened read-only. */
         g_autoptr(GError) err = NULL;

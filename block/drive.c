@@ -3,7 +3,9 @@
  * system opens it before the board is built, and the board (if=ide) or a
  * device's drive property (if=none) picks it up from here.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "block/block-int.h"
 #include "block/drive.h"
@@ -96,6 +98,10 @@ bool drive_parse_options(KeyValList *kv, BlockOptions *o, GError **errp)
         }
         o->discard = i % 2 ? BLOCK_DISCARD_UNMAP : BLOCK_DISCARD_IGNORE;
     }
+    if (keyval_has(kv, "l2-cache-size") &&
+        !keyval_get_size(kv, "l2-cache-size", 0, &o->l2_cache_size, errp)) {
+        return false;
+    }
     v = keyval_get(kv, "detect-zeroes");
     if (v) {
         if ((i = drive_lookup(v, zeroes_names)) < 0) {
@@ -117,6 +123,57 @@ bool drive_parse_options(KeyValList *kv, BlockOptions *o, GError **errp)
     return true;
 }
 
+/*
+ * snapshot=on: the image opened read-only under a new qcow2 overlay in
+ * $TMPDIR (else /var/tmp, as QEMU), which takes every write. The overlay
+ * file is unlinked as soon as it is open, so nothing is left behind
+ * however pcvm ends.
+ */
+static BlockBackend *drive_open_snapshot(DriveConfig *drive, GError **errp)
+{
+    const char *dir = g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp";
+    g_autofree char *tmp = g_build_filename(dir, "vl.XXXXXX", NULL);
+    g_autofree char *abs = NULL;
+    BlockOptions o = drive->opts;
+    BlockDriverState *base, *top;
+    Qcow2CreateOptions co = {0};
+    BlockBackend *blk;
+    int fd;
+
+    o.format = drive->format;
+    o.read_only = true;
+    base = bdrv_open_image(drive->file, &o, NULL, errp);
+    if (!base) {
+        return NULL;
+    }
+    fd = g_mkstemp(tmp);
+    if (fd < 0) {
+        error_setg(errp, "Could not create temporary overlay '%s': %s", tmp,
+                   g_strerror(errno));
+        bdrv_unref(base);
+        return NULL;
+    }
+    close(fd);
+    abs = g_canonicalize_filename(drive->file, NULL);
+    co.backing_file = abs;
+    co.backing_format = base->drv->name;
+    o = drive->opts;
+    o.format = "qcow2";
+    o.read_only = false;
+    o.backing = base->node_name;
+    top = qcow2_create(tmp, bdrv_getlength(base), &co, errp)
+              ? bdrv_open_image(tmp, &o, drive->node_name, errp)
+              : NULL;
+    unlink(tmp);
+    bdrv_unref(base); /* the overlay holds it now */
+    if (!top) {
+        return NULL;
+    }
+    blk = blk_new_on_node(top, &o, errp);
+    bdrv_unref(top);
+    return blk;
+}
+
 bool drive_open(DriveConfig *drive, GError **errp)
 {
     if (bdrv_find_node(drive->id)) {
@@ -125,7 +182,9 @@ bool drive_open(DriveConfig *drive, GError **errp)
                           "name",
                           drive->id);
     }
-    if (drive->file) {
+    if (drive->file && drive->snapshot) {
+        drive->blk = drive_open_snapshot(drive, errp);
+    } else if (drive->file) {
         BlockOptions o = drive->opts;
 
         o.format = drive->format;

@@ -68,9 +68,11 @@ typedef struct FileState {
 
 /*
  * Reads or writes the whole vector at offset, resuming after short
- * transfers and signals. preadv/pwritev take at most IOV_MAX elements and
- * start at an element boundary, so a transfer that ended inside an element
- * finishes that element with plain pread/pwrite first.
+ * transfers and signals; what a read finds past the file's end is
+ * zeroes (QEMU's rule: a qcow2 image may end inside its last table).
+ * preadv/pwritev take at most IOV_MAX elements and start at an element
+ * boundary, so a transfer that ended inside an element finishes that element
+ * with plain pread/pwrite first.
  */
 static int file_rw(int fd, uint64_t offset, const struct iovec *iov,
                    unsigned niov, bool write)
@@ -100,7 +102,16 @@ static int file_rw(int fd, uint64_t offset, const struct iovec *iov,
             return -errno;
         }
         if (n == 0 && iov[i].iov_len > skip) {
-            return -EIO; /* the file shrank under us, or a full disk */
+            if (!write) {
+                /* Past the file's end reads as zeroes, as in QEMU. */
+                memset((uint8_t *)iov[i].iov_base + skip, 0,
+                       iov[i].iov_len - skip);
+                while (++i < niov) {
+                    memset(iov[i].iov_base, 0, iov[i].iov_len);
+                }
+                return 0;
+            }
+            return -EIO; /* a full disk */
         }
         offset += n;
         /* Advance over what was done, element by element. */
@@ -382,6 +393,10 @@ static void file_rw_done(BdrvRequest *req, int ret)
         req->iov = req->orig_iov;
         req->niov = req->orig_niov;
     }
+    if (!ret && req->kind == BDRV_REQ_WRITE &&
+        req->offset + req->bytes > s->size) {
+        s->size = req->offset + req->bytes; /* a format grew the file */
+    }
     req->complete = req->file_complete;
     req->complete(req, ret);
 }
@@ -459,6 +474,17 @@ static uint64_t file_getlength(BlockDriverState *bs)
     return s->size;
 }
 
+static int file_truncate(BlockDriverState *bs, uint64_t size)
+{
+    FileState *s = bs->opaque;
+
+    if (ftruncate(s->fd, size) < 0) {
+        return -errno;
+    }
+    s->size = size;
+    return 0;
+}
+
 static void file_io_plug(BlockDriverState *bs)
 {
     FileState *s = bs->opaque;
@@ -493,6 +519,7 @@ const BlockDriver bdrv_file = {
     .pdiscard = file_pool_submit,
     .pwrite_zeroes = file_pool_submit,
     .getlength = file_getlength,
+    .truncate = file_truncate,
     .io_plug = file_io_plug,
     .io_unplug = file_io_unplug,
     .reap = file_reap,

@@ -11,14 +11,17 @@
 #include <unistd.h>
 
 #include "block/block-int.h"
+#include "util/coroutine.h"
 #include "util/error.h"
+#include "util/cutils.h"
 
 /* Every node by name, and in the order they were opened. */
 static GHashTable *nodes_by_name;
 static GPtrArray *nodes;
 static unsigned nodes_generated;
 
-static const BlockDriver *const drivers[] = {&bdrv_raw, &bdrv_file};
+static const BlockDriver *const drivers[] = {&bdrv_raw, &bdrv_qcow2,
+                                             &bdrv_file};
 
 const BlockDriver *bdrv_find_driver(const char *name)
 {
@@ -30,23 +33,9 @@ const BlockDriver *bdrv_find_driver(const char *name)
     return NULL;
 }
 
-/* QEMU's id rule: a letter, then letters, digits, '-', '.' and '_'. */
-static bool bdrv_name_wellformed(const char *name)
-{
-    if (!g_ascii_isalpha(name[0])) {
-        return false;
-    }
-    for (const char *p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool bdrv_node_name_check(const char *name, GError **errp)
 {
-    if (!bdrv_name_wellformed(name)) {
+    if (!id_wellformed(name)) {
         return error_setg(errp, "Invalid node-name: '%s'", name);
     }
     if (strlen(name) > BDRV_NODE_NAME_MAX) {
@@ -99,6 +88,10 @@ static void bdrv_close_node(BlockDriverState *bs)
         g_ptr_array_remove(nodes, bs);
     }
     bs->drv->close(bs);
+    if (bs->backing) {
+        bs->backing->parents--;
+        bdrv_unref(bs->backing);
+    }
     if (bs->file) {
         bs->file->parents--;
         bdrv_unref(bs->file);
@@ -122,6 +115,7 @@ BlockDriverState *bdrv_open_node(const BlockDriver *drv, BlockDriverState *file,
     bs->filename = g_strdup(filename);
     bs->opts = *o;
     bs->opts.format = NULL;
+    bs->opts.backing = NULL; /* a name the caller owns */
     bs->refcnt = 1;
     bs->notify_fd = -1;
     if (!bdrv_assign_name(bs, node_name, errp) || !drv->open(bs, o, errp)) {
@@ -143,11 +137,21 @@ void bdrv_unref(BlockDriverState *bs)
     }
 }
 
+void bdrv_set_backing(BlockDriverState *bs, BlockDriverState *backing)
+{
+    g_assert(!bs->backing);
+    bs->backing = backing;
+    backing->parents++;
+}
+
 void bdrv_add_poll_fds(BlockDriverState *bs, GArray *fds)
 {
     for (; bs; bs = bs->file) {
         bool seen = false;
 
+        if (bs->backing) {
+            bdrv_add_poll_fds(bs->backing, fds);
+        }
         if (bs->notify_fd < 0) {
             continue;
         }
@@ -229,11 +233,108 @@ void bdrv_reap(BlockDriverState *bs)
     if (bs->file) {
         bdrv_reap(bs->file);
     }
+    if (bs->backing) {
+        bdrv_reap(bs->backing);
+    }
+}
+
+static __thread BlockDriverState *reaping_root;
+
+BlockDriverState *bdrv_reaping_root(void)
+{
+    return reaping_root;
+}
+
+void bdrv_set_reaping_root(BlockDriverState *bs)
+{
+    reaping_root = bs;
+}
+
+bool bdrv_pending(BlockDriverState *bs)
+{
+    return bs->drv->pending && bs->drv->pending(bs);
 }
 
 uint64_t bdrv_getlength(BlockDriverState *bs)
 {
     return bs->drv->getlength(bs);
+}
+
+typedef struct BdrvCoRequest {
+    BdrvRequest req;
+    Coroutine *co; /* the waiter, or NULL when it polls */
+    bool done, waiting;
+    int ret;
+} BdrvCoRequest;
+
+static void bdrv_co_request_done(BdrvRequest *req, int ret)
+{
+    BdrvCoRequest *r = (BdrvCoRequest *)req;
+
+    r->ret = ret;
+    r->done = true;
+    if (r->waiting) {
+        coroutine_enter(r->co);
+    }
+}
+
+int bdrv_co_request(BlockDriverState *bs, BdrvRequestKind kind, uint64_t offset,
+                    uint64_t bytes, const struct iovec *iov, unsigned niov,
+                    int flags)
+{
+    BdrvCoRequest r = {.req = {.kind = kind,
+                               .offset = offset,
+                               .bytes = bytes,
+                               .iov = iov,
+                               .niov = niov,
+                               .flags = flags,
+                               .complete = bdrv_co_request_done},
+                       .co = coroutine_self()};
+
+    bdrv_submit(bs, &r.req);
+    while (!r.done) {
+        if (r.co) {
+            r.waiting = true;
+            coroutine_yield();
+            r.waiting = false;
+        } else {
+            bdrv_poll_wait(bs);
+            bdrv_reap(bs);
+        }
+    }
+    return r.ret;
+}
+
+int bdrv_co_pread(BlockDriverState *bs, uint64_t offset, void *buf,
+                  uint64_t bytes)
+{
+    struct iovec iov = {buf, bytes};
+
+    return bdrv_co_request(bs, BDRV_REQ_READ, offset, bytes, &iov, 1, 0);
+}
+
+int bdrv_co_pwrite(BlockDriverState *bs, uint64_t offset, const void *buf,
+                   uint64_t bytes)
+{
+    struct iovec iov = {(void *)buf, bytes};
+
+    return bdrv_co_request(bs, BDRV_REQ_WRITE, offset, bytes, &iov, 1, 0);
+}
+
+int bdrv_co_flush(BlockDriverState *bs)
+{
+    if (bs->opts.no_flush) {
+        return 0;
+    }
+    return bdrv_co_request(bs, BDRV_REQ_FLUSH, 0, 0, NULL, 0, 0);
+}
+
+int bdrv_truncate(BlockDriverState *bs, uint64_t size)
+{
+    if (!bs->drv->truncate) {
+        return -ENOTSUP;
+    }
+    return bs->drv->truncate(bs, size);
 }
 
 typedef struct BdrvSyncRead {
@@ -263,9 +364,7 @@ int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
 
     end += (align - end % align) % align;
     len = end - start;
-    if (end > bdrv_getlength(bs)) {
-        return -EIO;
-    }
+    /* What lies past the file's end reads as zeroes (file-posix). */
     if (posix_memalign(&bounce, MAX(align, 4096u), MAX(len, 1))) {
         return -ENOMEM;
     }
@@ -288,14 +387,167 @@ int bdrv_pread_sync(BlockDriverState *bs, uint64_t offset, void *buf,
     return r.ret;
 }
 
+const char *bdrv_probe_format(BlockDriverState *file, GError **errp)
+{
+    uint8_t magic[4];
+    int ret;
+
+    if (bdrv_getlength(file) < sizeof(magic)) {
+        return "raw";
+    }
+    ret = bdrv_pread_sync(file, 0, magic, sizeof(magic));
+    if (ret < 0) {
+        error_setg(errp, "Could not read image for determining its format: %s",
+                   g_strerror(-ret));
+        return NULL;
+    }
+    return memcmp(magic, "QFI\xfb", 4) ? "raw" : "qcow2";
+}
+
 BlockDriverState *bdrv_open_image(const char *filename, const BlockOptions *o,
                                   const char *node_name, GError **errp)
 {
     BlockDriverState *file;
+    const BlockDriver *drv;
+    const char *format = o->format;
+    BlockOptions fo = *o;
 
     file = bdrv_open_node(&bdrv_file, NULL, filename, NULL, o, errp);
     if (!file) {
         return NULL;
     }
-    return bdrv_open_node(&bdrv_raw, file, filename, node_name, o, errp);
+    if (!format) {
+        format = bdrv_probe_format(file, errp);
+        if (!format) {
+            bdrv_unref(file);
+            return NULL;
+        }
+        fo.probed = true;
+    }
+    drv = bdrv_find_driver(format);
+    if (!drv || drv == &bdrv_file) {
+        error_setg(errp, "Unknown driver '%s'", format);
+        bdrv_unref(file);
+        return NULL;
+    }
+    return bdrv_open_node(drv, file, filename, node_name, &fo, errp);
+}
+
+void bdrv_get_image_info(BlockDriverState *bs, BlockImageInfo *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->virtual_size = bdrv_getlength(bs);
+    info->snapshots = g_array_new(false, true, sizeof(BlockSnapshotInfo));
+    if (bs->drv->get_info) {
+        bs->drv->get_info(bs, info);
+    }
+}
+
+void block_image_info_clear(BlockImageInfo *info)
+{
+    for (unsigned i = 0; info->snapshots && i < info->snapshots->len; i++) {
+        BlockSnapshotInfo *sn =
+            &g_array_index(info->snapshots, BlockSnapshotInfo, i);
+
+        g_free(sn->id);
+        g_free(sn->name);
+    }
+    if (info->snapshots) {
+        g_array_free(info->snapshots, true);
+    }
+    g_free(info->backing_file);
+    g_free(info->backing_format);
+    memset(info, 0, sizeof(*info));
+}
+
+int bdrv_check(BlockDriverState *bs, BlockCheckResult *r, int fix)
+{
+    return bs->drv->check ? bs->drv->check(bs, r, fix) : -ENOTSUP;
+}
+
+static bool bdrv_snapshot_unsupported(BlockDriverState *bs, GError **errp)
+{
+    return error_setg(errp,
+                      "Block format '%s' used by device '%s' does not "
+                      "support feature 'internal snapshots'",
+                      bs->drv->name, bs->node_name);
+}
+
+bool bdrv_snapshot_create(BlockDriverState *bs, const char *name, GError **errp)
+{
+    if (!bs->drv->snapshot_create) {
+        return bdrv_snapshot_unsupported(bs, errp);
+    }
+    return bs->drv->snapshot_create(bs, name, 0, errp);
+}
+
+bool bdrv_snapshot_delete(BlockDriverState *bs, const char *name, GError **errp)
+{
+    if (!bs->drv->snapshot_delete) {
+        return bdrv_snapshot_unsupported(bs, errp);
+    }
+    return bs->drv->snapshot_delete(bs, name, errp);
+}
+
+bool bdrv_snapshot_goto(BlockDriverState *bs, const char *name, GError **errp)
+{
+    if (!bs->drv->snapshot_goto) {
+        return bdrv_snapshot_unsupported(bs, errp);
+    }
+    return bs->drv->snapshot_goto(bs, name, errp);
+}
+
+int bdrv_block_status(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                      uint64_t *pnum)
+{
+    if (bs->drv->block_status) {
+        return bs->drv->block_status(bs, offset, bytes, pnum);
+    }
+    *pnum = bytes;
+    return BDRV_BLOCK_DATA;
+}
+
+int bdrv_resize(BlockDriverState *bs, uint64_t size)
+{
+    if (bs->drv->resize) {
+        return bs->drv->resize(bs, size);
+    }
+    if (bs->drv == &bdrv_raw) {
+        return bdrv_truncate(bs->file, size);
+    }
+    return bdrv_truncate(bs, size);
+}
+
+uint64_t bdrv_compressed_cluster(BlockDriverState *bs)
+{
+    BlockImageInfo info;
+    uint64_t cs;
+
+    if (!bs->drv->pwrite_compressed) {
+        return 0;
+    }
+    bdrv_get_image_info(bs, &info);
+    cs = info.cluster_size;
+    block_image_info_clear(&info);
+    return cs;
+}
+
+int bdrv_pwrite_compressed(BlockDriverState *bs, uint64_t offset,
+                           const void *buf)
+{
+    return bs->drv->pwrite_compressed
+               ? bs->drv->pwrite_compressed(bs, offset, buf)
+               : -ENOTSUP;
+}
+
+int bdrv_make_empty(BlockDriverState *bs)
+{
+    return bs->drv->make_empty ? bs->drv->make_empty(bs) : -ENOTSUP;
+}
+
+int bdrv_change_backing_file(BlockDriverState *bs, const char *file,
+                             const char *format)
+{
+    return bs->drv->change_backing ? bs->drv->change_backing(bs, file, format)
+                                   : -ENOTSUP;
 }

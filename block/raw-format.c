@@ -1,30 +1,28 @@
 /*
  * The raw format node: the image's bytes are the guest's, so every
- * request passes to the file node unchanged. Opened without format=, it
- * refuses a file that starts with qcow2's magic rather than show the
- * guest a qcow2 image's metadata as its disk.
+ * request passes to the file node unchanged. When the format was only
+ * guessed (no format=), it warns as QEMU does; the backend then refuses
+ * a write that would make block 0 look like a qcow2 header
+ * (blk_check), so a guest cannot turn its disk into an image that the
+ * next probe opens as qcow2, whose backing file could name any file of
+ * the host.
  */
 #include <string.h>
 
 #include "block/block-int.h"
 #include "util/error.h"
 
-static bool raw_is_qcow2(BlockDriverState *file)
-{
-    uint8_t magic[4];
-
-    return bdrv_getlength(file) >= sizeof(magic) &&
-           bdrv_pread_sync(file, 0, magic, sizeof(magic)) == 0 &&
-           !memcmp(magic, "QFI\xfb", 4);
-}
-
 static bool raw_open(BlockDriverState *bs, const BlockOptions *o, GError **errp)
 {
-    if (!o->format && raw_is_qcow2(bs->file)) {
-        return error_setg(errp,
-                          "Could not open '%s': qcow2 images are not "
-                          "supported yet (only format=raw)",
-                          bs->filename);
+    if (o->probed) {
+        warn_report("Image format was not specified for '%s' and probing "
+                    "guessed raw.\n"
+                    "         Automatically detecting the format is dangerous "
+                    "for raw images, write operations on block 0 will be "
+                    "restricted.\n"
+                    "         Specify the 'raw' format explicitly to remove "
+                    "the restrictions.",
+                    bs->filename);
     }
     bs->bl = bs->file->bl;
     return true;

@@ -85,6 +85,8 @@ static void mux_flush(MuxChardev *m, int index)
 
 static void mux_set_focus(MuxChardev *m, int index)
 {
+    /* What was typed before C-a c goes to where it was typed. */
+    mux_flush(m, m->focus);
     mux_send_event(m, m->focus, CHR_EVENT_MUX_OUT);
     m->focus = index;
     mux_send_event(m, m->focus, CHR_EVENT_MUX_IN);

@@ -19,6 +19,7 @@
 #include "chardev/char-internal.h"
 #include "system/main-loop.h"
 #include "util/error.h"
+#include "util/cutils.h"
 
 static GPtrArray *backend_classes; /* of const ChardevClass * */
 static GPtrArray *chardevs;        /* of Chardev *, in creation order */
@@ -89,20 +90,6 @@ GPtrArray *chardev_list(void)
         chardevs = g_ptr_array_new();
     }
     return chardevs;
-}
-
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.' or '_'. */
-static bool id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id + 1; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 static void chardev_free(Chardev *chr)

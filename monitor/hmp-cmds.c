@@ -15,18 +15,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audio/audio.h"
 #include "block/drive.h"
 #include "config-host.h"
 #include "chardev/char.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
+#include "hw/display/screendump.h"
 #include "hw/pci/pci.h"
 #include "monitor/hmp.h"
+#include "net/netdev.h"
 #include "qom/object.h"
 #include "accel/accel.h"
 #include "system/memory.h"
 #include "system/runstate.h"
+#include "qom/user-object.h"
 #include "ui/input.h"
+#include "ui/vnc.h"
 
 /* ---- vCPU state ---------------------------------------------------------- */
 
@@ -410,6 +415,29 @@ static void hmp_ioport_write(Monitor *mon, const HMPArgs *args)
                      value & (size == 4 ? 0xffffffffu : (1u << size * 8) - 1));
 }
 
+/* ---- display ------------------------------------------------------------- */
+
+/* "screendump FILE [-f ppm|png] [device [head]]", QEMU's argument order. */
+static void hmp_screendump(Monitor *mon, const HMPArgs *args)
+{
+    const char *format = hmp_args_get_str(args, "format");
+    ImageFormat fmt = IMAGE_FORMAT_PPM;
+    g_autoptr(GError) err = NULL;
+
+    if (format && !strcmp(format, "png")) {
+        fmt = IMAGE_FORMAT_PNG;
+    } else if (format && strcmp(format, "ppm")) {
+        monitor_printf(mon, "Error: invalid parameter value: %s\n", format);
+        return;
+    }
+    if (!screendump(hmp_args_get_str(args, "filename"),
+                    hmp_args_get_str(args, "device"),
+                    hmp_args_has(args, "head"),
+                    hmp_args_get_int(args, "head", 0), fmt, &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
 /* ---- keyboard ------------------------------------------------------------ */
 
 /*
@@ -787,6 +815,93 @@ static void hmp_info_block(Monitor *mon, const HMPArgs *args)
     }
 }
 
+static void hmp_info_network(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    net_info_network(out);
+    monitor_puts(mon, out->str);
+}
+
+static void hmp_netdev_add(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!netdev_add(hmp_args_get_str(args, "netdev"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+static void hmp_object_add(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!user_object_create_from_option(hmp_args_get_str(args, "object"),
+                                        &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+static void hmp_object_del(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!user_object_delete(hmp_args_get_str(args, "id"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+static void hmp_netdev_del(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!netdev_del(hmp_args_get_str(args, "id"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+static void hmp_set_link(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!net_set_link(hmp_args_get_str(args, "name"),
+                      hmp_args_get_bool(args, "up"), &err)) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+/* wavcapture path audiodev [frequency [bits [channels]]] (QEMU 7.2) */
+static void hmp_wavcapture(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GError) err = NULL;
+    const char *id = hmp_args_get_str(args, "audiodev");
+    AudioBackend *be = audio_backend_find(id);
+
+    if (!be) {
+        monitor_printf(mon, "Audiodev '%s' not found\n", id);
+        return;
+    }
+    if (audio_capture_start(be, hmp_args_get_str(args, "path"),
+                            hmp_args_get_int(args, "freq", 44100),
+                            hmp_args_get_int(args, "bits", 16),
+                            hmp_args_get_int(args, "nchannels", 2), &err) < 0) {
+        monitor_printf(mon, "Failed to add wave capture: %s\n", err->message);
+    }
+}
+
+static void hmp_stopcapture(Monitor *mon, const HMPArgs *args)
+{
+    audio_capture_stop(hmp_args_get_int(args, "n", 0));
+}
+
+static void hmp_info_capture(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    audio_capture_info(out);
+    monitor_puts(mon, out->str);
+}
+
 static void hmp_info_chardev(Monitor *mon, const HMPArgs *args)
 {
     GPtrArray *list = chardev_list();
@@ -867,6 +982,146 @@ static void hmp_balloon(Monitor *mon, const HMPArgs *args)
     }
 }
 
+/* block_resize DEVICE SIZE: QMP's with the drive's id. */
+static void hmp_block_resize(Monitor *mon, const HMPArgs *args)
+{
+    const QmpCommand *cmd = qmp_command_find("block_resize");
+    g_autoptr(JsonObject) qargs = json_object_new();
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret;
+
+    json_object_set_string_member(qargs, "device",
+                                  hmp_args_get_str(args, "device"));
+    json_object_set_int_member(qargs, "size",
+                               hmp_args_get_int(args, "size", 0));
+    ret = cmd->handler(qargs, &err);
+    if (ret) {
+        json_node_unref(ret);
+    }
+    if (err) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+/* ---- VNC ----------------------------------------------------------------- */
+
+static void hmp_info_vnc_address(Monitor *mon, const char *what, JsonObject *o)
+{
+    monitor_printf(mon, "  %s: %s:%s (%s)\n", what,
+                   json_object_get_string_member(o, "host"),
+                   json_object_get_string_member(o, "service"),
+                   json_object_get_string_member(o, "family"));
+}
+
+/* QEMU's layout: the display, its server with the auth, then each client. */
+static void hmp_info_vnc(Monitor *mon, const HMPArgs *args)
+{
+    g_autoptr(JsonNode) ret = hmp_query(mon, "query-vnc");
+    JsonObject *info;
+    JsonArray *clients;
+
+    if (!ret) {
+        return;
+    }
+    info = json_node_get_object(ret);
+    if (!vnc_display_auth()) {
+        monitor_printf(mon, "None\n");
+        return;
+    }
+    monitor_printf(mon, "default:\n");
+    if (!json_object_get_boolean_member(info, "enabled")) {
+        /* -vnc none: a display without a server, only its auth. */
+        monitor_printf(mon, "  Auth: %s (Sub: none)\n", vnc_display_auth());
+        return;
+    }
+    hmp_info_vnc_address(mon, "Server", info);
+    monitor_printf(mon, "    Auth: %s (Sub: none)\n",
+                   json_object_get_string_member(info, "auth"));
+    clients = json_object_get_array_member(info, "clients");
+    for (guint i = 0; i < json_array_get_length(clients); i++) {
+        hmp_info_vnc_address(mon, "Client",
+                             json_array_get_object_element(clients, i));
+        monitor_printf(mon, "    x509_dname: none\n");
+        monitor_printf(mon, "    sasl_username: none\n");
+    }
+}
+
+static void hmp_vnc_password(Monitor *mon, const char *password)
+{
+    const QmpCommand *cmd = qmp_command_find("change-vnc-password");
+    g_autoptr(JsonObject) qargs = json_object_new();
+    g_autoptr(GError) err = NULL;
+
+    json_object_set_string_member(qargs, "password", password);
+    cmd->handler(qargs, &err);
+    if (err) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+/*
+ * "change vnc password PW" (QEMU also prompts when PW is left out; pcvm
+ * wants it on the line). Removable media have no change here yet.
+ */
+static void hmp_change(Monitor *mon, const HMPArgs *args)
+{
+    const char *device = hmp_args_get_str(args, "device");
+    const char *target = hmp_args_get_str(args, "target");
+    const char *arg = hmp_args_get_str(args, "arg");
+
+    if (strcmp(device, "vnc")) {
+        monitor_printf(mon, "Error: Device '%s' not found\n", device);
+        return;
+    }
+    if (strcmp(target, "passwd") && strcmp(target, "password")) {
+        monitor_printf(mon, "Error: Expected 'password' after 'vnc'\n");
+        return;
+    }
+    if (!arg) {
+        monitor_printf(mon, "Error: Parameter 'password' is missing\n");
+        return;
+    }
+    hmp_vnc_password(mon, arg);
+}
+
+/* "set_password vnc PW [keep]". */
+static void hmp_set_password(Monitor *mon, const HMPArgs *args)
+{
+    const QmpCommand *cmd = qmp_command_find("set_password");
+    g_autoptr(JsonObject) qargs = json_object_new();
+    g_autoptr(GError) err = NULL;
+
+    json_object_set_string_member(qargs, "protocol",
+                                  hmp_args_get_str(args, "protocol"));
+    json_object_set_string_member(qargs, "password",
+                                  hmp_args_get_str(args, "password"));
+    if (hmp_args_get_str(args, "connected")) {
+        json_object_set_string_member(qargs, "connected",
+                                      hmp_args_get_str(args, "connected"));
+    }
+    cmd->handler(qargs, &err);
+    if (err) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
+/* "expire_password vnc now|never|+N|N". */
+static void hmp_expire_password(Monitor *mon, const HMPArgs *args)
+{
+    const QmpCommand *cmd = qmp_command_find("expire_password");
+    g_autoptr(JsonObject) qargs = json_object_new();
+    g_autoptr(GError) err = NULL;
+
+    json_object_set_string_member(qargs, "protocol",
+                                  hmp_args_get_str(args, "protocol"));
+    json_object_set_string_member(qargs, "time",
+                                  hmp_args_get_str(args, "time"));
+    cmd->handler(qargs, &err);
+    if (err) {
+        monitor_printf(mon, "Error: %s\n", err->message);
+    }
+}
+
 /* ---- the tables ---------------------------------------------------------- */
 
 const HMPCommand hmp_info_commands[] = {
@@ -887,12 +1142,15 @@ const HMPCommand hmp_info_commands[] = {
     {"pci", "", "", "show the PCI devices", hmp_info_pci},
     {"block", "", "", "show the block devices", hmp_info_block},
     {"chardev", "", "", "show the character devices", hmp_info_chardev},
+    {"network", "", "", "show the network state", hmp_info_network},
     {"qom-tree", "path:s?", "[path]",
      "show the QOM composition tree below path (default /machine)",
      hmp_info_qom_tree},
     {"kvm", "", "", "show whether KVM runs the guest", hmp_info_kvm},
     {"balloon", "", "", "show the balloon's actual guest memory (MB)",
      hmp_info_balloon},
+    {"vnc", "", "", "show the vnc server status", hmp_info_vnc},
+    {"capture", "", "", "show capture information", hmp_info_capture},
     {NULL},
 };
 
@@ -910,6 +1168,8 @@ const HMPCommand hmp_commands[] = {
     {"cpu", "index:i", "index", "set the default CPU of this monitor", hmp_cpu},
     {"balloon", "value:l", "target",
      "ask the balloon driver for a guest memory of target MB", hmp_balloon},
+    {"block_resize", "device:s,size:o", "device size", "resize a block image",
+     hmp_block_resize},
     {"x", "fmt:/,addr:l", "/fmt addr",
      "dump virtual memory at addr (through the default CPU's page tables)",
      hmp_memory_dump},
@@ -918,6 +1178,15 @@ const HMPCommand hmp_commands[] = {
     {"memsave", "val:l,size:i,filename:s", "addr size file",
      "save size bytes of virtual memory at addr to file", hmp_memsave},
     {"device_del", "id:s", "device", "remove device", hmp_device_del},
+    {"netdev_add", "netdev:S",
+     "[user|socket|hubport],id=str[,prop=value][,...]",
+     "add host network device", hmp_netdev_add},
+    {"netdev_del", "id:s", "id", "remove host network device", hmp_netdev_del},
+    {"object_add", "object:S", "[qom-type=]type,id=str[,prop=value][,...]",
+     "create QOM object", hmp_object_add},
+    {"object_del", "id:s", "id", "destroy QOM object", hmp_object_del},
+    {"set_link", "name:s,up:b", "name on|off",
+     "change the link status of a network adapter", hmp_set_link},
     {"x-save-devices", "filename:s", "file",
      "save the state of every device to file", hmp_x_save_devices},
     {"x-load-devices", "filename:s", "file",
@@ -936,9 +1205,28 @@ const HMPCommand hmp_commands[] = {
      "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time "
      "is 100 ms)",
      hmp_sendkey},
+    {"screendump", "filename:s,format:-fs,device:s?,head:i?",
+     "filename [-f format] [device [head]]",
+     "save screen from head 'head' of display device 'device' in specified "
+     "format 'format' as image 'filename' (ppm or png, default ppm)",
+     hmp_screendump},
     {"mouse_move", "dx_str:s,dy_str:s,dz_str:s?", "dx dy [dz]",
      "send mouse move events", hmp_mouse_move},
+    {"wavcapture", "path:s,audiodev:s,freq:i?,bits:i?,nchannels:i?",
+     "path audiodev [frequency [bits [channels]]]",
+     "capture audio to a wave file (default frequency=44100 bits=16 "
+     "channels=2)",
+     hmp_wavcapture},
+    {"stopcapture", "n:i", "capture index", "stop capture", hmp_stopcapture},
     {"mouse_button", "button_state:i", "state",
      "change mouse button state (1=L, 2=R, 4=M)", hmp_mouse_button},
+    {"change", "device:s,target:s,arg:s?", "device target [arg]",
+     "change the VNC password ('change vnc password PW')", hmp_change},
+    {"set_password", "protocol:s,password:s,connected:s?",
+     "protocol password [action-if-connected]",
+     "set the password of the VNC server (protocol 'vnc')", hmp_set_password},
+    {"expire_password", "protocol:s,time:s", "protocol time",
+     "set when the VNC password expires (now, never, +seconds, seconds)",
+     hmp_expire_password},
     {NULL},
 };

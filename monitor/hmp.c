@@ -16,6 +16,7 @@
 
 #include "hw/core/machine.h"
 #include "monitor/hmp.h"
+#include "util/cutils.h"
 #include "util/readline.h"
 
 #define HMP_PROMPT "(qemu) "
@@ -614,7 +615,8 @@ static bool parse_format(Monitor *mon, const char **pp, HMPArgs *args)
 
 /*
  * Reads every "-X" flag at *pp that one of the consecutive flag items
- * starting at spec allows; returns the spec after those items.
+ * starting at spec allows ("key:-X", or "key:-Xs" for a flag followed by
+ * a word, QEMU's "-f png"); returns the spec after those items.
  */
 static const char *parse_flags(Monitor *mon, const HMPCommand *cmd,
                                const char *spec, const char **pp, HMPArgs *args,
@@ -622,6 +624,7 @@ static const char *parse_flags(Monitor *mon, const HMPCommand *cmd,
 {
     g_autoptr(GHashTable) flags =
         g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    g_autoptr(GHashTable) with_value = g_hash_table_new(NULL, NULL);
     const char *s = spec;
     const char *p;
 
@@ -636,11 +639,15 @@ static const char *parse_flags(Monitor *mon, const HMPCommand *cmd,
         g_hash_table_insert(flags, GINT_TO_POINTER((int)colon[2]),
                             g_strndup(s, colon - s));
         end = colon + 3;
+        if (*end == 's') {
+            g_hash_table_add(with_value, GINT_TO_POINTER((int)colon[2]));
+            end++;
+        }
         s = *end == ',' ? end + 1 : end;
     }
     for (p = skip_space(*pp); p[0] == '-' && g_ascii_isalpha(p[1]) &&
                               (!p[2] || g_ascii_isspace(p[2]));
-         p = skip_space(p + 2)) {
+         p = skip_space(p)) {
         const char *key = g_hash_table_lookup(flags, GINT_TO_POINTER(p[1]));
 
         if (!key) {
@@ -649,7 +656,23 @@ static const char *parse_flags(Monitor *mon, const HMPCommand *cmd,
             *ok = false;
             return s;
         }
+        if (g_hash_table_contains(with_value, GINT_TO_POINTER(p[1]))) {
+            g_autofree char *word = NULL;
+            char flag = p[1];
+
+            p = skip_space(p + 2);
+            word = *p ? get_word(mon, &p) : NULL;
+            if (!word) {
+                monitor_printf(mon, "%s: value expected for -%c\n", cmd->name,
+                               flag);
+                *ok = false;
+                return s;
+            }
+            hmp_args_put(args, key, word, 0);
+            continue;
+        }
         hmp_args_put(args, key, NULL, 1);
+        p += 2;
     }
     *pp = p;
     *ok = true;
@@ -724,6 +747,18 @@ static HMPArgs *parse_arguments(Monitor *mon, const HMPCommand *cmd,
                 goto fail;
             }
             hmp_args_put(args, key, NULL, value);
+            break;
+        }
+        case 'o': {
+            /* A size with QEMU's suffixes (block_resize virtio0 1G). */
+            g_autofree char *word = get_word(NULL, &p);
+            uint64_t size;
+
+            if (!word || !parse_size(word, 1, &size, NULL)) {
+                monitor_printf(mon, "invalid size\n");
+                goto fail;
+            }
+            hmp_args_put(args, key, NULL, (int64_t)size);
             break;
         }
         case '/':

@@ -115,6 +115,12 @@ static const QmpMember cpu_definition_info_members[] = {
     {"typename", "str"},
     {"deprecated", "bool"},
     {NULL}};
+static const QmpMember cpu_model_info_members[] = {
+    {"name", "str"}, {"props", "any", true}, {NULL}};
+static const QmpMember cpu_model_expansion_info_members[] = {
+    {"model", "CpuModelInfo"}, {NULL}};
+static const char *const cpu_model_expansion_type_values[] = {"static", "full",
+                                                              NULL};
 static const char *const guest_panic_action_values[] = {"pause", "poweroff",
                                                         "run", NULL};
 static const QmpMember guest_panic_event_members[] = {
@@ -283,6 +289,45 @@ static const QmpMember block_device_stats_members[] = {
 static const QmpMember qkeycode_wrapper_members[] = {{"data", "QKeyCode"},
                                                      {NULL}};
 
+static const char *const image_format_values[] = {"ppm", "png", NULL};
+
+/* query-vnc and the VNC events (QEMU's qapi/ui.json). */
+static const char *const network_address_family_values[] = {
+    "ipv4", "ipv6", "unix", "vsock", "unknown", NULL};
+static const QmpMember vnc_info_members[] = {
+    {"enabled", "bool"},
+    {"host", "str", true},
+    {"family", "NetworkAddressFamily", true},
+    {"service", "str", true},
+    {"auth", "str", true},
+    {"clients", "[VncClientInfo]", true},
+    {NULL}};
+static const QmpMember vnc_basic_info_members[] = {
+    {"host", "str"},
+    {"service", "str"},
+    {"family", "NetworkAddressFamily"},
+    {"websocket", "bool"},
+    {NULL}};
+static const QmpMember vnc_client_info_members[] = {
+    {"host", "str"},
+    {"service", "str"},
+    {"family", "NetworkAddressFamily"},
+    {"websocket", "bool"},
+    {"x509_dname", "str", true},
+    {"sasl_username", "str", true},
+    {NULL}};
+static const QmpMember vnc_server_info_members[] = {
+    {"host", "str"},
+    {"service", "str"},
+    {"family", "NetworkAddressFamily"},
+    {"websocket", "bool"},
+    {"auth", "str", true},
+    {NULL}};
+static const QmpMember vnc_connected_event_members[] = {
+    {"server", "VncServerInfo"}, {"client", "VncBasicInfo"}, {NULL}};
+static const QmpMember vnc_client_event_members[] = {
+    {"server", "VncServerInfo"}, {"client", "VncClientInfo"}, {NULL}};
+
 #define OBJECT_TYPE(n, m)                                                      \
     {                                                                          \
         .name = (n), .members = (m)                                            \
@@ -306,6 +351,9 @@ static const QmpSchemaType schema_types[] = {
     ENUM_TYPE("SysEmuTarget", sys_emu_target_values),
     OBJECT_TYPE("CpuInfoFast", cpu_info_fast_members),
     OBJECT_TYPE("CpuDefinitionInfo", cpu_definition_info_members),
+    OBJECT_TYPE("CpuModelInfo", cpu_model_info_members),
+    OBJECT_TYPE("CpuModelExpansionInfo", cpu_model_expansion_info_members),
+    ENUM_TYPE("CpuModelExpansionType", cpu_model_expansion_type_values),
     OBJECT_TYPE("BlockInfo", block_info_members),
     OBJECT_TYPE("BlockDeviceInfo", block_device_info_members),
     OBJECT_TYPE("ImageInfo", image_info_members),
@@ -354,6 +402,15 @@ static const QmpSchemaType schema_types[] = {
     OBJECT_TYPE("IntWrapper", int_wrapper_members),
     OBJECT_TYPE("QKeyCodeWrapper", qkeycode_wrapper_members),
     ENUM_TYPE("QKeyCode", qkeycode_values),
+    ENUM_TYPE("ImageFormat", image_format_values),
+    ENUM_TYPE("NetworkAddressFamily", network_address_family_values),
+    OBJECT_TYPE("VncInfo", vnc_info_members),
+    OBJECT_TYPE("VncBasicInfo", vnc_basic_info_members),
+    OBJECT_TYPE("VncClientInfo", vnc_client_info_members),
+    OBJECT_TYPE("VncServerInfo", vnc_server_info_members),
+    OBJECT_TYPE("q_obj_VNC_CONNECTED-arg", vnc_connected_event_members),
+    OBJECT_TYPE("q_obj_VNC_INITIALIZED-arg", vnc_client_event_members),
+    OBJECT_TYPE("q_obj_VNC_DISCONNECTED-arg", vnc_client_event_members),
     {NULL}};
 
 typedef struct QmpEventInfo {
@@ -368,6 +425,9 @@ static const QmpEventInfo event_table[] = {
     {"STOP", NULL},
     {"BALLOON_CHANGE", "q_obj_BALLOON_CHANGE-arg"},
     {"RESUME", NULL},
+    {"VNC_CONNECTED", "q_obj_VNC_CONNECTED-arg"},
+    {"VNC_INITIALIZED", "q_obj_VNC_INITIALIZED-arg"},
+    {"VNC_DISCONNECTED", "q_obj_VNC_DISCONNECTED-arg"},
     {NULL, NULL}};
 
 static const QmpSchemaType *schema_type_find(const char *name)

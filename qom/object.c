@@ -341,7 +341,7 @@ Object *object_root(void)
     if (!root) {
         root = g_new0(Object, 1);
         object_init(root, "container");
-        /* QEMU always has /objects (for -object); pcvm keeps it empty. */
+        /* QEMU always has /objects, where -object puts its objects. */
         object_container_get("/objects");
     }
     return root;
@@ -532,6 +532,24 @@ static void print_tree(Object *obj, GString *out, int indent)
             print_tree(prop->child, out, indent + 2);
         }
     }
+}
+
+static bool links_to(Object *from, Object *obj)
+{
+    for (unsigned i = 0; from->properties && i < from->properties->len; i++) {
+        ObjectProperty *prop = g_ptr_array_index(from->properties, i);
+
+        if ((!prop->child && prop->target == obj) ||
+            (prop->child && links_to(prop->child, obj))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool object_is_link_target(Object *obj)
+{
+    return links_to(object_root(), obj);
 }
 
 void object_print_tree(Object *obj, GString *out)

@@ -44,6 +44,7 @@ HW_SYSTEM_ALLOWED = {"system/memory.h", "system/dma.h", "system/timer.h",
 # check still applies), the device core and the backends, never the board,
 # the CPU model, the accelerators or start-up.
 RANKS = {
+    "tools": 80,                  # pcvm-img: a program over the block layer
     "system": 70,                 # start-up, command line, main loop
     "monitor": 60,                # HMP and QMP over everything below
     "accel": 50,                  # kvm, qtest: run the vCPUs of a machine

@@ -181,6 +181,27 @@ bool dma_memory_discard(AddressSpace *as, uint64_t addr, uint64_t len)
     return madvise(host, len, MADV_DONTNEED) == 0;
 }
 
+bool dma_memory_flush_page(AddressSpace *as, uint64_t addr)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const FlatRange *fr;
+    uintptr_t host;
+
+    fr = address_space_lookup(as, addr);
+    if (!fr || fr->mr->kind != MR_RAM) {
+        return false;
+    }
+    host = (uintptr_t)fr->mr->ram + fr->offset + (addr - fr->start);
+    host &= ~(page - 1);
+    /*
+     * Read-only, not PROT_NONE: another thread reading the page meanwhile
+     * (a device's DMA) must not fault; the protection change alone makes
+     * the kernel invalidate KVM's mapping.
+     */
+    return mprotect((void *)host, page, PROT_READ) == 0 &&
+           mprotect((void *)host, page, PROT_READ | PROT_WRITE) == 0;
+}
+
 /* ---- scatter-gather lists ---------------------------------------------- */
 
 void dma_sglist_init(DMASGList *sgl, AddressSpace *as, unsigned alloc_hint)

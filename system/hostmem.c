@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "system/hostmem.h"
+#include "qom/user-object.h"
 #include "util/cutils.h"
 #include "util/error.h"
 
@@ -15,12 +16,14 @@
 #endif
 
 typedef struct HostMemoryBackend {
+    Object parent_obj;
     char *id;
     bool file; /* memory-backend-file */
     uint64_t size;
     bool share, prealloc;
     char *mem_path;
     void *ptr;
+    bool used; /* guest RAM: object-del refuses */
 } HostMemoryBackend;
 
 static GPtrArray *backends; /* HostMemoryBackend * */
@@ -37,12 +40,52 @@ static HostMemoryBackend *backend_find(const char *id)
     return NULL;
 }
 
-bool host_memory_backend_add(const char *type, KeyValList *kv, GError **errp)
+static GVariant *backend_get_size(Object *obj, void *opaque)
 {
-    g_autofree HostMemoryBackend *b = g_new0(HostMemoryBackend, 1);
-    const char *id = keyval_get(kv, "id");
+    return g_variant_new_uint64(((HostMemoryBackend *)obj)->size);
+}
+
+static GVariant *backend_get_share(Object *obj, void *opaque)
+{
+    return g_variant_new_boolean(((HostMemoryBackend *)obj)->share);
+}
+
+static GVariant *backend_get_prealloc(Object *obj, void *opaque)
+{
+    return g_variant_new_boolean(((HostMemoryBackend *)obj)->prealloc);
+}
+
+static GVariant *backend_get_mem_path(Object *obj, void *opaque)
+{
+    HostMemoryBackend *b = (HostMemoryBackend *)obj;
+
+    return g_variant_new_string(b->mem_path ? b->mem_path : "");
+}
+
+static void backend_free(HostMemoryBackend *b)
+{
+    if (b->ptr) {
+        munmap(b->ptr, b->size);
+    }
+    object_finalize(OBJECT(b));
+    g_free(b->mem_path);
+    g_free(b->id);
+    g_free(b);
+}
+
+/*
+ * memory-backend-ram|memory-backend-file,id=ID,size=S[,share=][,prealloc=]
+ * [,mem-path=P][,discard-data=][,merge=][,dump=]: checked and remembered;
+ * the memory is mapped by host_memory_backends_create().
+ */
+static Object *backend_create(const char *id, KeyValList *kv, GError **errp)
+{
+    const char *type = keyval_get(kv, "qom-type");
+    HostMemoryBackend *b = g_new0(HostMemoryBackend, 1);
     bool ignored;
 
+    object_init(OBJECT(b), type);
+    b->id = g_strdup(id);
     b->file = !strcmp(type, "memory-backend-file");
     if (!keyval_get_size(kv, "size", 0, &b->size, errp) ||
         !keyval_get_bool(kv, "share", false, &b->share, errp) ||
@@ -52,7 +95,8 @@ bool host_memory_backend_add(const char *type, KeyValList *kv, GError **errp)
         !keyval_get_bool(kv, "dump", true, &ignored, errp) ||
         (b->file &&
          !keyval_get_bool(kv, "discard-data", false, &ignored, errp))) {
-        return false;
+        backend_free(b);
+        return NULL;
     }
     keyval_mark_used(kv, "policy");
     keyval_mark_used(kv, "x-use-canonical-path-for-ramblock-id");
@@ -62,27 +106,46 @@ bool host_memory_backend_add(const char *type, KeyValList *kv, GError **errp)
         keyval_mark_used(kv, "readonly");
     }
     if (!keyval_check_unused(kv, errp)) {
-        g_free(b->mem_path);
-        return false;
+        backend_free(b);
+        return NULL;
     }
     if (!b->size) {
-        g_free(b->mem_path);
-        return error_setg(errp, "can't create backend with size 0");
+        backend_free(b);
+        error_setg(errp, "can't create backend with size 0");
+        return NULL;
     }
     if (b->file && !b->mem_path) {
-        return error_setg(errp, "mem-path property not set");
+        backend_free(b);
+        error_setg(errp, "mem-path property not set");
+        return NULL;
     }
-    b->id = g_strdup(id);
+    object_add_property(OBJECT(b), "size", "uint64", backend_get_size, NULL,
+                        "size of the memory region in bytes");
+    object_add_property(OBJECT(b), "share", "bool", backend_get_share, NULL,
+                        "mark the memory as private to QEMU or shared");
+    object_add_property(OBJECT(b), "prealloc", "bool", backend_get_prealloc,
+                        NULL, "preallocate memory");
+    if (b->file) {
+        object_add_property(OBJECT(b), "mem-path", "string",
+                            backend_get_mem_path, NULL,
+                            "file to use for the backing store");
+    }
     if (!backends) {
         backends = g_ptr_array_new();
     }
-    g_ptr_array_add(backends, g_steal_pointer(&b));
-    return true;
+    g_ptr_array_add(backends, b);
+    return OBJECT(b);
 }
 
-bool host_memory_backend_exists(const char *id)
+static bool backend_in_use(Object *obj)
 {
-    return backend_find(id) != NULL;
+    return ((HostMemoryBackend *)obj)->used;
+}
+
+static void backend_destroy(Object *obj)
+{
+    g_ptr_array_remove(backends, obj);
+    backend_free((HostMemoryBackend *)obj);
 }
 
 void host_memory_prealloc(void *p, uint64_t size)
@@ -185,6 +248,21 @@ void *host_memory_backend_get(const char *id, uint64_t *size)
     if (!b) {
         return NULL;
     }
+    b->used = true;
     *size = b->size;
     return b->ptr;
+}
+
+static const UserObjectKind backend_kinds[] = {
+    {"memory-backend-ram", backend_create, backend_destroy, backend_in_use},
+    {"memory-backend-file", backend_create, backend_destroy, backend_in_use},
+};
+
+static void __attribute__((constructor)) host_memory_backend_register(void)
+{
+    type_register_simple("memory-backend", "object", true);
+    for (unsigned i = 0; i < G_N_ELEMENTS(backend_kinds); i++) {
+        type_register_simple(backend_kinds[i].type, "memory-backend", false);
+        user_object_kind_register(&backend_kinds[i]);
+    }
 }

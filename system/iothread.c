@@ -1,19 +1,15 @@
 /*
- * I/O threads: each one runs a GMainContext of its own until pcvm ends.
+ * I/O threads: each one runs a GMainContext of its own until pcvm ends or
+ * object-del takes it away.
  * The thread owns the context (g_main_context_push_thread_default), so
  * sources attached to it from other threads dispatch there.
  */
 #include <string.h>
 
 #include "system/iothread.h"
-#include "util/error.h"
+#include "qom/user-object.h"
 
 static GPtrArray *iothreads;
-
-static void __attribute__((constructor)) iothread_register_type(void)
-{
-    type_register_simple(TYPE_IOTHREAD, "object", false);
-}
 
 static gpointer iothread_run(gpointer opaque)
 {
@@ -37,35 +33,67 @@ IOThread *iothread_find(const char *id)
     return NULL;
 }
 
-IOThread *iothread_create(const char *id, GError **errp)
+static Object *iothread_kind_create(const char *id, KeyValList *kv,
+                                    GError **errp)
 {
-    IOThread *iothread;
-    g_autofree char *name = NULL;
+    IOThread *iothread = g_new0(IOThread, 1);
+    g_autofree char *name = g_strdup_printf("iothread %s", id);
 
-    if (iothread_find(id)) {
-        error_setg(errp, "Duplicate ID '%s' for object", id);
-        return NULL;
-    }
-    iothread = g_new0(IOThread, 1);
+    /* QEMU's polling and batching knobs: accepted, the loop just waits */
+    keyval_mark_used(kv, "poll-max-ns");
+    keyval_mark_used(kv, "poll-grow");
+    keyval_mark_used(kv, "poll-shrink");
+    keyval_mark_used(kv, "aio-max-batch");
     object_init(OBJECT(iothread), TYPE_IOTHREAD);
-    if (!object_try_add_child(object_container_get("/objects"), id,
-                              OBJECT(iothread), errp)) {
-        g_free(iothread);
-        return NULL;
-    }
     iothread->id = g_strdup(id);
     iothread->context = g_main_context_new();
     iothread->loop = g_main_loop_new(iothread->context, false);
-    name = g_strdup_printf("iothread %s", id);
     iothread->thread = g_thread_new(name, iothread_run, iothread);
     if (!iothreads) {
         iothreads = g_ptr_array_new();
     }
     g_ptr_array_add(iothreads, iothread);
-    return iothread;
+    return OBJECT(iothread);
 }
+
+static gboolean iothread_quit(gpointer opaque)
+{
+    g_main_loop_quit(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+/* object-del: nothing links to it (user_object_delete checked). */
+static void iothread_kind_destroy(Object *obj)
+{
+    IOThread *iothread = (IOThread *)obj;
+
+    /*
+     * From inside its loop: a quit before the thread reached
+     * g_main_loop_run() would be lost.
+     */
+    g_main_context_invoke(iothread->context, iothread_quit, iothread->loop);
+    g_thread_join(iothread->thread);
+    g_ptr_array_remove(iothreads, iothread);
+    g_main_loop_unref(iothread->loop);
+    g_main_context_unref(iothread->context);
+    object_finalize(obj);
+    g_free(iothread->id);
+    g_free(iothread);
+}
+
+static const UserObjectKind iothread_kind = {
+    .type = TYPE_IOTHREAD,
+    .create = iothread_kind_create,
+    .destroy = iothread_kind_destroy,
+};
 
 GMainContext *iothread_get_context(IOThread *iothread)
 {
     return iothread->context;
+}
+
+static void __attribute__((constructor)) iothread_register_type(void)
+{
+    type_register_simple(TYPE_IOTHREAD, "object", false);
+    user_object_kind_register(&iothread_kind);
 }

@@ -13,10 +13,15 @@
 #include "block/blockdev.h"
 #include "hw/core/device.h"
 #include "hw/core/machine.h"
-#include "system/hostmem.h"
+#include "net/netdev.h"
+#include "audio/audio.h"
 #include "system/options.h"
+#include "qom/user-object.h"
 #include "target/i386/cpu-features.h"
 #include "target/i386/cpu.h"
+#include "config-host.h"
+#include "ui/sdl2.h"
+#include "ui/vnc.h"
 #include "util/cutils.h"
 #include "util/error.h"
 #include "util/keyval.h"
@@ -210,6 +215,189 @@ static bool opt_chardev(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+static const char *const nic_keys[] = {"model", "mac", NULL};
+static const char *const net_keys[] = {"name", NULL};
+
+/* -netdev TYPE,id=ID,...: checked now, created before the devices. */
+static bool opt_netdev(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autofree char *id = NULL;
+
+    if (!strcmp(arg, "help")) {
+        cfg->action = VM_ACTION_NETDEV_LIST;
+        return true;
+    }
+    if (!netdev_options_check(arg, true, NULL, NULL, &id, errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < cfg->netdevs->len; i++) {
+        g_autofree char *other = NULL;
+
+        netdev_options_check(g_ptr_array_index(cfg->netdevs, i), true, NULL,
+                             NULL, &other, NULL);
+        if (!strcmp(other, id)) {
+            return error_setg(errp, "Duplicate ID '%s' for netdev", id);
+        }
+    }
+    g_ptr_array_add(cfg->netdevs, g_strdup(arg));
+    return true;
+}
+
+/* -audiodev DRIVER,id=ID[,...]: checked now, created before the devices. */
+static bool audiodev_add(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autofree char *id = NULL;
+
+    if (!audiodev_options_check(arg, &id, errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < cfg->audiodevs->len; i++) {
+        g_autofree char *other = NULL;
+
+        audiodev_options_check(g_ptr_array_index(cfg->audiodevs, i), &other,
+                               NULL);
+        if (!strcmp(other, id)) {
+            return error_setg(errp, "Duplicate ID '%s' for audiodev", id);
+        }
+    }
+    g_ptr_array_add(cfg->audiodevs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_audiodev(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!strcmp(arg, "help")) {
+        cfg->action = VM_ACTION_AUDIODEV_LIST;
+        return true;
+    }
+    return audiodev_add(cfg, arg, errp);
+}
+
+/* The cards -audio model= knows (QEMU's -soundhw names that pcvm has). */
+static const struct {
+    const char *model, *device, *description;
+} audio_models[] = {
+    {"sb16", "sb16", "Creative Sound Blaster 16"},
+};
+
+/*
+ * -audio [driver=]DRIVER,model=MODEL[,...] (QEMU 7.2): an audiodev of id
+ * audiodev0 unless id= says otherwise, and the card MODEL playing on it.
+ */
+static bool opt_audio(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "driver", errp);
+    g_autoptr(GString) spec = g_string_new(NULL);
+    const char *model, *driver, *id;
+    size_t m;
+
+    if (!kv) {
+        return false;
+    }
+    driver = keyval_get(kv, "driver");
+    if (driver && !strcmp(driver, "help")) {
+        cfg->action = VM_ACTION_AUDIODEV_LIST;
+        return true;
+    }
+    model = keyval_get(kv, "model");
+    if (!model) {
+        return error_setg(errp, "Parameter 'model' is missing");
+    }
+    if (!strcmp(model, "help")) {
+        cfg->action = VM_ACTION_AUDIO_MODEL_LIST;
+        return true;
+    }
+    for (m = 0; m < G_N_ELEMENTS(audio_models); m++) {
+        if (!strcmp(audio_models[m].model, model)) {
+            break;
+        }
+    }
+    if (m == G_N_ELEMENTS(audio_models)) {
+        return error_setg(errp, "Unknown sound card name '%s'", model);
+    }
+    id = keyval_get(kv, "id");
+    if (!id) {
+        id = "audiodev0";
+    }
+    g_string_append_printf(spec, "id=%s", id);
+    for (unsigned i = 0; i < keyval_count(kv); i++) {
+        const char *key = keyval_key_at(kv, i);
+        g_auto(GStrv) parts = g_strsplit(keyval_value_at(kv, i), ",", -1);
+        g_autofree char *value = g_strjoinv(",,", parts); /* re-escaped */
+
+        if (!strcmp(key, "model") || !strcmp(key, "id")) {
+            continue;
+        }
+        g_string_append_printf(spec, ",%s=%s", key, value);
+    }
+    if (!audiodev_add(cfg, spec->str, errp)) {
+        return false;
+    }
+    g_ptr_array_add(cfg->devices, g_strdup_printf("%s,audiodev=%s",
+                                                  audio_models[m].device, id));
+    return true;
+}
+
+void vm_config_print_audio_models(FILE *out)
+{
+    fprintf(out, "Valid audio device models:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(audio_models); i++) {
+        fprintf(out, "%-11s %s\n", audio_models[i].model,
+                audio_models[i].description);
+    }
+}
+
+/*
+ * -net nic[,model=M][,macaddr=MAC][,netdev=ID][,name=N][,addr=A] or
+ * -net TYPE[,name=N][,...] (a backend on hub 0) or -net none.
+ */
+static bool opt_net(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(KeyValList) kv = keyval_parse(arg, "type", errp);
+    const char *type;
+
+    if (!kv) {
+        return false;
+    }
+    type = keyval_get(kv, "type");
+    if (!type) {
+        return error_setg(errp, "Parameter 'type' is missing");
+    }
+    if (!strcmp(type, "none")) {
+        cfg->net_none = true;
+        return keyval_check_unused(kv, errp);
+    }
+    if (!strcmp(type, "nic")) {
+        keyval_get(kv, "model");
+        keyval_get(kv, "macaddr");
+        keyval_get(kv, "netdev");
+        keyval_get(kv, "name");
+        keyval_get(kv, "id");
+        keyval_get(kv, "addr");
+        if (!keyval_check_unused(kv, errp)) {
+            return false;
+        }
+    } else if (!netdev_options_check(arg, false, net_keys, NULL, NULL, errp)) {
+        return false;
+    }
+    g_ptr_array_add(cfg->nets, g_strdup(arg));
+    return true;
+}
+
+/* -nic TYPE[,model=M][,mac=MAC][,...] (a backend and its NIC), -nic none. */
+static bool opt_nic(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!strcmp(arg, "none")) {
+        cfg->net_none = true;
+        return true;
+    }
+    if (!netdev_options_check(arg, false, nic_keys, NULL, NULL, errp)) {
+        return false;
+    }
+    g_ptr_array_add(cfg->nics, g_strdup(arg));
+    return true;
+}
+
 /*
  * -global DRIVER.PROPERTY=VALUE, or -global driver=D,property=P,value=V:
  * registered at once (device types are known from the start).
@@ -280,136 +468,36 @@ static bool opt_device(VMConfig *cfg, const char *arg, GError **errp)
         return error_setg(errp, "'%s' is not a valid device model name",
                           driver);
     }
+    /* A display adapter given as a device replaces the default one (QEMU). */
+    if (device_class_find(driver)->category == DEVICE_CATEGORY_DISPLAY) {
+        cfg->display_device = true;
+    }
     g_ptr_array_add(cfg->devices, g_strdup(arg));
     return true;
 }
 
-/* -object: only the iothread type exists so far. */
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
-static bool object_id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /*
- * -object's JSON form, {"qom-type": "memory-backend-ram", "id": "m0",
- * "size": 1073741824} as libvirt writes it: the same keys as key=value
- * (booleans on/off, numbers in decimal; no nested objects).
+ * -object TYPE,id=ID,... or its JSON form, {"qom-type":
+ * "memory-backend-ram", "id": "m0", "size": 1073741824} as libvirt writes
+ * it: checked for its kind and id now, created with the machine
+ * (system/vl.c), in command-line order.
  */
-static char *object_json_to_keyval(const char *arg, GError **errp)
-{
-    g_autoptr(JsonParser) parser = json_parser_new();
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GString) out = g_string_new(NULL);
-    g_autoptr(GList) members = NULL;
-    JsonObject *obj;
-
-    if (!json_parser_load_from_data(parser, arg, -1, &err)) {
-        error_setg(errp, "%s", err->message);
-        return NULL;
-    }
-    if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        error_setg(errp, "JSON argument must be an object");
-        return NULL;
-    }
-    obj = json_node_get_object(json_parser_get_root(parser));
-    members = json_object_get_members(obj);
-    for (GList *m = members; m; m = m->next) {
-        JsonNode *n = json_object_get_member(obj, m->data);
-        g_autofree char *value = NULL;
-
-        if (!JSON_NODE_HOLDS_VALUE(n)) {
-            error_setg(errp, "Parameter '%s' must be a scalar here",
-                       (const char *)m->data);
-            return NULL;
-        }
-        switch (json_node_get_value_type(n)) {
-        case G_TYPE_BOOLEAN:
-            value = g_strdup(json_node_get_boolean(n) ? "on" : "off");
-            break;
-        case G_TYPE_INT64:
-            value = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
-            break;
-        case G_TYPE_STRING:
-            value = g_strdup(json_node_get_string(n));
-            break;
-        default:
-            value = g_strdup_printf("%.17g", json_node_get_double(n));
-            break;
-        }
-        if (out->len) {
-            g_string_append_c(out, ',');
-        }
-        g_string_append_printf(out, "%s=", (const char *)m->data);
-        for (const char *p = value; *p; p++) {
-            g_string_append(out, *p == ',' ? ",," : (char[]){*p, 0});
-        }
-    }
-    return g_strdup(out->str);
-}
-
 static bool opt_object(VMConfig *cfg, const char *arg, GError **errp)
 {
-    g_autofree char *json_kv = NULL;
-    g_autoptr(KeyValList) kv = NULL;
-    const char *type, *id;
+    g_autoptr(KeyValList) kv = user_object_parse_option(arg, errp);
+    const char *id;
 
-    if (arg[0] == '{') {
-        json_kv = object_json_to_keyval(arg, errp);
-        if (!json_kv) {
-            return false;
-        }
-        arg = json_kv;
-    }
-    kv = keyval_parse(arg, "qom-type", errp);
-    if (!kv) {
+    if (!kv || !user_object_check(kv, errp)) {
         return false;
     }
-    type = keyval_get(kv, "qom-type");
-    if (!type) {
-        return error_setg(errp, "Parameter 'qom-type' is missing");
-    }
-    if (strcmp(type, "iothread") && strcmp(type, "memory-backend-ram") &&
-        strcmp(type, "memory-backend-file")) {
-        return error_setg(errp,
-                          "Parameter 'qom-type' does not accept value "
-                          "'%s'",
-                          type);
-    }
     id = keyval_get(kv, "id");
-    if (!id) {
-        return error_setg(errp, "Parameter 'id' is missing");
-    }
-    if (!object_id_wellformed(id)) {
-        return error_setg(errp, "Parameter 'id' expects an identifier");
-    }
-    for (unsigned i = 0; i < cfg->iothreads->len; i++) {
-        if (!strcmp(g_ptr_array_index(cfg->iothreads, i), id)) {
+    for (unsigned i = 0; i < cfg->object_ids->len; i++) {
+        if (!strcmp(g_ptr_array_index(cfg->object_ids, i), id)) {
             return error_setg(errp, "Duplicate ID '%s' for object", id);
         }
     }
-    if (host_memory_backend_exists(id)) {
-        return error_setg(errp, "Duplicate ID '%s' for object", id);
-    }
-    if (strcmp(type, "iothread")) {
-        return host_memory_backend_add(type, kv, errp);
-    }
-    for (unsigned i = 0; i < keyval_count(kv); i++) {
-        const char *key = keyval_key_at(kv, i);
-
-        if (strcmp(key, "qom-type") && strcmp(key, "id")) {
-            return error_setg(errp, "Parameter '%s' is unexpected", key);
-        }
-    }
-    g_ptr_array_add(cfg->iothreads, g_strdup(id));
+    g_ptr_array_add(cfg->object_ids, g_strdup(id));
+    g_ptr_array_add(cfg->objects, g_strdup(arg));
     return true;
 }
 
@@ -435,6 +523,27 @@ static bool add_accel(VMConfig *cfg, const char *name, GError **errp)
     return true;
 }
 
+/*
+ * kernel-irqchip= of -machine and -accel kvm: "on" is what pcvm does;
+ * QEMU's userspace ("off") and split irqchips are refused.
+ */
+static bool irqchip_check(const char *irqchip, GError **errp)
+{
+    if (irqchip && strcmp(irqchip, "on")) {
+        if (!strcmp(irqchip, "off") || !strcmp(irqchip, "split")) {
+            return error_setg(errp,
+                              "kernel-irqchip=%s is not supported: pcvm "
+                              "runs KVM with its in-kernel irqchip",
+                              irqchip);
+        }
+        return error_setg(errp,
+                          "Parameter 'kernel-irqchip' does not accept value "
+                          "'%s'",
+                          irqchip);
+    }
+    return true;
+}
+
 static bool opt_accel(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(arg, "accel", errp);
@@ -448,10 +557,13 @@ static bool opt_accel(VMConfig *cfg, const char *arg, GError **errp)
         cfg->action = VM_ACTION_ACCEL_LIST;
         return true;
     }
-    /* thread=, kernel-irqchip=... are accepted with their default meaning. */
+    /* thread= is accepted with its default meaning. */
     keyval_mark_used(kv, "thread");
     if (!name) {
         return error_setg(errp, "Parameter 'accel' is missing");
+    }
+    if (!irqchip_check(keyval_get(kv, "kernel-irqchip"), errp)) {
+        return false;
     }
     cfg->accel_option = true;
     return add_accel(cfg, name, errp) && keyval_check_unused(kv, errp);
@@ -510,19 +622,7 @@ static bool machine_props(VMConfig *cfg, KeyValList *kv, GError **errp)
             cfg->graphics_off = !on;
         }
     }
-    if (irqchip && strcmp(irqchip, "on")) {
-        if (!strcmp(irqchip, "off") || !strcmp(irqchip, "split")) {
-            return error_setg(errp,
-                              "kernel-irqchip=%s is not supported: pcvm "
-                              "runs KVM with its in-kernel irqchip",
-                              irqchip);
-        }
-        return error_setg(errp,
-                          "Parameter 'kernel-irqchip' does not accept value "
-                          "'%s'",
-                          irqchip);
-    }
-    return true;
+    return irqchip_check(irqchip, errp);
 }
 
 static bool opt_machine(VMConfig *cfg, const char *arg, GError **errp)
@@ -695,17 +795,87 @@ static bool opt_nographic(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+/* -vnc SPEC: checked now, the server starts once the machine exists. */
+static bool opt_vnc(VMConfig *cfg, const char *arg, GError **errp)
+{
+    if (!vnc_display_check(arg, errp)) {
+        return false;
+    }
+    replace(&cfg->vnc, arg);
+    return true;
+}
+
+/*
+ * -display none, -display sdl[,OPTS], or -display vnc=SPEC (QEMU's
+ * spelling of -vnc SPEC).
+ */
 static bool opt_display(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_auto(GStrv) parts = split_first(arg);
 
+    if (g_str_has_prefix(arg, "vnc=")) {
+        replace(&cfg->display, NULL);
+        return opt_vnc(cfg, arg + 4, errp);
+    }
+    if (!strcmp(parts[0], "sdl")) {
+#ifdef CONFIG_SDL
+        if (!sdl_display_check(parts[1], errp)) {
+            return false;
+        }
+        replace(&cfg->display, parts[0]);
+        replace(&cfg->display_opts, parts[1]);
+        return true;
+#else
+        return error_setg(errp, "SDL display is not available in this pcvm "
+                                "build (SDL2 was not found)");
+#endif
+    }
     if (strcmp(parts[0], "none")) {
         return error_setg(errp,
                           "Parameter 'type' does not accept value '%s' "
-                          "(this pcvm has display 'none')",
+                          "(this pcvm has displays 'none', 'sdl' and 'vnc=')",
                           parts[0]);
     }
     replace(&cfg->display, parts[0]);
+    replace(&cfg->display_opts, NULL);
+    return true;
+}
+
+/*
+ * -vga TYPE: QEMU's names. pcvm has the standard VGA; the other adapters
+ * QEMU knows are refused by name, anything else is unknown.
+ */
+static bool opt_vga(VMConfig *cfg, const char *arg, GError **errp)
+{
+    static const char *const missing[][2] = {
+        {"cirrus", "Cirrus VGA"},
+        {"vmware", "VMWare SVGA"},
+        {"qxl", "QXL VGA"},
+        {"virtio", "Virtio VGA"},
+        {"xenfb", "Xen paravirtualized framebuffer"},
+        {"tcx", "TCX framebuffer"},
+        {"cg3", "CG3 framebuffer"},
+    };
+
+    if (!strcmp(arg, "help")) {
+        cfg->action = VM_ACTION_VGA_LIST;
+        return true;
+    }
+    if (!strcmp(arg, "std") || !strcmp(arg, "none")) {
+        replace(&cfg->vga, arg);
+        return true;
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(missing); i++) {
+        if (!strcmp(arg, missing[i][0])) {
+            return error_setg(errp, "%s not available", missing[i][1]);
+        }
+    }
+    return error_setg(errp, "unknown vga type: %s", arg);
+}
+
+static bool opt_no_fd_bootchk(VMConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->no_fd_bootchk = true;
     return true;
 }
 
@@ -907,14 +1077,14 @@ static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(KeyValList) kv = keyval_parse(arg, "order", errp);
     const char *order, *once;
-    uint64_t splash, reboot;
+    uint64_t splash;
+    const char *reboot;
 
     if (!kv ||
         !keyval_get_bool(kv, "menu", cfg->boot_menu, &cfg->boot_menu, errp) ||
         !keyval_get_bool(kv, "strict", cfg->boot_strict, &cfg->boot_strict,
                          errp) ||
-        !keyval_get_uint(kv, "splash-time", 0, &splash, errp) ||
-        !keyval_get_uint(kv, "reboot-timeout", 0, &reboot, errp)) {
+        !keyval_get_uint(kv, "splash-time", 0, &splash, errp)) {
         return false;
     }
     order = keyval_get(kv, "order");
@@ -932,12 +1102,21 @@ static bool opt_boot(VMConfig *cfg, const char *arg, GError **errp)
         }
         cfg->boot_splash_time = splash;
     }
-    if (keyval_has(kv, "reboot-timeout")) {
-        if (reboot > 0xffff) {
-            return error_setg(errp, "reboot timeout is larger than 65535, "
-                                    "would be ignored");
+    reboot = keyval_get(kv, "reboot-timeout");
+    if (reboot) {
+        /* QEMU 7.2: -1 (never, the default) to 65535 ms */
+        gint64 ms;
+
+        if (!g_ascii_string_to_signed(reboot, 10, G_MININT64, G_MAXINT64, &ms,
+                                      NULL)) {
+            return error_setg(errp, "Parameter 'boot.reboot-timeout' expects "
+                                    "integer");
         }
-        cfg->boot_reboot_timeout = reboot;
+        if (ms < -1 || ms > 0xffff) {
+            return error_setg(errp, "reboot timeout is invalid,it should be a "
+                                    "value between -1 and 65535");
+        }
+        cfg->boot_reboot_timeout = ms;
     }
     /* A splash image needs a display; its name is accepted and unused. */
     keyval_mark_used(kv, "splash");
@@ -1148,11 +1327,8 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     if (!drive_parse_options(kv, &opts, errp)) {
         return false;
     }
-    if (snapshot) {
-        return error_setg(errp, "snapshot=on is not supported yet");
-    }
     format = keyval_get(kv, "format");
-    if (format && strcmp(format, "raw")) {
+    if (format && strcmp(format, "raw") && strcmp(format, "qcow2")) {
         return error_setg(errp, "'%s' invalid format", format);
     }
     file = keyval_get(kv, "file");
@@ -1171,6 +1347,7 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     drive->unit = unit;
     drive->media = media && !strcmp(media, "cdrom") ? MEDIA_CDROM : MEDIA_DISK;
     drive->read_only = read_only;
+    drive->snapshot = snapshot;
     drive->format = g_strdup(format);
     drive->id = g_strdup(keyval_get(kv, "id"));
     drive->node_name = g_strdup(keyval_get(kv, "node-name"));
@@ -1244,6 +1421,206 @@ static bool opt_help(VMConfig *cfg, const char *arg, GError **errp)
     return true;
 }
 
+/* ---- -readconfig / -writeconfig ---------------------------------------- */
+
+/*
+ * QEMU's configuration file groups pcvm reads and writes: [GROUP] or
+ * [GROUP "ID"] sections of KEY = "VALUE" lines, each the option of that
+ * name with the keys as its key=value list (the id as id=).
+ */
+static const struct {
+    const char *group, *option, *implied; /* implied: the option's first key */
+    bool has_id;
+} config_groups[] = {
+    {"drive", "drive", NULL, true},
+    {"device", "device", "driver", true},
+    {"netdev", "netdev", "type", true},
+    {"chardev", "chardev", "backend", true},
+    {"object", "object", "qom-type", true},
+    {"machine", "machine", "type", false},
+    {"memory", "m", "size", false},
+    {"smp-opts", "smp", "cpus", false},
+    {"boot-opts", "boot", "order", false},
+};
+
+static const OptionDef *option_find(const char *name);
+
+static int config_group_of_option(const char *option)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(config_groups); i++) {
+        if (!strcmp(config_groups[i].option, option)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Remembers an option of a config group for -writeconfig. */
+static void config_record(VMConfig *cfg, const char *option, const char *arg)
+{
+    if (config_group_of_option(option) >= 0 && arg[0] != '{') {
+        g_ptr_array_add(cfg->config_options, g_strdup(option));
+        g_ptr_array_add(cfg->config_options, g_strdup(arg));
+    }
+}
+
+/* A "quoted" value without its quotes (QEMU's format has no escapes). */
+static char *config_value(const char *v)
+{
+    size_t n = strlen(v);
+
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        return g_strndup(v + 1, n - 2);
+    }
+    return g_strdup(v);
+}
+
+/* Runs one finished section as its option; false with errp set. */
+static bool config_section_apply(VMConfig *cfg, const char *path, int line,
+                                 int group, const char *id, GString *kv,
+                                 GError **errp)
+{
+    const OptionDef *o = option_find(config_groups[group].option);
+    g_autoptr(GString) arg = g_string_new(NULL);
+
+    if (id) {
+        g_string_append_printf(arg, "id=%s", id);
+    }
+    if (kv->len) {
+        g_string_append_printf(arg, "%s%s", arg->len ? "," : "", kv->str);
+    }
+    if (!arg->len) {
+        return true; /* an empty section sets nothing */
+    }
+    if (!o->handler(cfg, arg->str, errp)) {
+        error_prefix(errp, "%s:%d", path, line);
+        return false;
+    }
+    config_record(cfg, config_groups[group].option, arg->str);
+    return true;
+}
+
+/* -readconfig FILE: QEMU's configuration file, section by section. */
+static bool opt_readconfig(VMConfig *cfg, const char *arg, GError **errp)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GString) kv = g_string_new(NULL);
+    g_autofree char *id = NULL;
+    int group = -1, start = 0;
+
+    if (!g_file_get_contents(arg, &text, NULL, &err)) {
+        return error_setg(errp, "could not open %s: %s", arg, err->message);
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (int n = 0; lines[n]; n++) {
+        char *l = g_strstrip(lines[n]);
+        char *eq;
+
+        if (!*l || *l == '#') {
+            continue;
+        }
+        if (*l == '[') {
+            char *end = strchr(l, ']');
+            g_auto(GStrv) head = NULL;
+
+            if (group >= 0 &&
+                !config_section_apply(cfg, arg, start, group, id, kv, errp)) {
+                return false;
+            }
+            if (!end || end[1]) {
+                return error_setg(errp, "%s:%d: parse error", arg, n + 1);
+            }
+            *end = 0;
+            head = g_strsplit(g_strstrip(l + 1), " ", 2);
+            group = -1;
+            for (size_t i = 0; i < G_N_ELEMENTS(config_groups); i++) {
+                if (head[0] && !strcmp(head[0], config_groups[i].group)) {
+                    group = (int)i;
+                }
+            }
+            if (group < 0) {
+                return error_setg(errp, "%s:%d: There is no option group '%s'",
+                                  arg, n + 1, head[0] ? head[0] : "");
+            }
+            g_clear_pointer(&id, g_free);
+            if (head[0] && head[1]) {
+                id = config_value(g_strstrip(head[1]));
+            }
+            g_string_truncate(kv, 0);
+            start = n + 1;
+            continue;
+        }
+        eq = strchr(l, '=');
+        if (group < 0 || !eq) {
+            return error_setg(errp, "%s:%d: parse error", arg, n + 1);
+        }
+        *eq = 0;
+        {
+            g_autofree char *value = config_value(g_strstrip(eq + 1));
+
+            g_string_append_printf(kv, "%s%s=", kv->len ? "," : "",
+                                   g_strstrip(l));
+            for (const char *p = value; *p; p++) {
+                g_string_append(kv, *p == ',' ? ",," : (char[]){*p, 0});
+            }
+        }
+    }
+    return group < 0 ||
+           config_section_apply(cfg, arg, start, group, id, kv, errp);
+}
+
+static bool opt_writeconfig(VMConfig *cfg, const char *arg, GError **errp)
+{
+    replace(&cfg->writeconfig, arg);
+    return true;
+}
+
+/* -writeconfig FILE ('-': stdout): what the config groups' options said. */
+static bool config_write(VMConfig *cfg, GError **errp)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (unsigned i = 0; i + 1 < cfg->config_options->len; i += 2) {
+        const char *option = g_ptr_array_index(cfg->config_options, i);
+        const char *arg = g_ptr_array_index(cfg->config_options, i + 1);
+        int g = config_group_of_option(option);
+        g_autoptr(KeyValList) kv =
+            keyval_parse(arg, config_groups[g].implied, NULL);
+        const char *id = kv ? keyval_get(kv, "id") : NULL;
+
+        if (!kv) {
+            continue;
+        }
+        if (config_groups[g].has_id && id) {
+            g_string_append_printf(out, "[%s \"%s\"]\n", config_groups[g].group,
+                                   id);
+        } else {
+            g_string_append_printf(out, "[%s]\n", config_groups[g].group);
+        }
+        for (unsigned k = 0; k < keyval_count(kv); k++) {
+            const char *key = keyval_key_at(kv, k);
+            if (config_groups[g].has_id && id && !strcmp(key, "id")) {
+                continue;
+            }
+            g_string_append_printf(out, "  %s = \"%s\"\n", key,
+                                   keyval_value_at(kv, k));
+        }
+        g_string_append_c(out, '\n');
+    }
+    if (!strcmp(cfg->writeconfig, "-")) {
+        fputs(out->str, stdout);
+        fflush(stdout);
+        return true;
+    }
+    if (!g_file_set_contents(cfg->writeconfig, out->str, out->len, NULL)) {
+        return error_setg(errp, "-writeconfig %s: %s", cfg->writeconfig,
+                          g_strerror(errno));
+    }
+    return true;
+}
+
 static const OptionDef options[] = {
     {"h", false, opt_help, NULL, "display this help and exit"},
     {"help", false, opt_help, NULL, NULL},
@@ -1296,11 +1673,29 @@ static const OptionDef options[] = {
      "chardev:ID"},
     {"chardev", true, opt_chardev, "BACKEND,id=ID[,...]",
      "create a character backend (-chardev help lists them)"},
+    {"netdev", true, opt_netdev,
+     "user|socket|hubport,id=ID[,...] (-netdev help lists the types)",
+     "a network backend for a NIC's netdev=ID"},
+    {"net", true, opt_net,
+     "nic[,model=M][,macaddr=MAC][,netdev=ID] | TYPE[,...] | none",
+     "legacy: a NIC or a backend on hub 0"},
+    {"nic", true, opt_nic, "TYPE[,model=M][,mac=MAC][,...] | none",
+     "a network backend and its NIC"},
+    {"audiodev", true, opt_audiodev,
+     "none|wav,id=ID[,path=FILE][,timer-period=US][,out.frequency=HZ]"
+     "[,out.channels=N][,out.format=s16|u8|s32|f32|...]",
+     "an audio backend for a card's audiodev=ID (-audiodev help)"},
+    {"audio", true, opt_audio, "[driver=]none|wav,model=sb16[,path=FILE][,...]",
+     "an audio backend (id audiodev0) and the sound card playing on it"},
     {"global", true, opt_global,
      "DRIVER.PROP=VALUE or driver=D,property=P,value=V",
      "a default property value for every device of type DRIVER"},
     {"device", true, opt_device, "DRIVER[,prop=value,...]",
      "add a device (-device help, -device DRIVER,help)"},
+    {"readconfig", true, opt_readconfig, "FILE",
+     "read QEMU's configuration file format ([drive], [device], ...)"},
+    {"writeconfig", true, opt_writeconfig, "FILE",
+     "write the configuration file of this command line ('-': stdout)"},
     {"object", true, opt_object,
      "iothread,id=ID | memory-backend-ram|memory-backend-file,id=ID,size=S"
      "[,mem-path=P][,share=on|off][,prealloc=on|off]",
@@ -1323,8 +1718,15 @@ static const OptionDef options[] = {
      "log the qtest protocol to FILE"},
     {"nographic", false, opt_nographic, NULL,
      "no display; COM1 and the monitor on stdio"},
-    {"display", true, opt_display, "none", "select the display"},
+    {"display", true, opt_display, "none|sdl[,gl=off][,grab-mod=M]|vnc=DISPLAY",
+     "select the display"},
+    {"vnc", true, opt_vnc, "[HOST]:N|unix:PATH|none[,password=on]",
+     "a VNC server on TCP port 5900+N or a unix socket"},
+    {"vga", true, opt_vga, "std|none",
+     "the display adapter (std: QEMU's standard VGA, -vga help lists)"},
     {"nodefaults", false, opt_nodefaults, NULL, "create no default devices"},
+    {"no-fd-bootchk", false, opt_no_fd_bootchk, NULL,
+     "boot floppies without a boot signature"},
     {"no-reboot", false, opt_no_reboot, NULL, "exit instead of rebooting"},
     {"no-shutdown", false, opt_no_shutdown, NULL,
      "stop instead of exiting when the guest shuts down"},
@@ -1396,11 +1798,17 @@ void vm_config_init(VMConfig *cfg)
     cfg->serials = g_ptr_array_new_with_free_func(g_free);
     cfg->chardevs = g_ptr_array_new_with_free_func(g_free);
     cfg->devices = g_ptr_array_new_with_free_func(g_free);
-    cfg->iothreads = g_ptr_array_new_with_free_func(g_free);
+    cfg->objects = g_ptr_array_new_with_free_func(g_free);
+    cfg->config_options = g_ptr_array_new_with_free_func(g_free);
+    cfg->object_ids = g_ptr_array_new_with_free_func(g_free);
     cfg->monitors = g_ptr_array_new_with_free_func(monitor_config_free);
     cfg->drives =
         g_ptr_array_new_with_free_func((GDestroyNotify)drive_config_free);
     cfg->blockdevs = g_ptr_array_new_with_free_func(g_free);
+    cfg->audiodevs = g_ptr_array_new_with_free_func(g_free);
+    cfg->netdevs = g_ptr_array_new_with_free_func(g_free);
+    cfg->nets = g_ptr_array_new_with_free_func(g_free);
+    cfg->nics = g_ptr_array_new_with_free_func(g_free);
     cfg->default_monitor = true;
     cfg->cpu_model = g_strdup("qemu64");
     cfg->machine_type = g_strdup("pc");
@@ -1415,10 +1823,17 @@ void vm_config_clear(VMConfig *cfg)
     g_ptr_array_unref(cfg->serials);
     g_ptr_array_unref(cfg->chardevs);
     g_ptr_array_unref(cfg->devices);
-    g_ptr_array_unref(cfg->iothreads);
+    g_ptr_array_unref(cfg->objects);
+    g_ptr_array_unref(cfg->config_options);
+    g_free(cfg->writeconfig);
+    g_ptr_array_unref(cfg->object_ids);
     g_ptr_array_unref(cfg->monitors);
     g_ptr_array_unref(cfg->drives);
     g_ptr_array_unref(cfg->blockdevs);
+    g_ptr_array_unref(cfg->audiodevs);
+    g_ptr_array_unref(cfg->netdevs);
+    g_ptr_array_unref(cfg->nets);
+    g_ptr_array_unref(cfg->nics);
     g_free(cfg->pidfile);
     g_free(cfg->memory_backend);
     g_free(cfg->mem_path);
@@ -1435,6 +1850,9 @@ void vm_config_clear(VMConfig *cfg)
     g_free(cfg->debugcon);
     g_free(cfg->log_file);
     g_free(cfg->display);
+    g_free(cfg->display_opts);
+    g_free(cfg->vnc);
+    g_free(cfg->vga);
     g_free(cfg->boot_order);
     g_free(cfg->boot_once);
     g_free(cfg->rtc_base);
@@ -1530,11 +1948,15 @@ bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp)
             return false;
         }
         if (o->has_arg) {
+            config_record(cfg, o->name, argv[i + 1]);
             i++;
         }
         if (cfg->action != VM_ACTION_RUN) {
             return true;
         }
+    }
+    if (cfg->writeconfig && !config_write(cfg, errp)) {
+        return false;
     }
     return vm_config_check(cfg, errp);
 }

@@ -11,22 +11,28 @@
 #include <unistd.h>
 
 #include "accel/qtest.h"
+#include "audio/audio.h"
 #include "chardev/char.h"
 #include "config-host.h"
 #include "hw/core/machine.h"
+#include "hw/pci/pci.h"
 #include "monitor/monitor.h"
 #include "accel/accel.h"
 #include "block/blockdev.h"
 #include "system/hostmem.h"
 #include "util/daemon.h"
 #include "block/drive.h"
-#include "system/iothread.h"
+#include "net/hub.h"
+#include "net/netdev.h"
+#include "qom/user-object.h"
 #include "system/main-loop.h"
 #include "system/memory.h"
 #include "system/options.h"
 #include "system/runstate.h"
 #include "system/system.h"
 #include "target/i386/cpu.h"
+#include "ui/sdl2.h"
+#include "ui/vnc.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -117,8 +123,21 @@ static bool handle_action(VMConfig *cfg)
     case VM_ACTION_CHARDEV_LIST:
         chardev_print_backends(stdout);
         break;
+    case VM_ACTION_NETDEV_LIST:
+        netdev_print_types(stdout);
+        break;
     case VM_ACTION_ACCEL_LIST:
         printf("Accelerators supported in pcvm:\nkvm\nqtest\n");
+        break;
+    case VM_ACTION_AUDIODEV_LIST:
+        audiodev_print_drivers(stdout);
+        break;
+    case VM_ACTION_AUDIO_MODEL_LIST:
+        vm_config_print_audio_models(stdout);
+        break;
+    case VM_ACTION_VGA_LIST:
+        printf("%-20s %s\n%-20s %s\n", "none", "no graphic card", "std",
+               "standard VGA");
         break;
     }
     return true;
@@ -131,6 +150,10 @@ static void apply_defaults(VMConfig *cfg)
     bool default_serial =
         !cfg->serials->len && !cfg->no_defaults && !(mc && mc->no_serial);
 
+    if (!cfg->vga && !cfg->no_defaults && !cfg->display_device && mc &&
+        mc->default_display) {
+        cfg->vga = g_strdup(mc->default_display);
+    }
     if (!cfg->accels->len) {
         /* -qtest alone means the test drives the machine: no vCPUs. */
         g_ptr_array_add(cfg->accels, g_strdup(cfg->qtest ? "qtest" : "kvm"));
@@ -150,7 +173,7 @@ static void apply_defaults(VMConfig *cfg)
             g_ptr_array_add(cfg->monitors, mon);
         }
     } else if (default_serial) {
-        /* QEMU would use a graphical console; pcvm has none yet. */
+        /* QEMU would use a text console in its window; pcvm has none. */
         g_ptr_array_add(cfg->serials, g_strdup("null"));
     }
 }
@@ -221,6 +244,111 @@ static void system_reset(void)
     ms->klass->reset(ms);
 }
 
+/* A NIC model name as -net nic and -nic take it (QEMU's short names too). */
+static const char *nic_model_name(const char *model)
+{
+    if (!model) {
+        /* The pc's default NIC, or virtio-net where pcvm has no e1000. */
+        return device_class_find("e1000") ? "e1000" : "virtio-net-pci";
+    }
+    if (!strcmp(model, "virtio")) {
+        return "virtio-net-pci";
+    }
+    return model;
+}
+
+static bool nic_create(MachineState *ms, const char *model, const char *netdev,
+                       const char *mac, const char *extra, GError **errp)
+{
+    const char *type = nic_model_name(model);
+    g_autoptr(GString) opts = g_string_new(type);
+
+    if (!device_class_find(type)) {
+        return error_setg(errp, "Unsupported NIC model: %s", type);
+    }
+    g_string_append_printf(opts, ",netdev=%s", netdev);
+    if (mac) {
+        g_string_append_printf(opts, ",mac=%s", mac);
+    }
+    if (extra) {
+        g_string_append(opts, extra);
+    }
+    return device_create_from_options(opts->str, ms->main_bus, errp) != NULL;
+}
+
+/*
+ * -netdev backends (before the devices that name them), then -nic and
+ * -net: their backends and, for -net nic and -nic, their NICs, which QEMU
+ * makes in the board before the -devices.
+ */
+static bool net_clients_create(MachineState *ms, GError **errp)
+{
+    static const char *const nic_keys[] = {"model", "mac", "name", NULL};
+    unsigned index = 0;
+
+    for (unsigned i = 0; i < config.netdevs->len; i++) {
+        const char *opts = g_ptr_array_index(config.netdevs, i);
+
+        if (!netdev_add(opts, errp)) {
+            error_prefix(errp, "-netdev %s", opts);
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < config.nics->len; i++) {
+        const char *opts = g_ptr_array_index(config.nics, i);
+        g_autoptr(KeyValList) kv = keyval_parse(opts, "type", NULL);
+        g_autofree char *name = g_strdup_printf("__org.qemu.nic%u", i);
+        NetClientState *nc = netdev_create(opts, name, NULL, nic_keys, errp);
+
+        if (!nc || !net_client_register(nc) ||
+            !nic_create(ms, keyval_get(kv, "model"), name,
+                        keyval_get(kv, "mac"), NULL, errp)) {
+            error_prefix(errp, "-nic %s", opts);
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < config.nets->len; i++) {
+        const char *opts = g_ptr_array_index(config.nets, i);
+        g_autoptr(KeyValList) kv = keyval_parse(opts, "type", NULL);
+        const char *type = keyval_get(kv, "type");
+        const char *name = keyval_get(kv, "name");
+        g_autofree char *auto_name = NULL;
+
+        if (!name) {
+            name = keyval_get(kv, "id");
+        }
+        if (!strcmp(type, "nic")) {
+            const char *netdev = keyval_get(kv, "netdev");
+            g_autofree char *extra = NULL;
+            NetClientState *port = NULL;
+
+            if (!netdev) {
+                port = net_hub_add_port(0, NULL);
+                netdev = port->name;
+                net_client_register(port);
+            }
+            if (keyval_get(kv, "addr")) {
+                extra = g_strdup_printf(",addr=%s", keyval_get(kv, "addr"));
+            }
+            if (!nic_create(ms, keyval_get(kv, "model"), netdev,
+                            keyval_get(kv, "macaddr"), extra, errp)) {
+                error_prefix(errp, "-net %s", opts);
+                return false;
+            }
+            continue;
+        }
+        if (!name) {
+            auto_name = g_strdup_printf("%s.%u", type, index++);
+            name = auto_name;
+        }
+        if (!netdev_create(opts, name, net_hub_add_port(0, NULL), NULL, errp)) {
+            error_prefix(errp, "-net %s", opts);
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
  * QEMU turns each -drive if=virtio into "-device virtio-blk-pci,drive=ID"
  * queued behind the command line's own -devices; so does pcvm.
@@ -286,6 +414,26 @@ static bool machine_ram_from_backend(MachineState *ms, GError **errp)
     return true;
 }
 
+/*
+ * -vga std (the pc's default): a VGA on the PCI bus before the -devices,
+ * at /machine/unattached like QEMU's, so -device numbering is unchanged.
+ */
+static bool vga_create(MachineState *ms, GError **errp)
+{
+    BusState *pci = bus_find(ms->main_bus, PCI_BUS_TYPE, NULL);
+    DeviceState *dev;
+
+    if (!pci) {
+        return error_setg(errp, "the machine has no PCI bus");
+    }
+    dev = device_new("VGA");
+    if (!device_realize(dev, pci, errp)) {
+        device_free(dev);
+        return false;
+    }
+    return true;
+}
+
 static bool machine_create(GError **errp)
 {
     MachineState *ms = machine_new(machine_class_find(config.machine_type));
@@ -295,6 +443,15 @@ static bool machine_create(GError **errp)
 
     ms->ram_size =
         ms->klass->no_default_ram && !config.ram_size_set ? 0 : config.ram_size;
+    /* -object, in command-line order: memory backends are the RAM's. */
+    for (unsigned i = 0; i < config.objects->len; i++) {
+        const char *spec = g_ptr_array_index(config.objects, i);
+
+        if (!user_object_create_from_option(spec, errp)) {
+            error_prefix(errp, "-object %s", spec);
+            return false;
+        }
+    }
     if (!machine_ram_from_backend(ms, errp)) {
         return false;
     }
@@ -313,6 +470,7 @@ static bool machine_create(GError **errp)
     ms->boot_strict = config.boot_strict;
     ms->boot_splash_time = config.boot_splash_time;
     ms->boot_reboot_timeout = config.boot_reboot_timeout;
+    ms->no_fd_bootchk = config.no_fd_bootchk;
     ms->rtc_base = config.rtc_base;
     ms->rtc_clock = config.rtc_clock;
     ms->no_graphic_display = config.nographic || config.graphics_off;
@@ -369,12 +527,22 @@ static bool machine_create(GError **errp)
         memory_region_transaction_commit();
         return false;
     }
-    for (unsigned i = 0; i < config.iothreads->len; i++) {
-        const char *id = g_ptr_array_index(config.iothreads, i);
+    /* -vga std: the board's display adapter, before the -devices (QEMU). */
+    if (config.vga && !strcmp(config.vga, "std") && !vga_create(ms, errp)) {
+        memory_region_transaction_commit();
+        error_prefix(errp, "-vga std");
+        return false;
+    }
+    if (!net_clients_create(ms, errp)) {
+        memory_region_transaction_commit();
+        return false;
+    }
+    for (unsigned i = 0; i < config.audiodevs->len; i++) {
+        const char *opts = g_ptr_array_index(config.audiodevs, i);
 
-        if (!iothread_create(id, errp)) {
+        if (!audiodev_create(opts, errp)) {
             memory_region_transaction_commit();
-            error_prefix(errp, "-object iothread,id=%s", id);
+            error_prefix(errp, "-audiodev %s", opts);
             return false;
         }
     }
@@ -442,6 +610,10 @@ int pcvm_main(int argc, char **argv)
     if (config.msg_guest_name && config.name) {
         error_set_guest_name(config.name);
     }
+    if (config.nographic && config.display && !strcmp(config.display, "sdl")) {
+        error_report("-nographic cannot be used with -display sdl");
+        return 1;
+    }
     if (config.daemonize && config.nographic) {
         error_report("-nographic cannot be used with -daemonize");
         return 1;
@@ -459,6 +631,16 @@ int pcvm_main(int argc, char **argv)
     /* A vanished stdout or socket peer is an error result, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     main_loop_init();
+#ifdef CONFIG_SDL
+    /* First: without a window there is nothing to run for. */
+    if (config.display && !strcmp(config.display, "sdl") &&
+        !sdl_display_init(config.display_opts, config.name, &err)) {
+        g_prefix_error(&err, "-display sdl: ");
+        error_report_gerror(err);
+        os_remove_pidfile();
+        return 1;
+    }
+#endif
     for (unsigned i = 0; i < config.chardevs->len; i++) {
         const char *opts = g_ptr_array_index(config.chardevs, i);
 
@@ -473,6 +655,14 @@ int pcvm_main(int argc, char **argv)
         (config.qtest &&
          !qtest_server_init(config.qtest, config.qtest_log, &err)) ||
         !machine_create(&err)) {
+        error_report_gerror(err);
+        monitor_cleanup();
+        chardev_close_all();
+        return 1;
+    }
+    /* After the machine, whose display adapter made the console. */
+    if (config.vnc && !vnc_display_init(config.vnc, &err)) {
+        g_prefix_error(&err, "-vnc %s: ", config.vnc);
         error_report_gerror(err);
         monitor_cleanup();
         chardev_close_all();
@@ -502,8 +692,13 @@ int pcvm_main(int argc, char **argv)
     if (runstate_is_running()) {
         vm_stop(RUN_STATE_SHUTDOWN);
     }
+    vnc_display_close();
+#ifdef CONFIG_SDL
+    sdl_display_close();
+#endif
     monitor_cleanup();
     chardev_close_all();
+    audio_cleanup();
     drive_close_all();
     blockdev_close_all();
     os_remove_pidfile();

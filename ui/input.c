@@ -433,17 +433,42 @@ void input_event_send_rel(InputAxis axis, int value)
     }
 }
 
+void input_event_send_abs(InputAxis axis, int value, int min, int max)
+{
+    InputHandler *h = input_handler_find(INPUT_EVENT_MASK_ABS);
+    int64_t range = (int64_t)max - min;
+
+    if (!h || axis >= INPUT_AXIS__MAX || range <= 0) {
+        return;
+    }
+    value = CLAMP(value, min, max);
+    h->ops->abs(h->opaque, axis,
+                (int)(((int64_t)value - min) * INPUT_EVENT_ABS_MAX / range));
+}
+
+bool input_pointer_is_absolute(void)
+{
+    InputHandler *h =
+        input_handler_find(INPUT_EVENT_MASK_REL | INPUT_EVENT_MASK_ABS);
+
+    return h && (h->ops->mask & INPUT_EVENT_MASK_ABS);
+}
+
 void input_event_sync(void)
 {
     /* Every pointer handler that may have collected part of the frame. */
     InputHandler *btn = input_handler_find(INPUT_EVENT_MASK_BTN);
     InputHandler *rel = input_handler_find(INPUT_EVENT_MASK_REL);
+    InputHandler *abs = input_handler_find(INPUT_EVENT_MASK_ABS);
 
     if (btn && btn->ops->sync) {
         btn->ops->sync(btn->opaque);
     }
     if (rel && rel != btn && rel->ops->sync) {
         rel->ops->sync(rel->opaque);
+    }
+    if (abs && abs != btn && abs != rel && abs->ops->sync) {
+        abs->ops->sync(abs->opaque);
     }
 }
 

@@ -99,6 +99,19 @@ bool parse_bool(const char *str, bool *out, GError **errp)
     return error_setg(errp, "'%s' is not on/off", str);
 }
 
+bool id_wellformed(const char *id)
+{
+    if (!g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id + 1; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool parse_uuid(const char *str, uint8_t out[16])
 {
     uint8_t bytes[16] = {0};

@@ -949,6 +949,7 @@ static const AccelOps kvm_accel_ops = {
             .msi_route_add = kvm_irqchip_add_msi_route,
             .msi_route_release = kvm_irqchip_release_route,
             .irqfd_set = kvm_irqfd_op,
+            .pit_set_reinject = kvm_arch_pit_set_reinject,
         },
     .init = kvm_init,
     .vcpus_create = kvm_vcpus_create,

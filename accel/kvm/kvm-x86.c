@@ -381,6 +381,19 @@ int64_t kvm_arch_rip_physical(KVMVCPU *vcpu, uint64_t *rip)
     return (int64_t)tr.physical_address;
 }
 
+bool kvm_arch_pit_set_reinject(bool reinject, GError **errp)
+{
+    struct kvm_reinject_control control = {.pit_reinject = reinject};
+    int ret = kvm_vm_ioctl(KVM_REINJECT_CONTROL, &control);
+
+    if (ret < 0) {
+        return error_setg(errp,
+                          "KVM: cannot set the PIT's tick reinjection: %s",
+                          g_strerror(-ret));
+    }
+    return true;
+}
+
 bool kvm_arch_irqchip_create(KVMState *s, GError **errp)
 {
     struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};

@@ -68,4 +68,5 @@ const PropertyInfo prop_info_drive = {
     .parse = drive_prop_parse,
     .print = drive_prop_print,
     .release = drive_prop_release,
+    .quoted = true,
 };

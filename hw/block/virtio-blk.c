@@ -370,6 +370,13 @@ static const VirtIODeviceOps virtio_blk_ops = {
 
 /* ---- realize and state ------------------------------------------------- */
 
+static void virtio_blk_resized(void *opaque)
+{
+    VirtIOBlock *s = opaque;
+
+    virtio_notify_config(&s->parent_obj);
+}
+
 bool virtio_blk_realize(VirtIOBlock *s, unsigned ncpus, GError **errp)
 {
     VirtIODevice *vdev = &s->parent_obj;
@@ -381,6 +388,8 @@ bool virtio_blk_realize(VirtIOBlock *s, unsigned ncpus, GError **errp)
     if (!s->blk || !blk_is_inserted(s->blk)) {
         return error_setg(errp, "Device needs media, but drive is empty");
     }
+    /* block_resize: the capacity in config space follows the backend. */
+    blk_set_resize_cb(s->blk, virtio_blk_resized, s);
     if (s->queue_size <= 2) {
         return error_setg(errp, "invalid queue-size property (%u), must be > 2",
                           s->queue_size);

@@ -357,15 +357,28 @@ static const char *const on_off_auto_names[] = {
     NULL,
 };
 
-const PropertyInfo prop_info_on_off_auto = {
-    .name = "OnOffAuto",
-    .description = "on/off/auto",
-    .set_default = enum_set_default,
-    .parse = enum_parse,
-    .print = enum_print,
-    .default_value = enum_default,
-    .enum_table = on_off_auto_names,
+/* An enum kind: QEMU's type name, a description, the names by value. */
+#define ENUM_KIND(type, desc, names)                                           \
+    {                                                                          \
+        .name = (type), .description = (desc),                                 \
+        .set_default = enum_set_default, .parse = enum_parse,                  \
+        .print = enum_print, .default_value = enum_default,                    \
+        .enum_table = (names)                                                  \
+    }
+
+const PropertyInfo prop_info_on_off_auto =
+    ENUM_KIND("OnOffAuto", "on/off/auto", on_off_auto_names);
+
+static const char *const lost_tick_policy_names[] = {
+    [LOST_TICK_POLICY_DISCARD] = "discard",
+    [LOST_TICK_POLICY_DELAY] = "delay",
+    [LOST_TICK_POLICY_SLEW] = "slew",
+    NULL,
 };
+
+const PropertyInfo prop_info_lost_tick_policy = ENUM_KIND(
+    "LostTickPolicy", "Policy for handling lost ticks (discard/delay/slew)",
+    lost_tick_policy_names);
 
 /* ---- link to a device ---------------------------------------------------- */
 
@@ -374,6 +387,7 @@ static bool link_parse(DeviceState *dev, const Property *p, void *field,
 {
     bool ambiguous = false;
     Object *target = object_resolve_path_type(text, p->link_type, &ambiguous);
+    ObjectProperty *op;
 
     if (!target) {
         if (ambiguous) {
@@ -383,6 +397,11 @@ static bool link_parse(DeviceState *dev, const Property *p, void *field,
         return error_setg(errp, "Device '%s' not found", text);
     }
     *(DeviceState **)field = (DeviceState *)target;
+    /* A QOM link like QEMU's: paths follow it, object-del sees it. */
+    op = object_property_find(OBJECT(dev), p->name);
+    if (op) {
+        op->target = target;
+    }
     return true;
 }
 

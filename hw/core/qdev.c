@@ -644,20 +644,6 @@ bool device_unplug(DeviceState *dev, GError **errp)
     return true;
 }
 
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.' or '_'. */
-static bool id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id + 1; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 DeviceState *device_create_from_options(const char *options, BusState *root,
                                         GError **errp)
 {

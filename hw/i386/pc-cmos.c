@@ -98,9 +98,12 @@ void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc)
         devices[i] = pc_cmos_boot_device(order[i]);
     }
     mc146818_cmos_set(rtc, CMOS_BOOT_FLAGS2, devices[1] << 4 | devices[0]);
-    /* Bit 0 clear: the BIOS checks a floppy's boot signature (QEMU's default).
+    /*
+     * Bit 0 clear: the BIOS checks a floppy's boot signature (QEMU's
+     * default); -no-fd-bootchk sets it.
      */
-    mc146818_cmos_set(rtc, CMOS_BOOT_FLAGS1, devices[2] << 4);
+    mc146818_cmos_set(rtc, CMOS_BOOT_FLAGS1,
+                      devices[2] << 4 | (ms->no_fd_bootchk ? 1 : 0));
 }
 
 void pc_cmos_reset(PCMachineState *pcms)

@@ -383,6 +383,10 @@ static bool pc_init(MachineState *ms, GError **errp)
         !pc_cpus_init(pcms, errp) || !pc_devices_init(pcms, errp)) {
         return false;
     }
+    /* The kernel's PIT as a device, for its properties (QEMU's kvm-pit). */
+    if (accel->pit_set_reinject && !pc_isa_device(pcms, "kvm-pit", errp)) {
+        return false;
+    }
     /* fw_cfg exists with every boot path, as in QEMU. */
     if (!pc_fw_cfg_init(pcms, errp)) {
         return false;
@@ -512,6 +516,7 @@ static const MachineClass pc_machine_class = {
     .description = "Standard PC (i440FX + PIIX, 1996)",
     .max_cpus = PC_MAX_CPUS,
     .is_default = true,
+    .default_display = "std", /* QEMU's pc: a standard VGA at 00:02.0 */
     .init = pc_init,
     .done = pc_machine_done,
     .reset = pc_reset,

@@ -108,8 +108,8 @@ void ide_atapi_identify(IDEState *s)
     stw_le_p(id + 40, 3); /* buffer type */
     stw_le_p(id + 42, 512);
     stw_le_p(id + 44, 4);
-    ide_identify_string(id + 46, "2.5+", 8);
-    ide_identify_string(id + 54, "QEMU DVD-ROM", 40);
+    ide_identify_string(id + 46, s->version, 8);
+    ide_identify_string(id + 54, s->model, 40);
     stw_le_p(id + 96, 1);                               /* word 48 */
     stw_le_p(id + 98, (1 << 11) | (1 << 9) | (1 << 8)); /* IORDY LBA DMA */
     stw_le_p(id + 106, 1 | 2 | 4);                      /* word 53 */
@@ -313,7 +313,8 @@ static uint32_t atapi_inquiry(IDEState *s)
     b[4] = 36 - 5;
     memcpy(b + 8, "QEMU    ", 8);
     memcpy(b + 16, "QEMU DVD-ROM    ", 16);
-    memcpy(b + 32, "2.5+", 4);
+    memset(b + 32, ' ', 4); /* revision: the drive's version, space-padded */
+    memcpy(b + 32, s->version, MIN(strlen(s->version), 4));
     return 36;
 }
 

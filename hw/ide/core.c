@@ -177,8 +177,8 @@ static void ide_identify(IDEState *s)
     put_word(id, 20, 3); /* obsolete: buffer type */
     put_word(id, 21, 512);
     put_word(id, 22, 4);
-    ide_identify_string(id + 46, "2.5+", 8);
-    ide_identify_string(id + 54, "QEMU HARDDISK", 40);
+    ide_identify_string(id + 46, s->version, 8);
+    ide_identify_string(id + 54, s->model, 40);
     put_word(id, 47, 0x8000 | IDE_MAX_MULT_SECTORS);
     put_word(id, 48, 1);                               /* 32-bit PIO */
     put_word(id, 49, (1 << 11) | (1 << 9) | (1 << 8)); /* IORDY, LBA, DMA */
@@ -207,15 +207,24 @@ static void ide_identify(IDEState *s)
     /* supported: NOP, look-ahead, write cache; FLUSH (EXT), LBA48 */
     put_word(id, 82, (1 << 14) | (1 << 6) | (1 << 5));
     put_word(id, 83, (1 << 14) | (1 << 13) | (1 << 12) | (1 << 10));
-    put_word(id, 84, 1 << 14);
+    put_word(id, 84, (1 << 14) | (s->wwn ? 1 << 8 : 0)); /* 8: WWN */
     put_word(id, 85, (1 << 14) | (1 << 6) | (s->write_cache ? 1 << 5 : 0));
     put_word(id, 86, (1 << 13) | (1 << 12) | (1 << 10));
-    put_word(id, 87, 1 << 14);
+    put_word(id, 87, (1 << 14) | (s->wwn ? 1 << 8 : 0));
     put_word(id, 93, (1 << 14) | (1 << 13) | 1); /* 80-wire cable */
     put_word(id, 100, s->nb_sectors);
     put_word(id, 101, s->nb_sectors >> 16);
     put_word(id, 102, s->nb_sectors >> 32);
     put_word(id, 103, s->nb_sectors >> 48);
+    /* physical sector size: bit 13, several logical sectors per one */
+    put_word(id, 106,
+             (1 << 14) | (s->physical_exp ? (1 << 13) | s->physical_exp : 0));
+    if (s->wwn) { /* most significant word first */
+        put_word(id, 108, s->wwn >> 48);
+        put_word(id, 109, s->wwn >> 32);
+        put_word(id, 110, s->wwn >> 16);
+        put_word(id, 111, s->wwn);
+    }
     ide_identify_transfer_modes(s, id);
     ide_identify_checksum(id);
 }
@@ -1067,11 +1076,30 @@ static void ide_geometry_guess(IDEState *s)
     s->cylinders = CLAMP(cylinders, 1, 16383);
 }
 
-bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
-                    GError **errp)
-{
-    IDEState *s = &bus->ifs[unit];
+static unsigned ide_bus_count;
 
+char *ide_bus_next_name(void)
+{
+    return g_strdup_printf("ide.%u", ide_bus_count++);
+}
+
+void ide_bus_add_qbus(IDEBus *bus, DeviceState *parent)
+{
+    bus->qbus = bus_new(parent, TYPE_IDE_BUS, bus->name);
+    bus->qbus->opaque = bus;
+}
+
+bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
+                    const IDEDriveOptions *opts, GError **errp)
+{
+    static const IDEDriveOptions defaults;
+    IDEState *s = &bus->ifs[unit];
+    uint32_t pbs;
+
+    if (!opts) {
+        opts = &defaults;
+    }
+    pbs = opts->physical_block_size ? opts->physical_block_size : 512;
     if (kind == IDE_HD && !blk_is_inserted(blk)) {
         return error_setg(errp, "Device needs media, but drive is empty");
     }
@@ -1080,7 +1108,20 @@ bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
     }
     s->kind = kind;
     s->blk = blk;
-    snprintf(s->serial, sizeof(s->serial), "QM%05u", ++ide_drive_serial);
+    if (opts->serial) {
+        g_strlcpy(s->serial, opts->serial, sizeof(s->serial));
+    } else {
+        snprintf(s->serial, sizeof(s->serial), "QM%05u", ++ide_drive_serial);
+    }
+    g_strlcpy(s->model,
+              opts->model      ? opts->model
+              : kind == IDE_CD ? "QEMU DVD-ROM"
+                               : "QEMU HARDDISK",
+              sizeof(s->model));
+    g_strlcpy(s->version, opts->version ? opts->version : "2.5+",
+              sizeof(s->version));
+    s->wwn = opts->wwn;
+    s->physical_exp = pbs > 512 ? __builtin_ctz(pbs / 512) : 0;
     /* A medium present at power-on is reported once as new media. */
     s->media_event_pending = kind == IDE_CD && blk_is_inserted(blk);
     if (kind == IDE_HD) {

@@ -2,9 +2,9 @@
  * "isa-ide": one legacy IDE channel on the ISA bus, QEMU's device of that
  * name: the command block at iobase (8 ports), the control block at
  * iobase2 (1 port) and an ISA IRQ. Its master and slave come from -drive
- * (by id, the "drive" and "drive1" properties); a CD-ROM drive
- * (media=cdrom) becomes an ATAPI device.
- * (QEMU puts ide-hd/ide-cd devices on its bus instead.) PIO only: an ISA
+ * (by id, the "drive" and "drive1" properties, pcvm's own); a CD-ROM drive
+ * (media=cdrom) becomes an ATAPI device. Its channel is also a bus, the
+ * next "ide.N", for ide-hd and ide-cd devices as in QEMU. PIO only: an ISA
  * channel has no bus master.
  */
 #include "hw/block/drive-prop.h"
@@ -38,7 +38,8 @@ static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
         return true;
     }
     if (!ide_bus_attach(&s->bus, unit, drive->blk,
-                        drive->media == MEDIA_CDROM ? IDE_CD : IDE_HD, errp)) {
+                        drive->media == MEDIA_CDROM ? IDE_CD : IDE_HD, NULL,
+                        errp)) {
         error_prefix(errp, "%s", drive->spec);
         return false;
     }
@@ -48,12 +49,14 @@ static bool isa_ide_attach(ISAIDEState *s, int unit, GError **errp)
 static bool isa_ide_realize(DeviceState *dev, GError **errp)
 {
     ISAIDEState *s = ISA_IDE(dev);
-    g_autofree char *name = g_strdup_printf("ide@0x%x", s->iobase);
+    g_autofree char *name = NULL;
 
     if (s->irq >= ISA_NUM_IRQS) {
         return error_setg(errp, "isa-ide: irq %u out of range (0-15)", s->irq);
     }
+    name = ide_bus_next_name();
     ide_bus_init(&s->bus, name);
+    ide_bus_add_qbus(&s->bus, dev);
     if (!isa_ide_attach(s, 0, errp) || !isa_ide_attach(s, 1, errp)) {
         return false;
     }

@@ -63,28 +63,29 @@ static void piix_ide_reset(PCIDevice *dev)
     bmdma_reset(&s->bmdma);
 }
 
+/*
+ * -drive if=ide,bus=B,unit=U becomes an ide-hd or ide-cd on ide.B, as in
+ * QEMU's pc: a device in the tree like one given with -device.
+ */
 static bool piix_ide_attach_drives(PIIX3IDEState *s, GError **errp)
 {
     for (int bus = 0; bus < 2; bus++) {
         for (int unit = 0; unit < 2; unit++) {
             DriveConfig *drive = drive_get(IF_IDE, bus, unit);
+            DeviceState *dev;
+            char unit_text[2] = {'0' + unit, 0};
 
             if (!drive) {
                 continue;
             }
-            if (drive->attached) {
-                return error_setg(errp,
-                                  "%s: Drive '%s' is already in use "
-                                  "by another device",
-                                  drive->spec, drive->id);
-            }
-            if (!ide_bus_attach(&s->bus[bus], unit, drive->blk,
-                                drive->media == MEDIA_CDROM ? IDE_CD : IDE_HD,
-                                errp)) {
+            dev = device_new(drive->media == MEDIA_CDROM ? "ide-cd" : "ide-hd");
+            if (!device_set_property(dev, "drive", drive->id, errp) ||
+                !device_set_property(dev, "unit", unit_text, errp) ||
+                !device_realize(dev, s->bus[bus].qbus, errp)) {
+                device_free(dev);
                 error_prefix(errp, "%s", drive->spec);
                 return false;
             }
-            drive->attached = DEVICE(&s->parent_obj);
         }
     }
     return true;
@@ -106,9 +107,10 @@ static bool piix_ide_realize(PCIDevice *dev, GError **errp)
                                 "function 0 of its slot");
     }
     for (int i = 0; i < 2; i++) {
-        g_autofree char *name = g_strdup_printf("ide.%d", i);
+        g_autofree char *name = ide_bus_next_name();
 
         ide_bus_init(&s->bus[i], name);
+        ide_bus_add_qbus(&s->bus[i], DEVICE(dev));
     }
     if (!piix_ide_attach_drives(s, errp)) {
         return false;

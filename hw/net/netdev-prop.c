@@ -19,7 +19,7 @@ static bool netdev_prop_parse(DeviceState *dev, const Property *p, void *field,
     if (nc == *slot) {
         return true;
     }
-    if (nc->peer_nic) {
+    if (nc->peer_nic || nc->peer) {
         return error_setg(errp,
                           "Property '%s.%s' can't take value '%s', it's in use",
                           dev->klass->name, p->name, text);

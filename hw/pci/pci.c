@@ -538,7 +538,15 @@ static bool pci_qdev_realize(DeviceState *qdev, GError **errp)
         dev->io_regions[n].addr = PCI_BAR_UNMAPPED;
     }
     bus->devices[devfn] = dev;
-    if ((pc->realize && !pc->realize(dev, errp)) || !pci_rom_load(dev, errp)) {
+    /* romfile= not given: the class's ROM (romfile= with no name: none). */
+    if (!dev->romfile && pc->romfile) {
+        dev->romfile = g_strdup(pc->romfile);
+    }
+    /*
+     * The ROM first: a device's realize may map regions outside its BARs
+     * (a VGA's legacy window), which a failure after it would leave behind.
+     */
+    if (!pci_rom_load(dev, errp) || (pc->realize && !pc->realize(dev, errp))) {
         bus->devices[devfn] = NULL;
         return false;
     }

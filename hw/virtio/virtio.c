@@ -348,7 +348,8 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
 
 /* ---- returning it ------------------------------------------------------ */
 
-void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
+void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
+                    unsigned idx)
 {
     uint64_t slot;
 
@@ -364,19 +365,42 @@ void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
     if (vq->inuse) {
         vq->inuse--;
     }
+    if (virtqueue_ready(vq)) {
+        slot = vq->used + VRING_USED_RING +
+               (uint64_t)VRING_USED_ELEM_SIZE *
+                   ((uint16_t)(vq->used_idx + idx) % vq->num);
+        dma_store(vq->vdev->dma_as, slot, 4, elem->head);
+        dma_store(vq->vdev->dma_as, slot + 4, 4, len);
+    }
+    g_free(elem);
+}
+
+void virtqueue_flush(VirtQueue *vq, unsigned count)
+{
     if (!virtqueue_ready(vq)) {
-        g_free(elem);
         return;
     }
-    slot = vq->used + VRING_USED_RING +
-           (uint64_t)VRING_USED_ELEM_SIZE * (vq->used_idx % vq->num);
-    dma_store(vq->vdev->dma_as, slot, 4, elem->head);
-    dma_store(vq->vdev->dma_as, slot + 4, 4, len);
-    g_free(elem);
-    /* The entry must be visible before the index that publishes it. */
+    /* The entries must be visible before the index that publishes them. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    vq->used_idx++;
+    vq->used_idx += count;
     vring_store16(vq, vq->used + VRING_USED_IDX, vq->used_idx);
+}
+
+void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
+{
+    virtqueue_fill(vq, elem, len, 0);
+    virtqueue_flush(vq, 1);
+}
+
+void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *elem)
+{
+    dma_mapping_unmap(&elem->out, 0);
+    dma_mapping_unmap(&elem->in, 0);
+    vq->last_avail_idx--;
+    if (vq->inuse) {
+        vq->inuse--;
+    }
+    g_free(elem);
 }
 
 void virtqueue_set_notification(VirtQueue *vq, bool enable)

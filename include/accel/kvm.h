@@ -56,6 +56,8 @@ void kvm_arch_dump_state(KVMVCPU *vcpu, GString *out);
 /* The guest-physical address of the instruction at RIP, or -1. */
 int64_t kvm_arch_rip_physical(KVMVCPU *vcpu, uint64_t *rip);
 bool kvm_arch_irqchip_create(KVMState *s, GError **errp);
+/* KVM_REINJECT_CONTROL: the in-kernel PIT injects missed ticks late or not. */
+bool kvm_arch_pit_set_reinject(bool reinject, GError **errp);
 void kvm_arch_irqchip_reset(KVMState *s);
 
 /* ioeventfd and irqfd plumbing for virtio and friends. */

@@ -63,7 +63,7 @@ typedef enum {
  * detect-zeroes=off, file.locking=auto).
  */
 typedef struct BlockOptions {
-    const char *format; /* NULL: raw, refusing a qcow2 file; or "raw" */
+    const char *format; /* NULL: probed (qcow2 or raw); "raw", "qcow2" */
     bool read_only;
     bool writeback; /* cache.writeback: off = every write is made durable */
     bool direct;    /* cache.direct: O_DIRECT, bypassing the page cache */
@@ -72,6 +72,14 @@ typedef struct BlockOptions {
     BlockDiscardMode discard;
     BlockDetectZeroes detect_zeroes;
     BlockLockingMode locking;
+    /* Set by the block layer: format was guessed (raw warns, guards 0). */
+    bool probed;
+    /* qcow2: l2-cache-size= in bytes, 0 for QEMU's default. */
+    uint64_t l2_cache_size;
+    /* qcow2: backing=NODE (a node's name), or none at all (backing=null);
+     * both unset: the backing file the image names. */
+    const char *backing;
+    bool no_backing;
 } BlockOptions;
 
 void blk_options_init(BlockOptions *o);
@@ -233,9 +241,25 @@ void blk_get_options(BlockBackend *blk, BlockOptions *o);
 void blk_get_limits(BlockBackend *blk, BlockLimits *limits);
 void blk_get_stats(BlockBackend *blk, BlockAcctStats *stats);
 
+/*
+ * block_resize: drains, sets the medium's size (qcow2 grows its tables,
+ * raw truncates the file), then tells the device (blk_set_resize_cb).
+ * QEMU's errors: a read-only medium, a qcow2 image that would shrink.
+ */
+bool blk_truncate(BlockBackend *blk, uint64_t size, GError **errp);
+/* Called after the size changed, on the thread that changed it. */
+void blk_set_resize_cb(BlockBackend *blk, void (*cb)(void *opaque),
+                       void *opaque);
+
 /* Requests submitted and whose callback has not run yet. */
 unsigned blk_in_flight(BlockBackend *blk);
 /* Waits until every request of blk finished and ran its callback. */
 void blk_drain(BlockBackend *blk);
+/*
+ * Waits for the backend's next completion and runs the callbacks that
+ * are due, as the backend's context would (a tool's own event loop:
+ * pcvm-img bench). Only where blk_drain may reap itself.
+ */
+void blk_poll(BlockBackend *blk);
 
 #endif

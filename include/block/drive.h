@@ -34,6 +34,7 @@ typedef struct DriveConfig {
     int bus, unit;
     DriveMediaType media;
     bool read_only;
+    bool snapshot;   /* writes go to a temporary qcow2 overlay */
     char *format;    /* NULL: raw */
     char *id;        /* given or generated ("ide0-hd0", "ide1-cd0", "none0");
                         "" for a device's backend on a -blockdev node */

@@ -8,12 +8,12 @@
  * id), /machine/unattached/device[N] (board-created devices the board did
  * not name), named board children such as /machine/ioapic, buses as children
  * of their parent device (".../isa.0"), the main system bus at
- * /machine/unattached/sysbus, /chardevs/ID and the empty /objects.
+ * /machine/unattached/sysbus, /chardevs/ID and /objects/ID (-object).
  *
  * Devices, buses, chardevs and the machine embed an Object as their first
  * member; types come from the device, machine, chardev and accelerator
- * registries, which register here too. Objects are never freed by this
- * layer: pcvm does not unplug, so an object lives as long as the process.
+ * registries, which register here too. This layer never frees an object:
+ * whoever takes one out of the tree (device unplug, object-del) does.
  *
  * Property values are GVariants of these kinds (what the monitor turns into
  * JSON): "b" for bool; "t" for every unsigned kind (uint8, uint16, uint32,
@@ -137,6 +137,8 @@ ObjectProperty *object_property_find(Object *obj, const char *name);
  */
 GVariant *object_property_get(Object *obj, const char *name, GError **errp);
 bool object_is_a(Object *obj, const char *type);
+/* True if a link<> property of any object in the tree points at obj. */
+bool object_is_link_target(Object *obj);
 
 /*
  * The composition tree below obj as HMP's "info qom-tree" prints it:

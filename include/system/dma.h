@@ -89,6 +89,15 @@ void dma_memory_unmap(AddressSpace *as, void *host, uint64_t len,
  */
 bool dma_memory_discard(AddressSpace *as, uint64_t addr, uint64_t len);
 
+/*
+ * Makes the accelerator forget its mapping of the guest RAM page at addr
+ * (pc-testdev's flush port): the host page is made read-only for a moment
+ * and writable again, which tears down KVM's mapping of it, so the guest's
+ * next access faults it in anew. Its contents stay. False when addr is not
+ * in RAM.
+ */
+bool dma_memory_flush_page(AddressSpace *as, uint64_t addr);
+
 /* A scatter-gather list: guest ranges that one transfer covers in order. */
 typedef struct DMASGEntry {
     uint64_t addr;

@@ -15,17 +15,19 @@
 
 /*
  * -object memory-backend-ram|memory-backend-file,id=ID,size=S[,share=]
- * [,prealloc=][,mem-path=P][,discard-data=][,merge=][,dump=]: checked and
- * remembered; the memory is mapped by host_memory_backends_create().
+ * [,prealloc=][,mem-path=P][,discard-data=][,merge=][,dump=] are
+ * user-creatable objects (qom/user-object.h) at /objects/ID; their
+ * memory is mapped by host_memory_backends_create().
  */
-bool host_memory_backend_add(const char *type, KeyValList *kv, GError **errp);
-bool host_memory_backend_exists(const char *id);
 /*
  * Maps every backend. Errors are QEMU's ("can't create backend with size
  * 0", "mem-path property not set", the file's open or mmap error).
  */
 bool host_memory_backends_create(GError **errp);
-/* The mapping of backend id and its size; NULL if there is none. */
+/*
+ * The mapping of backend id and its size, which from now on is in use
+ * (object-del refuses); NULL if there is none.
+ */
 void *host_memory_backend_get(const char *id, uint64_t *size);
 /*
  * -mem-path PATH (a file, or a directory to make an unlinked one in) and

@@ -2,8 +2,9 @@
  * I/O threads (-object iothread,id=NAME): a thread running its own GLib
  * main context, where devices attach the event sources they want handled
  * off the main loop and off the vCPU threads (virtio queue notifications).
- * They run until pcvm exits. An iothread is a QOM object at /objects/NAME of
- * type "iothread", so a device's iothread= property is a link to it.
+ * They run until pcvm exits or object-del ends them. An iothread is a QOM
+ * object at /objects/NAME of type "iothread", so a device's iothread= property
+ * is a link to it.
  *
  * A handler running on an I/O thread holds no lock; it takes the BQL
  * before touching device state that other threads also touch.
@@ -26,8 +27,7 @@ typedef struct IOThread {
     GMainLoop *loop;
 } IOThread;
 
-/* Starts the thread; fails with QEMU's message for a duplicate id. */
-IOThread *iothread_create(const char *id, GError **errp);
+/* Made and taken away as a user-creatable object (qom/user-object.h). */
 IOThread *iothread_find(const char *id);
 GMainContext *iothread_get_context(IOThread *iothread);
 

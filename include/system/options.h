@@ -20,13 +20,17 @@ typedef enum {
     VM_ACTION_RUN,
     VM_ACTION_HELP,
     VM_ACTION_VERSION,
-    VM_ACTION_DEVICE_LIST,  /* -device help */
-    VM_ACTION_DEVICE_PROPS, /* -device NAME,help */
-    VM_ACTION_MACHINE_LIST, /* -machine help */
-    VM_ACTION_CPU_LIST,     /* -cpu help */
-    VM_ACTION_LOG_LIST,     /* -d help */
-    VM_ACTION_CHARDEV_LIST, /* -chardev help */
-    VM_ACTION_ACCEL_LIST,   /* -accel help */
+    VM_ACTION_DEVICE_LIST,      /* -device help */
+    VM_ACTION_DEVICE_PROPS,     /* -device NAME,help */
+    VM_ACTION_MACHINE_LIST,     /* -machine help */
+    VM_ACTION_CPU_LIST,         /* -cpu help */
+    VM_ACTION_LOG_LIST,         /* -d help */
+    VM_ACTION_CHARDEV_LIST,     /* -chardev help */
+    VM_ACTION_ACCEL_LIST,       /* -accel help */
+    VM_ACTION_NETDEV_LIST,      /* -netdev help */
+    VM_ACTION_VGA_LIST,         /* -vga help */
+    VM_ACTION_AUDIODEV_LIST,    /* -audiodev help */
+    VM_ACTION_AUDIO_MODEL_LIST, /* -audio model=help */
 } VMAction;
 
 /* A monitor to start: -monitor/-qmp (a legacy chardev spec) or -mon (an id). */
@@ -58,12 +62,21 @@ typedef struct VMConfig {
     char *bios;
     GPtrArray *firmware_dirs; /* -L */
     char *name;
-    GPtrArray *serials;   /* legacy specs, one per COM port */
-    GPtrArray *chardevs;  /* -chardev option strings */
-    GPtrArray *devices;   /* -device option strings */
-    GPtrArray *iothreads; /* -object iothread ids */
+    GPtrArray *serials;    /* legacy specs, one per COM port */
+    GPtrArray *chardevs;   /* -chardev option strings */
+    GPtrArray *devices;    /* -device option strings */
+    GPtrArray *objects;    /* -object arguments, as given */
+    GPtrArray *object_ids; /* their ids */
+    /* -drive, -device, -netdev... as (option, argument) pairs: -writeconfig */
+    GPtrArray *config_options;
+    char *writeconfig;    /* -writeconfig FILE, or NULL */
     GPtrArray *drives;    /* DriveConfig *: -drive, -hda.., -cdrom */
+    GPtrArray *netdevs;   /* -netdev option strings, checked */
+    GPtrArray *nets;      /* -net option strings (nic or a backend), checked */
+    GPtrArray *nics;      /* -nic option strings, checked */
+    bool net_none;        /* -net none or -nic none */
     GPtrArray *blockdevs; /* -blockdev option strings, checked */
+    GPtrArray *audiodevs; /* -audiodev (and -audio) option strings, checked */
     char *debugcon;
     GPtrArray *monitors;  /* MonitorConfig * */
     bool default_monitor; /* no -monitor/-qmp/-mon/-nodefaults given */
@@ -71,7 +84,11 @@ typedef struct VMConfig {
     char *qtest_log;      /* -qtest-log FILE */
     unsigned log_mask;    /* -d, parsed */
     char *log_file;
-    char *display; /* "none" or NULL */
+    char *display;       /* "none", "sdl" or NULL */
+    char *display_opts;  /* -display sdl's options after "sdl,", or NULL */
+    char *vnc;           /* -vnc / -display vnc=: the display spec, or NULL */
+    char *vga;           /* -vga: "std", "none" or NULL (the board's default) */
+    bool display_device; /* a -device is a display adapter: no default */
     bool nographic;
     bool no_defaults;
     char *pidfile;       /* -pidfile */
@@ -88,6 +105,7 @@ typedef struct VMConfig {
     int boot_splash_time;    /* ms the menu waits, -1: firmware default */
     int boot_reboot_timeout; /* ms before retrying a failed boot, -1: never */
     bool boot_strict;        /* boot only from the listed devices */
+    bool no_fd_bootchk;      /* -no-fd-bootchk: boot floppies unsigned */
     /* -rtc */
     char *rtc_base;  /* "utc", "localtime" or a date */
     char *rtc_clock; /* "host", "rt" or "vm" */
@@ -106,5 +124,7 @@ bool vm_config_parse(VMConfig *cfg, int argc, char **argv, GError **errp);
 /* The -smp value, on its own (exposed for tests). */
 bool vm_config_parse_smp(VMConfig *cfg, const char *value, GError **errp);
 void vm_config_print_usage(FILE *out);
+/* -audio model=help */
+void vm_config_print_audio_models(FILE *out);
 
 #endif

@@ -3,8 +3,8 @@
  * deliver them to the guest.
  *
  * A device (the PS/2 keyboard and mouse) registers a handler for the kinds
- * of events it takes; the front ends (the monitor's sendkey/send-key today,
- * VNC and SDL later) send events here and never see which device receives
+ * of events it takes; the front ends (the monitor's sendkey/send-key,
+ * VNC and SDL) send events here and never see which device receives
  * them. Keys are QKeyCode values, the names of QEMU's QAPI enum QKeyCode
  * ("a", "ret", "ctrl_r", "kp_enter", ...), so a QMP client's key names work
  * unchanged. Pointer motion is relative: X grows to the right and Y grows
@@ -199,7 +199,11 @@ enum {
     INPUT_EVENT_MASK_KEY = 1 << 0,
     INPUT_EVENT_MASK_BTN = 1 << 1,
     INPUT_EVENT_MASK_REL = 1 << 2,
+    INPUT_EVENT_MASK_ABS = 1 << 3,
 };
+
+/* Absolute positions run 0..INPUT_EVENT_ABS_MAX, as in QEMU. */
+#define INPUT_EVENT_ABS_MAX 0x7fff
 
 /*
  * What a device takes. A frame of events (a key, or a pointer's buttons and
@@ -212,6 +216,7 @@ typedef struct InputHandlerOps {
     void (*key)(void *opaque, QKeyCode qcode, bool down);
     void (*button)(void *opaque, InputButton button, bool down);
     void (*rel)(void *opaque, InputAxis axis, int value);
+    void (*abs)(void *opaque, InputAxis axis, int value);
     void (*sync)(void *opaque);
 } InputHandlerOps;
 
@@ -238,6 +243,14 @@ int qkeycode_to_number(QKeyCode qcode);
 void input_event_send_key(QKeyCode qcode, bool down);
 void input_event_send_button(InputButton button, bool down);
 void input_event_send_rel(InputAxis axis, int value);
+/* value in min..max (a screen's pixels), scaled to 0..INPUT_EVENT_ABS_MAX. */
+void input_event_send_abs(InputAxis axis, int value, int min, int max);
+/*
+ * Whether pointer motion goes to an absolute device (the handler that gets
+ * motion takes absolute positions), so a front end sends positions
+ * instead of differences.
+ */
+bool input_pointer_is_absolute(void);
 void input_event_sync(void);
 
 /*

@@ -18,6 +18,11 @@ bool parse_uint64(const char *str, uint64_t *out, GError **errp);
 /* on/off/yes/no/true/false. */
 bool parse_bool(const char *str, bool *out, GError **errp);
 /*
+ * QEMU's rule for the ids of devices, drives, nodes, netdevs, chardevs and
+ * objects: a letter, then letters, digits, '-', '.' or '_'.
+ */
+bool id_wellformed(const char *id);
+/*
  * A UUID in its 36-character text form (8-4-4-4-12 hex digits, either
  * case) into 16 bytes in text order; false, out untouched, otherwise.
  */

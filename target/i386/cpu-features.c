@@ -195,14 +195,25 @@ static const struct {
     (F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(7) | F(8) | F(9) |     \
      F(11) | F(12) | F(13) | F(14) | F(15) | F(16) | F(17) | F(19) | F(23) |   \
      F(24) | F(25) | F(26))
-#define LM_NX_SYSCALL (F(29) | F(20) | F(11))
 
 /*
  * The named models, with QEMU's vendor, signature, levels, model string
- * and feature bits (its "version 1" of each). host, max, qemu64 and kvm64
- * are built from what the accelerator supports instead.
+ * and feature bits (its "version 1" of each, as QEMU 7.2 defines them;
+ * leaves pcvm does not model, such as XSAVE's 0xD sub-leaf 1 and 6.EAX,
+ * are left out). flags lists what a model adds to the CPUID words beyond
+ * its features[] bits, by QEMU's flag names, resolved once. host, max,
+ * qemu64 and kvm64 are built from what the accelerator supports instead.
  */
-static const X86CPUModel models[] = {
+#define CORE2_FLAGS "pni ssse3 lm nx syscall lahf-lm"
+#define NEHALEM_FLAGS CORE2_FLAGS " sse4.1 sse4.2 cx16 popcnt"
+#define SNB_FLAGS                                                              \
+    NEHALEM_FLAGS " aes pclmulqdq avx xsave tsc-deadline x2apic rdtscp"
+#define HASWELL_FLAGS                                                          \
+    SNB_FLAGS " f16c rdrand fma movbe pcid abm fsgsbase bmi1 hle avx2 smep "   \
+              "bmi2 erms invpcid rtm"
+#define BROADWELL_FLAGS HASWELL_FLAGS " 3dnowprefetch rdseed adx smap"
+
+static X86CPUModel models[] = {
     {.name = "host",
      .description = "processor with all supported host features",
      .kind = X86_CPU_PASSTHROUGH},
@@ -230,10 +241,143 @@ static const X86CPUModel models[] = {
      .level = 10,
      .xlevel = 0x80000008,
      .model_id = "Intel Celeron_4x0 (Conroe/Merom Class Core 2)",
-     .features = {[FEAT_1_EDX] = CLASSIC_EDX,
-                  [FEAT_1_ECX] = F(0) | F(9), /* pni ssse3 */
-                  [FEAT_8000_0001_EDX] = LM_NX_SYSCALL,
-                  [FEAT_8000_0001_ECX] = F(0)}}, /* lahf-lm */
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = CORE2_FLAGS},
+    {.name = "Penryn",
+     .description = "Intel Core 2 Duo P9xxx (Penryn Class Core 2)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 23,
+     .stepping = 3,
+     .level = 10,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core 2 Duo P9xxx (Penryn Class Core 2)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = CORE2_FLAGS " sse4.1 cx16"},
+    {.name = "Nehalem",
+     .description = "Intel Core i7 9xx (Nehalem Class Core i7)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 26,
+     .stepping = 3,
+     .level = 11,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core i7 9xx (Nehalem Class Core i7)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = NEHALEM_FLAGS},
+    {.name = "Westmere",
+     .description = "Westmere E56xx/L56xx/X56xx (Nehalem-C)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 44,
+     .stepping = 1,
+     .level = 11,
+     .xlevel = 0x80000008,
+     .model_id = "Westmere E56xx/L56xx/X56xx (Nehalem-C)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = NEHALEM_FLAGS " aes pclmulqdq"},
+    {.name = "SandyBridge",
+     .description = "Intel Xeon E312xx (Sandy Bridge)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 42,
+     .stepping = 1,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Xeon E312xx (Sandy Bridge)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = SNB_FLAGS},
+    {.name = "IvyBridge",
+     .description = "Intel Xeon E3-12xx v2 (Ivy Bridge)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 58,
+     .stepping = 9,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Xeon E3-12xx v2 (Ivy Bridge)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = SNB_FLAGS " f16c rdrand fsgsbase smep erms"},
+    {.name = "Haswell",
+     .description = "Intel Core Processor (Haswell)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 60,
+     .stepping = 4,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core Processor (Haswell)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = HASWELL_FLAGS},
+    {.name = "Haswell-noTSX",
+     .description = "Intel Core Processor (Haswell, no TSX)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 60,
+     .stepping = 1,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core Processor (Haswell, no TSX)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = HASWELL_FLAGS,
+     .no_flags = "hle rtm"},
+    {.name = "Broadwell",
+     .description = "Intel Core Processor (Broadwell)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 61,
+     .stepping = 2,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core Processor (Broadwell)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = BROADWELL_FLAGS},
+    {.name = "Broadwell-noTSX",
+     .description = "Intel Core Processor (Broadwell, no TSX)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 61,
+     .stepping = 2,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core Processor (Broadwell, no TSX)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = BROADWELL_FLAGS,
+     .no_flags = "hle rtm"},
+    {.name = "Skylake-Client",
+     .description = "Intel Core Processor (Skylake)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 94,
+     .stepping = 3,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Core Processor (Skylake)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = BROADWELL_FLAGS},
+    {.name = "Skylake-Server",
+     .description = "Intel Xeon Processor (Skylake)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "GenuineIntel",
+     .family = 6,
+     .model = 85,
+     .stepping = 4,
+     .level = 0xd,
+     .xlevel = 0x80000008,
+     .model_id = "Intel Xeon Processor (Skylake)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = BROADWELL_FLAGS " pdpe1gb clwb avx512f avx512dq avx512bw "
+                              "avx512cd avx512vl clflushopt pku"},
     {.name = "Opteron_G1",
      .description = "AMD Opteron 240 (Gen 1 Class Opteron)",
      .kind = X86_CPU_NAMED,
@@ -244,25 +388,34 @@ static const X86CPUModel models[] = {
      .level = 5,
      .xlevel = 0x80000008,
      .model_id = "AMD Opteron 240 (Gen 1 Class Opteron)",
-     .features = {[FEAT_1_EDX] = CLASSIC_EDX,
-                  [FEAT_1_ECX] = F(0), /* pni */
-                  [FEAT_8000_0001_EDX] = LM_NX_SYSCALL}},
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = "pni lm nx syscall"},
+    {.name = "Opteron_G2",
+     .description = "AMD Opteron 22xx (Gen 2 Class Opteron)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "AuthenticAMD",
+     .family = 15,
+     .model = 6,
+     .stepping = 1,
+     .level = 5,
+     .xlevel = 0x80000008,
+     .model_id = "AMD Opteron 22xx (Gen 2 Class Opteron)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = "pni cx16 lm nx syscall svm lahf-lm"},
+    {.name = "Opteron_G3",
+     .description = "AMD Opteron 23xx (Gen 3 Class Opteron)",
+     .kind = X86_CPU_NAMED,
+     .vendor = "AuthenticAMD",
+     .family = 16,
+     .model = 2,
+     .stepping = 3,
+     .level = 5,
+     .xlevel = 0x80000008,
+     .model_id = "AMD Opteron 23xx (Gen 3 Class Opteron)",
+     .features = {[FEAT_1_EDX] = CLASSIC_EDX},
+     .flags = "pni cx16 monitor popcnt lm nx syscall svm lahf-lm abm sse4a "
+              "misalignsse"},
 };
-
-const X86CPUModel *x86_cpu_model_find(const char *name)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
-        if (!strcmp(models[i].name, name)) {
-            return &models[i];
-        }
-    }
-    return NULL;
-}
-
-const X86CPUModel *x86_cpu_model_at(unsigned i)
-{
-    return i < G_N_ELEMENTS(models) ? &models[i] : NULL;
-}
 
 /* The word and bit of a flag name; false if QEMU knows no such flag. */
 static bool feature_find(const char *name, FeatureWord *word, unsigned *bit)
@@ -289,6 +442,59 @@ static bool feature_find(const char *name, FeatureWord *word, unsigned *bit)
         }
     }
     return false;
+}
+
+/* Folds each model's flag names into its feature words, once. */
+static void models_resolve(void)
+{
+    static gsize done;
+
+    if (!g_once_init_enter(&done)) {
+        return;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        const char *lists[2] = {models[i].flags, models[i].no_flags};
+
+        for (int l = 0; l < 2; l++) {
+            g_auto(GStrv) names = g_strsplit(lists[l] ? lists[l] : "", " ", -1);
+
+            for (char **n = names; *n; n++) {
+                FeatureWord w;
+                unsigned bit;
+
+                if (!**n) {
+                    continue;
+                }
+                if (!feature_find(*n, &w, &bit)) {
+                    g_error("CPU model %s: no flag named %s", models[i].name,
+                            *n);
+                }
+                if (l == 0) {
+                    models[i].features[w] |= 1u << bit;
+                } else {
+                    models[i].features[w] &= ~(1u << bit);
+                }
+            }
+        }
+    }
+    g_once_init_leave(&done, 1);
+}
+
+const X86CPUModel *x86_cpu_model_find(const char *name)
+{
+    models_resolve();
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        if (!strcmp(models[i].name, name)) {
+            return &models[i];
+        }
+    }
+    return NULL;
+}
+
+const X86CPUModel *x86_cpu_model_at(unsigned i)
+{
+    models_resolve();
+    return i < G_N_ELEMENTS(models) ? &models[i] : NULL;
 }
 
 const char *x86_cpu_feature_name(FeatureWord w, unsigned bit)

@@ -174,46 +174,7 @@ static void __attribute__((constructor)) x86_cpu_register_types(void)
     }
 }
 
-/* QMP's query-cpu-definitions: QEMU's CpuDefinitionInfo for each model. */
-static JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp)
-{
-    JsonArray *list = json_array_new();
-    JsonNode *node = json_node_new(JSON_NODE_ARRAY);
-
-    const X86CPUModel *m;
-
-    for (unsigned i = 0; (m = x86_cpu_model_at(i)); i++) {
-        JsonObject *def = json_object_new();
-        g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", m->name);
-
-        json_object_set_string_member(def, "name", m->name);
-        json_object_set_string_member(def, "typename", type);
-        /* host and max follow the host: not migration-safe, as in QEMU */
-        json_object_set_boolean_member(def, "migration-safe",
-                                       m->kind != X86_CPU_PASSTHROUGH);
-        json_object_set_boolean_member(def, "static", false);
-        json_object_set_array_member(def, "unavailable-features",
-                                     json_array_new());
-        json_object_set_boolean_member(def, "deprecated", false);
-        json_array_add_object_element(list, def);
-    }
-    json_node_take_array(node, list);
-    return node;
-}
-
-static const QmpCommandDef cpu_qmp_commands[] = {
-    {"query-cpu-definitions", qmp_query_cpu_definitions, NULL,
-     "[CpuDefinitionInfo]"},
-    {NULL},
-};
-
-static void cpu_qmp_register(void)
-{
-    qmp_register_commands(cpu_qmp_commands);
-}
-qmp_init(cpu_qmp_register)
-
-    void x86_cpu_print_models(FILE *out)
+void x86_cpu_print_models(FILE *out)
 {
     const X86CPUModel *m;
 
@@ -351,6 +312,11 @@ static void cpuid_mask_baseline(CPUIDEntry *e)
 }
 
 /* The register of e a feature word lives in. */
+/* Set while a QMP model expansion builds a table nobody runs: no warnings. */
+static bool cpuid_quiet;
+/* The accelerator's supported table, as the first vCPU's build saw it. */
+static GArray *cpuid_supported;
+
 static uint32_t *cpuid_reg(CPUIDEntry *e, char reg)
 {
     switch (reg) {
@@ -461,13 +427,14 @@ static bool cpuid_named(const X86CPUSpec *spec, CPUIDEntry *e)
 
 /*
  * The spec's +flag and -flag on top of the model: a flag the accelerator
- * does not support stays off, with QEMU's warning.
+ * does not support stays off, with QEMU's warning (also for the bits of
+ * a named model).
  */
 static void cpuid_apply_flags(const X86CPUSpec *spec, CPUIDEntry *e,
                               const CPUIDEntry *supported, unsigned count)
 {
     for (int w = 0; w < FEAT_WORDS; w++) {
-        uint32_t function, index, have = 0;
+        uint32_t function, index, have = 0, want;
         char reg;
 
         x86_cpu_feature_word_leaf(w, &function, &index, &reg);
@@ -483,8 +450,14 @@ static void cpuid_apply_flags(const X86CPUSpec *spec, CPUIDEntry *e,
                 have = *cpuid_reg(&s, reg);
             }
         }
+        /* a named model's own bits are requested too (QEMU's check=on) */
+        want = spec->plus[w];
+        if (spec->cpu->kind == X86_CPU_NAMED && w != FEAT_KVM) {
+            want |= spec->cpu->features[w];
+        }
+        want &= ~spec->minus[w];
         for (unsigned bit = 0; bit < 32; bit++) {
-            if ((spec->plus[w] & (1u << bit)) && !(have & (1u << bit))) {
+            if ((want & (1u << bit)) && !(have & (1u << bit)) && !cpuid_quiet) {
                 warn_report("host doesn't support requested feature: "
                             "CPUID.%02XH:%s.%s [bit %u]",
                             function,
@@ -509,6 +482,10 @@ bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
 
     if (!x86_cpu_spec_parse(model, &spec, errp)) {
         return false;
+    }
+    if (!cpuid_supported && count) {
+        cpuid_supported = g_array_new(false, false, sizeof(CPUIDEntry));
+        g_array_append_vals(cpuid_supported, supported, count);
     }
     if (cpu->cpuid) {
         g_array_unref(cpu->cpuid);
@@ -763,3 +740,188 @@ bool x86_cpu_translate(X86CPU *cpu, AddressSpace *as, uint64_t linear,
     }
     return false;
 }
+
+/* ---- QMP ------------------------------------------------------------------
+ */
+
+/* QMP's query-cpu-definitions: QEMU's CpuDefinitionInfo for each model. */
+static JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp)
+{
+    JsonArray *list = json_array_new();
+    JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+
+    const X86CPUModel *m;
+
+    for (unsigned i = 0; (m = x86_cpu_model_at(i)); i++) {
+        JsonObject *def = json_object_new();
+        g_autofree char *type = g_strdup_printf("%s-x86_64-cpu", m->name);
+
+        json_object_set_string_member(def, "name", m->name);
+        json_object_set_string_member(def, "typename", type);
+        /* host and max follow the host: not migration-safe, as in QEMU */
+        json_object_set_boolean_member(def, "migration-safe",
+                                       m->kind != X86_CPU_PASSTHROUGH);
+        json_object_set_boolean_member(def, "static", false);
+        json_object_set_array_member(def, "unavailable-features",
+                                     json_array_new());
+        json_object_set_boolean_member(def, "deprecated", false);
+        json_array_add_object_element(list, def);
+    }
+    json_node_take_array(node, list);
+    return node;
+}
+
+JsonObject *x86_cpu_model_expand(const char *spec, bool full,
+                                 const CPUIDEntry *supported, unsigned count,
+                                 GError **errp)
+{
+    CpuTopology topo = {1, 1, 1};
+    X86CPU cpu = {0};
+    JsonObject *model, *props;
+    const CPUIDEntry *e;
+    g_autofree char *name = g_strndup(spec, strcspn(spec, ","));
+    char vendor[13] = {0};
+    bool ok;
+
+    cpuid_quiet = true;
+    ok = x86_cpu_build_cpuid(&cpu, spec, supported, count, &topo, 1, errp);
+    cpuid_quiet = false;
+    if (!ok) {
+        return NULL;
+    }
+    props = json_object_new();
+    for (int w = 0; w < FEAT_WORDS; w++) {
+        uint32_t function, index, value = 0;
+        char reg;
+
+        x86_cpu_feature_word_leaf(w, &function, &index, &reg);
+        e = x86_cpu_cpuid_find(&cpu, function, index);
+        if (e) {
+            CPUIDEntry copy = *e;
+
+            value = *cpuid_reg(&copy, reg);
+        }
+        for (unsigned bit = 0; bit < 32; bit++) {
+            const char *f = x86_cpu_feature_name(w, bit);
+
+            if (f) {
+                json_object_set_boolean_member(props, f, value & (1u << bit));
+            }
+        }
+    }
+    e = x86_cpu_cpuid_find(&cpu, 0, 0);
+    if (e) {
+        memcpy(vendor, &e->ebx, 4);
+        memcpy(vendor + 4, &e->edx, 4);
+        memcpy(vendor + 8, &e->ecx, 4);
+        json_object_set_string_member(props, "vendor", vendor);
+        json_object_set_int_member(props, "level", e->eax);
+    }
+    e = x86_cpu_cpuid_find(&cpu, 1, 0);
+    if (e) {
+        uint32_t eax = e->eax;
+        unsigned family = (eax >> 8) & 0xf, m = (eax >> 4) & 0xf;
+
+        if (family == 0xf) {
+            family += (eax >> 20) & 0xff;
+        }
+        if (family == 6 || family >= 0xf) {
+            m |= ((eax >> 16) & 0xf) << 4;
+        }
+        json_object_set_int_member(props, "family", family);
+        json_object_set_int_member(props, "model", m);
+        json_object_set_int_member(props, "stepping", eax & 0xf);
+    }
+    e = x86_cpu_cpuid_find(&cpu, 0x80000000, 0);
+    if (e) {
+        json_object_set_int_member(props, "xlevel", e->eax);
+    }
+    g_array_unref(cpu.cpuid);
+    model = json_object_new();
+    /* static: the same bits as properties of "base", as QEMU expands */
+    json_object_set_string_member(model, "name", full ? name : "base");
+    json_object_set_object_member(model, "props", props);
+    return model;
+}
+
+/*
+ * QMP's query-cpu-model-expansion: type static or full, model {name,
+ * props}: the model's CPUID words, as the vCPUs of this accelerator would
+ * get them, as properties.
+ */
+static JsonNode *qmp_query_cpu_model_expansion(JsonObject *args, GError **errp)
+{
+    const char *type = json_object_get_string_member(args, "type");
+    JsonObject *in = json_object_get_object_member(args, "model");
+    g_autoptr(GString) spec = g_string_new(NULL);
+    JsonObject *result, *model;
+    JsonNode *node;
+
+    if (strcmp(type, "static") && strcmp(type, "full")) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_GENERIC,
+                    "Parameter 'type' does not accept value '%s'", type);
+        return NULL;
+    }
+    if (!in || !json_object_has_member(in, "name")) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_GENERIC,
+                    "Parameter 'model.name' is missing");
+        return NULL;
+    }
+    if (!cpuid_supported) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_CLASS_GENERIC,
+                    "CPU model expansion is not supported by this "
+                    "accelerator");
+        return NULL;
+    }
+    g_string_append(spec, json_object_get_string_member(in, "name"));
+    if (json_object_has_member(in, "props")) {
+        JsonObject *p = json_object_get_object_member(in, "props");
+        g_autoptr(GList) keys = p ? json_object_get_members(p) : NULL;
+
+        for (GList *k = keys; k; k = k->next) {
+            JsonNode *v = json_object_get_member(p, k->data);
+
+            if (!JSON_NODE_HOLDS_VALUE(v)) {
+                continue;
+            }
+            if (json_node_get_value_type(v) == G_TYPE_BOOLEAN) {
+                g_string_append_printf(spec, ",%s=%s", (char *)k->data,
+                                       json_node_get_boolean(v) ? "on" : "off");
+            } else if (json_node_get_value_type(v) == G_TYPE_INT64) {
+                g_string_append_printf(spec, ",%s=%" G_GINT64_FORMAT,
+                                       (char *)k->data, json_node_get_int(v));
+            } else if (json_node_get_value_type(v) == G_TYPE_STRING) {
+                g_string_append_printf(spec, ",%s=%s", (char *)k->data,
+                                       json_node_get_string(v));
+            }
+        }
+    }
+    model = x86_cpu_model_expand(spec->str, !strcmp(type, "full"),
+                                 (const CPUIDEntry *)cpuid_supported->data,
+                                 cpuid_supported->len, errp);
+    if (!model) {
+        return NULL;
+    }
+    result = json_object_new();
+    json_object_set_object_member(result, "model", model);
+    node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, result);
+    return node;
+}
+
+static const QmpMember cpu_model_expansion_args[] = {
+    {"type", "CpuModelExpansionType"}, {"model", "CpuModelInfo"}, {NULL}};
+
+static const QmpCommandDef cpu_qmp_commands[] = {
+    {"query-cpu-definitions", qmp_query_cpu_definitions, NULL,
+     "[CpuDefinitionInfo]"},
+    {"query-cpu-model-expansion", qmp_query_cpu_model_expansion,
+     cpu_model_expansion_args, "CpuModelExpansionInfo"},
+    {NULL},
+};
+
+static void cpu_qmp_register(void)
+{
+    qmp_register_commands(cpu_qmp_commands);
+}
+qmp_init(cpu_qmp_register)

@@ -176,6 +176,16 @@ def main():
             vmm, g, 1, "exit 3", [], "panic", extra=" panic=-1")),
         ("reboot-resets", lambda g: case_reboot_resets(vmm, g)),
         ("shell-exit", lambda g: case_shell_exit(vmm, g)),
+        # -nic user picks the pc's default NIC, the e1000: Linux's driver
+        # probes it, gets a DHCP lease from slirp and pings the gateway.
+        ("e1000-net", lambda g: case_command(
+            vmm + ["-nic", "user"], g, 1,
+            "busybox ip link set eth0 up; "
+            "busybox udhcpc -i eth0 -n -q -t 5 -s /bin/true; "
+            "busybox ip addr add 10.0.2.15/24 dev eth0; "
+            "busybox ping -c 2 10.0.2.2 | busybox grep -c ttl=",
+            ["udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2, "
+             "lease time 86400", "2"], "power-down")),
     ]
     if args.case:
         cases = [c for c in cases if c[0] in args.case]

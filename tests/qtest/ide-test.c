@@ -210,17 +210,43 @@ static void identify_string(const uint8_t *id, int first_word, int words,
     g_strchomp(out);
 }
 
-static void identify(QTestState *s, uint16_t base, uint8_t cmd, uint8_t *id)
+/* IDENTIFY (PACKET) DEVICE of unit 0 (master) or 1 (slave). */
+static void identify_unit(QTestState *s, uint16_t base, int unit, uint8_t cmd,
+                          uint8_t *id)
 {
     uint8_t status;
 
-    qtest_outb(s, base + REG_DEVICE, 0xa0);
+    qtest_outb(s, base + REG_DEVICE, unit ? 0xb0 : 0xa0);
     qtest_outb(s, base + REG_COMMAND, cmd);
     status = wait_not_busy(s, base);
     g_assert_cmphex(status & (STATUS_DRQ | STATUS_ERR), ==, STATUS_DRQ);
     read_words(s, base, id, 512);
     status = qtest_inb(s, base + REG_STATUS);
     g_assert_cmphex(status & (STATUS_DRQ | STATUS_ERR), ==, 0);
+}
+
+static void identify(QTestState *s, uint16_t base, uint8_t cmd, uint8_t *id)
+{
+    identify_unit(s, base, 0, cmd, id);
+}
+
+/*
+ * The VMM started with args (after -accel qtest -display none) exits at
+ * once with status 1 and error, one line, on stderr.
+ */
+static void assert_startup_error(const char *args, const char *error)
+{
+    g_autofree char *cmd = g_strdup_printf("%s -accel qtest -display none %s",
+                                           qtest_binary(), args);
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+    if (!strstr(err, error)) {
+        g_error("%s: expected \"%s\", got \"%s\"", args, error, err);
+    }
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    g_assert_null(strchr(g_strchomp(err), '\n')); /* one line */
 }
 
 static bool vmm_is_pcvm(void)
@@ -1218,19 +1244,117 @@ static void test_isa_ide(void)
         };
 
         for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
-            g_autofree char *cmd = g_strdup_printf(
-                "%s -accel qtest -display none -drive file=%s,format=raw,"
-                "if=none,id=d0 %s",
-                qtest_binary(), img, bad[i].devices);
-            g_autofree char *out = NULL, *err = NULL;
-            int status;
+            g_autofree char *args =
+                g_strdup_printf("-drive file=%s,format=raw,if=none,id=d0 %s",
+                                img, bad[i].devices);
 
-            g_assert_true(
-                g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
-            g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-            g_assert_nonnull(strstr(err, bad[i].error));
-            g_assert_null(strchr(g_strchomp(err), '\n')); /* one line */
+            assert_startup_error(args, bad[i].error);
         }
+    }
+    unlink(img);
+}
+
+/*
+ * ide-hd and ide-cd on the PIIX's channels, with what they report of
+ * themselves; -drive if=ide is the same device in the tree.
+ */
+static void test_ide_devices(void)
+{
+    g_autofree char *img = disk_create();
+    g_autofree char *iso = cd_create();
+    QTestState *s =
+        qtest_initf("-drive file=%s,format=raw,if=none,id=d0 "
+                    "-device ide-hd,drive=d0,bus=ide.1,unit=1,serial=PCVM-SN-1,"
+                    "model=Test_Disk_7,ver=1.5,wwn=0x5000c500a1b2c3d4,"
+                    "physical_block_size=4096 "
+                    "-drive file=%s,format=raw,if=none,id=cd0,media=cdrom "
+                    "-device ide-cd,drive=cd0,bus=ide.0,unit=1 "
+                    "-device ide-cd,bus=ide.0,model=Empty_Tray",
+                    img, iso);
+    uint8_t id[512];
+    char text[41];
+    g_autofree char *tree = NULL;
+
+    identify_unit(s, IDE1, 1, CMD_IDENTIFY, id);
+    identify_string(id, 27, 20, text);
+    g_assert_cmpstr(text, ==, "Test_Disk_7");
+    identify_string(id, 10, 10, text);
+    g_assert_cmpstr(text, ==, "PCVM-SN-1");
+    identify_string(id, 23, 4, text);
+    g_assert_cmpstr(text, ==, "1.5");
+    g_assert_cmpuint(word(id, 60) | (word(id, 61) << 16), ==, DISK_SECTORS);
+    /* the world wide name, most significant word first (ACS-2 7.17.7.53) */
+    g_assert_cmphex(word(id, 87) & 0x100, ==, 0x100);
+    g_assert_cmphex(word(id, 108), ==, 0x5000);
+    g_assert_cmphex(word(id, 109), ==, 0xc500);
+    g_assert_cmphex(word(id, 110), ==, 0xa1b2);
+    g_assert_cmphex(word(id, 111), ==, 0xc3d4);
+    /* 8 logical sectors per physical one */
+    g_assert_cmphex(word(id, 106) & 0xe00f, ==, 0x6003);
+    assert_identify_checksum(id);
+
+    /* unit= not given: the first free one, the master of ide.0 */
+    identify_unit(s, IDE0, 0, CMD_IDENTIFY_PACKET, id);
+    identify_string(id, 27, 20, text);
+    g_assert_cmpstr(text, ==, "Empty_Tray");
+    identify_unit(s, IDE0, 1, CMD_IDENTIFY_PACKET, id);
+    identify_string(id, 27, 20, text);
+    g_assert_cmpstr(text, ==, "QEMU DVD-ROM");
+    assert_identify_checksum(id);
+
+    tree = qtest_hmp(s, "info qtree");
+    g_assert_nonnull(strstr(tree, "dev: ide-hd, id \"\""));
+    g_assert_nonnull(strstr(tree, "serial = \"PCVM-SN-1\""));
+    qtest_quit(s);
+
+    /* -drive if=ide: an ide-hd with QEMU's default serial in the tree */
+    s = qtest_initf("-drive file=%s,format=raw,if=ide,index=3", img);
+    identify_unit(s, IDE1, 1, CMD_IDENTIFY, id);
+    identify_string(id, 10, 10, text);
+    tree = (g_free(tree), qtest_hmp(s, "info qtree"));
+    g_assert_nonnull(strstr(tree, "bus: ide.1"));
+    g_assert_nonnull(strstr(tree, "drive = \"ide1-hd1\""));
+    {
+        g_autofree char *serial = g_strdup_printf("serial = \"%s\"", text);
+
+        g_assert_nonnull(strstr(tree, serial));
+    }
+    qtest_quit(s);
+    unlink(img);
+    unlink(iso);
+}
+
+/* QEMU's refusals for ide-hd and ide-cd, word for word. */
+static void test_ide_device_errors(void)
+{
+    static const struct {
+        const char *devices, *error;
+    } bad[] = {
+        {"-device ide-hd,drive=d0,unit=2",
+         "Can't create IDE unit 2, bus supports only 2 units"},
+        {"-device ide-hd,drive=d0,bus=ide.0,unit=0 "
+         "-device ide-cd,bus=ide.0,unit=0",
+         "IDE unit 0 is in use"},
+        {"-device ide-hd", "No drive specified"},
+        {"-device ide-hd,drive=d0,bus=ide.7", "Bus 'ide.7' not found"},
+        {"-device ide-hd,drive=d0,logical_block_size=4096",
+         "logical_block_size > physical_block_size not supported"},
+        {"-device ide-hd,drive=d0,physical_block_size=1000",
+         "Property .physical_block_size doesn't take value '1000', it's not "
+         "a power of 2"},
+        {"-device ide-hd,drive=d0,physical_block_size=256",
+         "Property .physical_block_size doesn't take value 256 (minimum: "
+         "512, maximum: 2097152)"},
+        {"-device ide-hd,drive=d0,unit=1 -device ide-hd,drive=d0",
+         "Drive 'd0' is already in use by another device"},
+    };
+    g_autofree char *img = disk_create();
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *args = g_strdup_printf(
+            "-drive file=%s,format=raw,if=none,id=d0 %s", img, bad[i].devices);
+
+        assert_startup_error(args, bad[i].error);
     }
     unlink(img);
 }
@@ -1403,6 +1527,8 @@ int main(int argc, char **argv)
                          ",cache=writethrough,aio=io_uring", test_dma_scatter);
     g_test_add_func("/ide/dma-mmio", test_dma_mmio);
     g_test_add_func("/ide/isa-ide", test_isa_ide);
+    g_test_add_func("/ide/devices", test_ide_devices);
+    g_test_add_func("/ide/devices/errors", test_ide_device_errors);
     g_test_add_func("/ide/query-block", test_query_block);
     g_test_add_func("/ide/blockstats", test_blockstats);
     return g_test_run();

@@ -32,7 +32,7 @@
 
 /* Live children and temporary files, kept where a signal handler can reach. */
 #define QTEST_MAX_CHILDREN 64
-#define QTEST_MAX_TMP_PATHS 256
+#define QTEST_MAX_TMP_PATHS 4096 /* a crash loop starts hundreds */
 
 struct QTestState {
     pid_t pid;
@@ -422,15 +422,19 @@ void qtest_set_expected_status(QTestState *s, int status)
  */
 static bool qtest_binary_lacks_accel_qtest(const char *bin)
 {
+    /* The answer for the binary asked about last (a test may start two). */
+    static char *checked;
     static int lacks = -1;
     char **argv = NULL;
     char *out = NULL;
     char *base;
     char *cmd;
 
-    if (lacks >= 0) {
+    if (lacks >= 0 && !g_strcmp0(checked, bin)) {
         return lacks;
     }
+    g_free(checked);
+    checked = g_strdup(bin);
     lacks = 0;
     if (!g_shell_parse_argv(bin, NULL, &argv, NULL)) {
         return lacks;

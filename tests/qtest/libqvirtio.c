@@ -48,13 +48,17 @@
 
 static uint64_t alloc_next = ALLOC_BASE;
 static QTestState *alloc_owner;
+static pid_t alloc_owner_pid;
 
 uint64_t qvirtio_alloc(QTestState *qts, uint64_t size, uint64_t align)
 {
     uint64_t addr;
 
-    if (alloc_owner != qts) {
+    /* A new VMM starts again at the base: by pid as well, since a freed
+     * QTestState's address comes back for the next one. */
+    if (alloc_owner != qts || alloc_owner_pid != qtest_pid(qts)) {
         alloc_owner = qts;
+        alloc_owner_pid = qtest_pid(qts);
         alloc_next = ALLOC_BASE;
     }
     addr = (alloc_next + align - 1) & ~(align - 1);

@@ -92,6 +92,7 @@ static void test_enumeration(void)
         {0x00, 0x12378086, 0x06000002, 0x00},
         {0x08, 0x70008086, 0x06010000, 0x80},
         {0x09, 0x70108086, 0x01018000, 0x00},
+        {0x10, 0x11111234, 0x03000002, 0x00}, /* -vga std, the default */
         {0x0b, 0x71138086, 0x06800003, 0x00},
         {TESTDEV_DEVFN, 0x00051b36, 0xff000000, 0x00},
     };
@@ -211,8 +212,9 @@ static void test_query_pci(void)
     g_assert_cmpuint(json_array_get_length(buses), ==, 1);
     devices = json_object_get_array_member(
         json_array_get_object_element(buses, 0), "devices");
-    g_assert_cmpuint(json_array_get_length(devices), ==, 5);
-    dev = json_array_get_object_element(devices, 4);
+    g_assert_cmpuint(json_array_get_length(devices), ==,
+                     6); /* with the default VGA */
+    dev = json_array_get_object_element(devices, 5);
     g_assert_cmpint(json_object_get_int_member(dev, "slot"), ==, TESTDEV_SLOT);
     g_assert_cmpstr(json_object_get_string_member(dev, "qdev_id"), ==, "td");
     g_assert_cmpint(json_object_get_int_member(
@@ -423,7 +425,8 @@ static void test_rom_bar(void)
 /* The 82441FX PAM registers steer 0xC0000-0xFFFFF between BIOS and RAM. */
 static void test_pam(void)
 {
-    QTestState *s = qtest_init("");
+    /* No VGA: its legacy window would answer at 0xA0000. */
+    QTestState *s = qtest_init("-vga none");
     uint32_t bios_top = qtest_readl(s, 0xffff0);
 
     /* Power-on: reads reach the BIOS ROM (aliased from below 4 GiB), and

@@ -715,6 +715,11 @@ static void test_boot_order(void)
     g_assert_cmphex(cmos_read(s, 0x3d), ==, 0x34);
     g_assert_cmphex(cmos_read(s, 0x38), ==, 0x10);
     qtest_quit(s);
+
+    /* -no-fd-bootchk: bit 0, the BIOS skips the floppy's signature check */
+    s = qtest_init("-boot order=nda -no-fd-bootchk");
+    g_assert_cmphex(cmos_read(s, 0x38), ==, 0x11);
+    qtest_quit(s);
 }
 
 static void test_boot_once(void)

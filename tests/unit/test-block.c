@@ -37,7 +37,7 @@ static void test_open_errors(void)
                     ": No such file or directory");
     g_clear_error(&err);
     g_assert_null(blk_open(img, "qcow2", false, &err));
-    g_assert_cmpstr(err->message, ==, "'qcow2' invalid format");
+    g_assert_cmpstr(err->message, ==, "Image is not in qcow2 format");
     g_clear_error(&err);
     g_assert_null(blk_open(img, "vmdk", true, &err));
     g_assert_cmpstr(err->message, ==, "'vmdk' invalid format");
@@ -45,7 +45,7 @@ static void test_open_errors(void)
     g_assert_null(blk_open("/tmp", NULL, true, &err));
     g_clear_error(&err);
 
-    /* A qcow2 file is not shown to the guest as raw bytes. */
+    /* A file with qcow2's magic is probed as qcow2, not shown raw. */
     fd = open(qcow, O_WRONLY);
     g_assert_cmpint(pwrite(fd, "QFI\xfb", 4, 0), ==, 4);
     close(fd);

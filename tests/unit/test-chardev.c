@@ -591,6 +591,17 @@ static void test_mux(void)
     g_assert_cmpint(monitor->events[CHR_EVENT_BREAK], ==, 0);
     g_assert_true(rx_equals(monitor, "xy\x01"));
 
+    /*
+     * One read that visits the monitor and comes back: the monitor gets
+     * its bytes before the focus leaves it, as a user typing fast (or a
+     * script writing in one go) expects.
+     */
+    write_str(client, "\x01"
+                      "cinfo\n\x01"
+                      "c");
+    WAIT_UNTIL(rx_equals(monitor, "xy\x01info\n"));
+    g_assert_cmpint(serial->events[CHR_EVENT_MUX_IN], ==, 3);
+
     /* A front end that is not ready keeps its input buffered. */
     serial->limit = 0;
     write_str(client, "later");

@@ -143,6 +143,112 @@ static void test_named_model(void)
 }
 
 /* Flags on top of a model: on if the host has them, off whatever it has. */
+/* QEMU's Intel models by generation, filtered by the host's bits. */
+static void test_intel_models(void)
+{
+    X86CPU cpu = {0};
+    GError *err = NULL;
+
+    g_assert_true(build_spec(&cpu, "Haswell", &err));
+    g_assert_cmphex(leaf(&cpu, 0)->eax, ==, 0xd);
+    g_assert_cmphex(leaf(&cpu, 1)->eax, ==, 0x000306c4); /* 6, 60, 4 */
+    /* fsgsbase bmi1 hle avx2 smep bmi2 erms invpcid rtm */
+    g_assert_cmphex(leaf(&cpu, 7)->ebx, ==, 0x0fb9);
+    /* fma, pcid, movbe, f16c, rdrand, avx, aes, x2apic, sse4.2 */
+    g_assert_cmphex(leaf(&cpu, 1)->ecx & ((1u << 12) | (1u << 17) | (1u << 22) |
+                                          (1u << 29) | (1u << 30) | (1u << 28) |
+                                          (1u << 25) | (1u << 21) | (1u << 20)),
+                    ==,
+                    (1u << 12) | (1u << 17) | (1u << 22) | (1u << 29) |
+                        (1u << 30) | (1u << 28) | (1u << 25) | (1u << 21) |
+                        (1u << 20));
+    /* abm and lahf-lm; rdtscp, lm, nx, syscall */
+    g_assert_cmphex(leaf(&cpu, 0x80000001)->ecx & 0x21, ==, 0x21);
+    g_assert_cmphex(leaf(&cpu, 0x80000001)->edx & 0x28100800, ==, 0x28100800);
+    g_assert_true(build_spec(&cpu, "Haswell-noTSX", &err));
+    g_assert_cmphex(leaf(&cpu, 1)->eax, ==, 0x000306c1);
+    g_assert_cmphex(leaf(&cpu, 7)->ebx, ==, 0x0fb9 & ~0x810u);
+    /* Penryn: no sse4.2, no popcnt; Nehalem has both */
+    g_assert_true(build_spec(&cpu, "Penryn", &err));
+    g_assert_cmphex(leaf(&cpu, 1)->ecx & ((1u << 19) | (1u << 20) | (1u << 23)),
+                    ==, 1u << 19);
+    g_assert_true(build_spec(&cpu, "Nehalem", &err));
+    g_assert_cmphex(leaf(&cpu, 1)->ecx & ((1u << 19) | (1u << 20) | (1u << 23)),
+                    ==, (1u << 19) | (1u << 20) | (1u << 23));
+    /* Skylake-Server asks for AVX-512, which this host lacks: left out */
+    g_assert_true(build_spec(&cpu, "Skylake-Server", &err));
+    g_assert_cmphex(leaf(&cpu, 7)->ebx & (1u << 16), ==, 0);
+    g_assert_cmphex(leaf(&cpu, 7)->ebx & (1u << 20), ==, 1u << 20); /* smap */
+    g_array_unref(cpu.cpuid);
+}
+
+/* QMP's expansion of a model on the sample host. */
+static void test_model_expansion(void)
+{
+    GError *err = NULL;
+    JsonObject *m, *p;
+
+    m = x86_cpu_model_expand("Haswell-noTSX,-avx2", true, intel_host,
+                             G_N_ELEMENTS(intel_host), &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(json_object_get_string_member(m, "name"), ==,
+                    "Haswell-noTSX");
+    p = json_object_get_object_member(m, "props");
+    g_assert_true(json_object_get_boolean_member(p, "sse4.2"));
+    g_assert_true(json_object_get_boolean_member(p, "bmi2"));
+    g_assert_false(json_object_get_boolean_member(p, "avx2"));
+    g_assert_false(json_object_get_boolean_member(p, "rtm"));
+    g_assert_false(json_object_get_boolean_member(p, "avx512f"));
+    g_assert_cmpstr(json_object_get_string_member(p, "vendor"), ==,
+                    "GenuineIntel");
+    g_assert_cmpint(json_object_get_int_member(p, "family"), ==, 6);
+    g_assert_cmpint(json_object_get_int_member(p, "model"), ==, 60);
+    g_assert_cmpint(json_object_get_int_member(p, "stepping"), ==, 1);
+    json_object_unref(m);
+
+    m = x86_cpu_model_expand("Opteron_G2", false, intel_host,
+                             G_N_ELEMENTS(intel_host), &err);
+    g_assert_cmpstr(json_object_get_string_member(m, "name"), ==, "base");
+    p = json_object_get_object_member(m, "props");
+    g_assert_cmpint(json_object_get_int_member(p, "family"), ==, 15);
+    g_assert_true(json_object_get_boolean_member(p, "cx16"));
+    g_assert_false(json_object_get_boolean_member(p, "sse4.1"));
+    json_object_unref(m);
+
+    g_assert_null(x86_cpu_model_expand("Pentium9", true, intel_host,
+                                       G_N_ELEMENTS(intel_host), &err));
+    g_assert_cmpstr(err->message, ==, "unable to find CPU model 'Pentium9'");
+    g_clear_error(&err);
+}
+
+/* Every model of -cpu help builds, with its own signature. */
+static void test_every_model_builds(void)
+{
+    X86CPU cpu = {0};
+    const X86CPUModel *m;
+
+    for (unsigned i = 0; (m = x86_cpu_model_at(i)); i++) {
+        GError *err = NULL;
+
+        g_assert_true(build_spec(&cpu, m->name, &err));
+        g_assert_no_error(err);
+        if (m->kind == X86_CPU_NAMED && m->family) {
+            uint32_t eax = leaf(&cpu, 1)->eax;
+            unsigned family = (eax >> 8) & 0xf, model = (eax >> 4) & 0xf;
+
+            if (family == 0xf) {
+                family += (eax >> 20) & 0xff;
+            }
+            if (family == 6 || family >= 0xf) {
+                model |= ((eax >> 16) & 0xf) << 4;
+            }
+            g_assert_cmpuint(family, ==, m->family);
+            g_assert_cmpuint(model, ==, m->model);
+        }
+    }
+    g_array_unref(cpu.cpuid);
+}
+
 static void test_flags(void)
 {
     X86CPU cpu = {0};
@@ -226,6 +332,9 @@ int main(int argc, char **argv)
     g_test_add_func("/cpuid/multi-core-package", test_multi_core_package);
     g_test_add_func("/cpuid/named-model", test_named_model);
     g_test_add_func("/cpuid/flags", test_flags);
+    g_test_add_func("/cpuid/intel-models", test_intel_models);
+    g_test_add_func("/cpuid/every-model-builds", test_every_model_builds);
+    g_test_add_func("/cpuid/model-expansion", test_model_expansion);
     g_test_add_func("/cpuid/every-flag-parses", test_every_flag_parses);
     g_test_add_func("/cpuid/spec-errors", test_spec_errors);
     return g_test_run();

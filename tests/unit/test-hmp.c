@@ -140,6 +140,17 @@ static void test_argument_types(void)
     assert_output("info mtree -z", "mtree: unsupported option -z\r\n"
                                    "Try \"help info mtree\" for more "
                                    "information\r\n");
+    /* a flag with a value (screendump FILE -f FORMAT) */
+    assert_output("screendump /tmp/pcvm-none.ppm -f",
+                  "screendump: value expected for -f\r\n"
+                  "Try \"help screendump\" for more information\r\n");
+    assert_output("screendump /tmp/pcvm-none.ppm -f gif",
+                  "Error: invalid parameter value: gif\r\n");
+    assert_output("screendump /tmp/pcvm-none.png -f png",
+                  "Error: There is no console to take a screendump from\r\n");
+    assert_output("screendump /tmp/pcvm-none.png -g png",
+                  "screendump: unsupported option -g\r\n"
+                  "Try \"help screendump\" for more information\r\n");
     assert_output("info registers -a", "");
     assert_output("info registers", "No CPU available\r\n");
     assert_output("info registers 2", "CPU#2 not available\r\n");

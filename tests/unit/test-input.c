@@ -10,6 +10,7 @@
 
 #include "hw/input/ps2.h"
 #include "ui/input.h"
+#include "ui/vnc-keysym.h"
 
 static void test_names(void)
 {
@@ -134,6 +135,93 @@ static void test_routing(void)
     g_string_free(second.keys, true);
 }
 
+/* ---- absolute pointers ------------------------------------------------ */
+
+typedef struct PointerLog {
+    int abs[INPUT_AXIS__MAX];
+    int rel[INPUT_AXIS__MAX];
+    unsigned syncs;
+} PointerLog;
+
+static void log_abs(void *opaque, InputAxis axis, int value)
+{
+    ((PointerLog *)opaque)->abs[axis] = value;
+}
+
+static void log_rel(void *opaque, InputAxis axis, int value)
+{
+    ((PointerLog *)opaque)->rel[axis] += value;
+}
+
+static void log_sync(void *opaque)
+{
+    ((PointerLog *)opaque)->syncs++;
+}
+
+static const InputHandlerOps tablet_ops = {
+    .name = "tablet",
+    .mask = INPUT_EVENT_MASK_ABS,
+    .abs = log_abs,
+    .sync = log_sync,
+};
+
+static const InputHandlerOps mouse_ops = {
+    .name = "mouse",
+    .mask = INPUT_EVENT_MASK_REL,
+    .rel = log_rel,
+    .sync = log_sync,
+};
+
+static void test_absolute(void)
+{
+    PointerLog tablet = {{0}}, mouse = {{0}};
+    InputHandler *m = input_handler_register(&mouse_ops, &mouse);
+    InputHandler *t;
+
+    g_assert_false(input_pointer_is_absolute());
+    t = input_handler_register(&tablet_ops, &tablet);
+    g_assert_true(input_pointer_is_absolute());
+    /* Screen positions scaled to 0..0x7fff; out of range is clamped. */
+    input_event_send_abs(INPUT_AXIS_X, 639, 0, 639);
+    input_event_send_abs(INPUT_AXIS_Y, 240, 0, 480);
+    input_event_sync();
+    g_assert_cmpint(tablet.abs[INPUT_AXIS_X], ==, INPUT_EVENT_ABS_MAX);
+    g_assert_cmpint(tablet.abs[INPUT_AXIS_Y], ==, INPUT_EVENT_ABS_MAX / 2);
+    g_assert_cmpuint(tablet.syncs, ==, 1);
+    input_event_send_abs(INPUT_AXIS_X, -5, 0, 639);
+    g_assert_cmpint(tablet.abs[INPUT_AXIS_X], ==, 0);
+    /* The mouse made the newest pointer again: relative. */
+    input_handler_activate(m);
+    g_assert_false(input_pointer_is_absolute());
+    input_event_send_rel(INPUT_AXIS_X, 3);
+    g_assert_cmpint(mouse.rel[INPUT_AXIS_X], ==, 3);
+    input_handler_unregister(t);
+    input_handler_unregister(m);
+}
+
+/* ---- keysyms (the VNC server's table) ---------------------------------- */
+
+static void test_keysyms(void)
+{
+    g_assert_cmpint(qkeycode_from_keysym('a'), ==, Q_KEY_CODE_A);
+    g_assert_cmpint(qkeycode_from_keysym('Z'), ==, Q_KEY_CODE_Z);
+    g_assert_cmpint(qkeycode_from_keysym('!'), ==, Q_KEY_CODE_1);
+    g_assert_cmpint(qkeycode_from_keysym('~'), ==, Q_KEY_CODE_GRAVE_ACCENT);
+    g_assert_cmpint(qkeycode_from_keysym(' '), ==, Q_KEY_CODE_SPC);
+    g_assert_cmpint(qkeycode_from_keysym(0xff0d), ==, Q_KEY_CODE_RET);
+    g_assert_cmpint(qkeycode_from_keysym(0xffbe), ==, Q_KEY_CODE_F1);
+    g_assert_cmpint(qkeycode_from_keysym(0xffc9), ==, Q_KEY_CODE_F12);
+    g_assert_cmpint(qkeycode_from_keysym(0xff8d), ==, Q_KEY_CODE_KP_ENTER);
+    g_assert_cmpint(qkeycode_from_keysym(0xffe4), ==, Q_KEY_CODE_CTRL_R);
+    g_assert_cmpint(qkeycode_from_keysym(0xffff), ==, Q_KEY_CODE_DELETE);
+    g_assert_cmpint(qkeycode_from_keysym(0xfe03), ==, Q_KEY_CODE_ALT_R);
+    g_assert_cmpint(qkeycode_from_keysym(0x20ac), ==, Q_KEY_CODE_UNMAPPED);
+    /* Every printable ASCII character has a key on a US keyboard. */
+    for (unsigned c = 0x20; c < 0x7f; c++) {
+        g_assert_cmpint(qkeycode_from_keysym(c), !=, Q_KEY_CODE_UNMAPPED);
+    }
+}
+
 static unsigned updates;
 
 static void count_update(void *opaque)
@@ -180,6 +268,8 @@ int main(int argc, char **argv)
     g_test_add_func("/input/set2-matches-numbers", test_set2_matches_numbers);
     g_test_add_func("/input/translation", test_translation);
     g_test_add_func("/input/routing", test_routing);
+    g_test_add_func("/input/absolute", test_absolute);
+    g_test_add_func("/input/keysyms", test_keysyms);
     g_test_add_func("/input/keyboard-fifo", test_keyboard_fifo);
     return g_test_run();
 }

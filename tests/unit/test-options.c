@@ -1,6 +1,8 @@
 /* Command-line parsing: values, QEMU's -smp rules, and one-line errors. */
 #include <string.h>
+#include <unistd.h>
 
+#include "config-host.h"
 #include "system/options.h"
 #include "util/cutils.h"
 #include "util/keyval.h"
@@ -154,8 +156,29 @@ static void test_hostile_input(void)
     static const char *const display[] = {"-display", "", NULL};
 
     assert_error_argv(cpu, "-cpu : unable to find CPU model ''");
-    assert_error_argv(display, "-display : Parameter 'type' does not accept "
-                               "value '' (this pcvm has display 'none')");
+    assert_error_argv(display,
+                      "-display : Parameter 'type' does not accept value '' "
+                      "(this pcvm has displays 'none', 'sdl' and 'vnc=')");
+#ifdef CONFIG_SDL
+    assert_error("-display sdl,gl=on",
+                 "-display sdl,gl=on: OpenGL is not supported by the display "
+                 "(pcvm's SDL display has gl=off only)");
+    assert_error("-display sdl,grab-mod=lalt",
+                 "-display sdl,grab-mod=lalt: Parameter 'grab-mod' does not "
+                 "accept value 'lalt' (lshift-lctrl-lalt or rctrl)");
+    assert_error("-display sdl,zoom=2",
+                 "-display sdl,zoom=2: Invalid parameter 'zoom'");
+#endif
+    assert_error("-vnc foo",
+                 "-vnc foo: VNC display 'foo' is not [HOST]:N, unix:PATH or "
+                 "none");
+    assert_error("-display vnc=:1,share=x", "-display vnc=:1,share=x: Invalid "
+                                            "parameter 'share'");
+    assert_error("-vnc :70000",
+                 "-vnc :70000: VNC display number '70000' is not 0..59635");
+    assert_error("-vnc :1,password=maybe",
+                 "-vnc :1,password=maybe: Parameter 'password' expects 'on' "
+                 "or 'off'");
     assert_error("-accel qtest -enable-kvm",
                  "The -accel and \"-machine accel=\" options are incompatible");
     assert_error("-machine pc,usb=on",
@@ -193,7 +216,9 @@ static void test_hostile_input(void)
                         "\"ram1\",\"size\":4194304,\"share\":true}");
 
         g_assert_null(e);
-        g_assert_cmpstr(g_ptr_array_index(cfg.iothreads, 0), ==, "io1");
+        g_assert_cmpuint(cfg.objects->len, ==, 2);
+        g_assert_cmpstr(g_ptr_array_index(cfg.object_ids, 0), ==, "io1");
+        g_assert_cmpstr(g_ptr_array_index(cfg.object_ids, 1), ==, "ram1");
         vm_config_clear(&cfg);
     }
     assert_error("-object {\"qom-type\":\"iothread\",\"id\":{}}",
@@ -365,6 +390,35 @@ static void test_boot_rtc_uuid(void)
     assert_error("-boot cc", "-boot cc: Boot device 'c' was given twice");
     assert_error("-boot menu=maybe",
                  "-boot menu=maybe: Parameter 'menu' expects 'on' or 'off'");
+    /* QEMU 7.2's range and words for reboot-timeout */
+    err = parse(&cfg, "-boot reboot-timeout=-1 -no-fd-bootchk");
+    g_assert_null(err);
+    g_assert_cmpint(cfg.boot_reboot_timeout, ==, -1);
+    g_assert_true(cfg.no_fd_bootchk);
+    vm_config_clear(&cfg);
+    err = parse(&cfg, "-boot reboot-timeout=65535");
+    g_assert_null(err);
+    g_assert_cmpint(cfg.boot_reboot_timeout, ==, 65535);
+    g_assert_false(cfg.no_fd_bootchk);
+    vm_config_clear(&cfg);
+    assert_error("-boot reboot-timeout=65536",
+                 "-boot reboot-timeout=65536: reboot timeout is invalid,it "
+                 "should be a value between -1 and 65535");
+    assert_error("-boot reboot-timeout=-2",
+                 "-boot reboot-timeout=-2: reboot timeout is invalid,it "
+                 "should be a value between -1 and 65535");
+    assert_error("-boot reboot-timeout=soon",
+                 "-boot reboot-timeout=soon: Parameter "
+                 "'boot.reboot-timeout' expects integer");
+    assert_error("-accel kvm,kernel-irqchip=split",
+                 "-accel kvm,kernel-irqchip=split: kernel-irqchip=split is "
+                 "not supported: pcvm runs KVM with its in-kernel irqchip");
+    assert_error("-accel kvm,kernel-irqchip=bogus",
+                 "-accel kvm,kernel-irqchip=bogus: Parameter "
+                 "'kernel-irqchip' does not accept value 'bogus'");
+    err = parse(&cfg, "-accel kvm,kernel-irqchip=on");
+    g_assert_null(err);
+    vm_config_clear(&cfg);
 
     err = parse(&cfg, "-rtc base=2006-06-17T16:01:21,clock=vm");
     g_assert_null(err);
@@ -523,8 +577,8 @@ static void test_drives(void)
                                    "'scsi'");
     assert_error("-drive media=tape", "-drive media=tape: 'tape' invalid "
                                       "media");
-    assert_error("-drive format=qcow2", "-drive format=qcow2: 'qcow2' invalid "
-                                        "format");
+    assert_error("-drive format=vmdk", "-drive format=vmdk: 'vmdk' invalid "
+                                       "format");
     assert_error("-drive cache=maybe", "-drive cache=maybe: invalid cache "
                                        "option");
     assert_error("-drive index=1,unit=1", "-drive index=1,unit=1: index "
@@ -541,6 +595,144 @@ static void test_drives(void)
     unlink(img);
 }
 
+/* -netdev, -net and -nic: checked as they are read, in QEMU's words. */
+static void test_netdevs(void)
+{
+    VMConfig cfg;
+
+    {
+        g_autofree char *e =
+            parse(&cfg, "-netdev user,id=n0,hostfwd=tcp::2222-:22,"
+                        "hostfwd=udp:127.0.0.1:5353-:53,restrict=on "
+                        "-netdev socket,id=s0,listen=:4444 "
+                        "-netdev hubport,id=h0,hubid=1 -net nic,model=virtio "
+                        "-net user,hostname=guest -nic user,model=virtio,"
+                        "mac=52:54:00:12:34:56");
+
+        g_assert_null(e);
+        g_assert_cmpuint(cfg.netdevs->len, ==, 3);
+        g_assert_cmpstr(g_ptr_array_index(cfg.netdevs, 1), ==,
+                        "socket,id=s0,listen=:4444");
+        g_assert_cmpuint(cfg.nets->len, ==, 2);
+        g_assert_cmpuint(cfg.nics->len, ==, 1);
+        g_assert_false(cfg.net_none);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-net none");
+
+        g_assert_null(e);
+        g_assert_true(cfg.net_none);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-nic none");
+
+        g_assert_null(e);
+        g_assert_true(cfg.net_none);
+        vm_config_clear(&cfg);
+    }
+    {
+        g_autofree char *e = parse(&cfg, "-netdev help");
+
+        g_assert_null(e);
+        g_assert_cmpint(cfg.action, ==, VM_ACTION_NETDEV_LIST);
+        vm_config_clear(&cfg);
+    }
+    assert_error("-netdev user", "-netdev user: Parameter 'id' is missing");
+    assert_error("-netdev id=n0", "-netdev id=n0: Parameter 'type' is missing");
+    assert_error("-netdev tap2,id=n0",
+                 "-netdev tap2,id=n0: Parameter 'type' does not accept value "
+                 "'tap2'");
+    assert_error("-netdev user,id=n0 -netdev socket,id=n0,listen=:1",
+                 "-netdev socket,id=n0,listen=:1: Duplicate ID 'n0' for "
+                 "netdev");
+    assert_error("-netdev user,id=n0,listen=:1",
+                 "-netdev user,id=n0,listen=:1: Invalid parameter 'listen'");
+    assert_error("-netdev socket,id=s,hostname=x",
+                 "-netdev socket,id=s,hostname=x: Invalid parameter "
+                 "'hostname'");
+    assert_error("-netdev user,id=0n",
+                 "-netdev user,id=0n: Parameter 'id' expects an identifier");
+    assert_error("-net nic,bogus=1", "-net nic,bogus=1: Invalid parameter "
+                                     "'bogus'");
+    assert_error("-net user,model=virtio",
+                 "-net user,model=virtio: Invalid parameter 'model'");
+    assert_error("-net none,x=1", "-net none,x=1: Invalid parameter 'x'");
+    assert_error("-nic tap9", "-nic tap9: Parameter 'type' does not accept "
+                              "value 'tap9'");
+    assert_error("-nic user,macaddr=1",
+                 "-nic user,macaddr=1: Invalid parameter 'macaddr'");
+}
+
+/* QEMU's configuration file: -readconfig reads what -writeconfig wrote. */
+static void test_config_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("pcvm-cfg-XXXXXX", NULL);
+    g_autofree char *img = g_build_filename(dir, "d.img", NULL);
+    g_autofree char *cfgfile = g_build_filename(dir, "vm.cfg", NULL);
+    g_autofree char *bad = g_build_filename(dir, "bad.cfg", NULL);
+    g_autofree char *line = NULL, *written = NULL, *err = NULL;
+    VMConfig cfg;
+
+    g_assert_true(g_file_set_contents(img, "", 0, NULL));
+    line = g_strdup_printf(
+        "-machine pc -m 256 -smp 2 -drive if=none,id=d0,file=%s,format=raw "
+        "-device virtio-blk-pci,drive=d0,id=vd0 -netdev user,id=n0 "
+        "-object iothread,id=io0 -writeconfig %s",
+        img, cfgfile);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    vm_config_clear(&cfg);
+    g_assert_true(g_file_get_contents(cfgfile, &written, NULL, NULL));
+    g_assert_nonnull(strstr(written, "[device \"vd0\"]\n  driver = "
+                                     "\"virtio-blk-pci\"\n  drive = \"d0\"\n"));
+    g_assert_nonnull(strstr(written, "[memory]\n  size = \"256\"\n"));
+    g_assert_nonnull(strstr(written, "[object \"io0\"]\n  qom-type = "
+                                     "\"iothread\"\n"));
+
+    g_free(line);
+    line = g_strdup_printf("-readconfig %s", cfgfile);
+    err = parse(&cfg, line);
+    g_assert_null(err);
+    g_assert_cmpuint(cfg.ram_size, ==, 256u << 20);
+    g_assert_cmpint(cfg.smp_cpus, ==, 2);
+    g_assert_cmpuint(cfg.drives->len, ==, 1);
+    g_assert_cmpuint(cfg.devices->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(cfg.devices, 0), ==,
+                    "id=vd0,driver=virtio-blk-pci,drive=d0");
+    g_assert_cmpuint(cfg.objects->len, ==, 1);
+    vm_config_clear(&cfg);
+
+    /* QEMU's words for what it cannot read */
+    g_assert_true(
+        g_file_set_contents(bad, "# a comment\n[nosuch]\n", -1, NULL));
+    g_free(line);
+    line = g_strdup_printf("-readconfig %s", bad);
+    g_free(err);
+    err = parse(&cfg, line);
+    g_assert_nonnull(strstr(err, ":2: There is no option group 'nosuch'"));
+    vm_config_clear(&cfg);
+    g_assert_true(g_file_set_contents(bad, "[device]\n  driver\n", -1, NULL));
+    g_free(err);
+    err = parse(&cfg, line);
+    g_assert_nonnull(strstr(err, ":2: parse error"));
+    vm_config_clear(&cfg);
+    g_assert_true(g_file_set_contents(bad,
+                                      "[device \"x\"]\n  driver = "
+                                      "\"nosuch-dev\"\n",
+                                      -1, NULL));
+    g_free(err);
+    err = parse(&cfg, line);
+    g_assert_nonnull(strstr(err, ":1: 'nosuch-dev' is not a valid device "
+                                 "model name"));
+    vm_config_clear(&cfg);
+    unlink(img);
+    unlink(cfgfile);
+    unlink(bad);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -553,5 +745,7 @@ int main(int argc, char **argv)
     g_test_add_func("/options/monitors", test_monitors);
     g_test_add_func("/options/boot-rtc-uuid", test_boot_rtc_uuid);
     g_test_add_func("/options/drives", test_drives);
+    g_test_add_func("/options/netdevs", test_netdevs);
+    g_test_add_func("/options/config-file", test_config_file);
     return g_test_run();
 }

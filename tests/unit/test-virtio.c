@@ -222,6 +222,46 @@ static void test_pop_push(void)
 }
 
 /* Indexes run through 65535 to 0; ring slots are taken modulo the size. */
+/* Several elements published at once; an element put back comes again. */
+static void test_fill_flush_unpop(void)
+{
+    VirtQueue *vq = setup(0, 0);
+    VirtQueueElement *a, *b, *c;
+
+    desc_put(DESC, 1, BUF, 64, VRING_DESC_F_WRITE, 0);
+    desc_put(DESC, 2, BUF + 0x100, 64, VRING_DESC_F_WRITE, 0);
+    desc_put(DESC, 3, BUF + 0x200, 64, VRING_DESC_F_WRITE, 0);
+    make_available(1);
+    make_available(2);
+    make_available(3);
+    a = virtqueue_pop(vq);
+    b = virtqueue_pop(vq);
+    c = virtqueue_pop(vq);
+    g_assert_cmpuint(vq->inuse, ==, 3);
+    /* Not enough: the last two go back, in reverse order. */
+    virtqueue_unpop(vq, c);
+    virtqueue_unpop(vq, b);
+    g_assert_cmpuint(vq->inuse, ==, 1);
+    g_assert_cmpuint(vq->last_avail_idx, ==, 1);
+    b = virtqueue_pop(vq);
+    g_assert_cmpuint(b->head, ==, 2);
+    /* Filled entries are invisible until the flush publishes them. */
+    virtqueue_fill(vq, a, 64, 0);
+    virtqueue_fill(vq, b, 10, 1);
+    g_assert_cmpuint(get16(USED + 2), ==, 0);
+    g_assert_cmpuint(get32(USED + 4), ==, 1);
+    g_assert_cmpuint(get32(USED + 12), ==, 2);
+    g_assert_cmpuint(get32(USED + 16), ==, 10);
+    virtqueue_flush(vq, 2);
+    g_assert_cmpuint(get16(USED + 2), ==, 2);
+    g_assert_cmpuint(vq->inuse, ==, 0);
+    c = virtqueue_pop(vq);
+    g_assert_cmpuint(c->head, ==, 3);
+    virtqueue_push(vq, c, 0);
+    g_assert_cmpuint(get16(USED + 2), ==, 3);
+    g_assert_null(virtqueue_pop(vq));
+}
+
 static void test_index_wrap(void)
 {
     VirtQueue *vq = setup(0, 65534);
@@ -500,6 +540,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/virtio/need-event", test_need_event);
     g_test_add_func("/virtio/pop-push", test_pop_push);
+    g_test_add_func("/virtio/fill-flush-unpop", test_fill_flush_unpop);
     g_test_add_func("/virtio/index-wrap", test_index_wrap);
     g_test_add_func("/virtio/event-idx", test_event_idx);
     g_test_add_func("/virtio/bad-chains", test_bad_chains);

@@ -67,7 +67,7 @@ struct Property {
 extern const PropertyInfo prop_info_bool, prop_info_uint8, prop_info_uint16,
     prop_info_uint32, prop_info_uint64, prop_info_int32, prop_info_size,
     prop_info_string, prop_info_macaddr, prop_info_uuid, prop_info_on_off_auto,
-    prop_info_link;
+    prop_info_lost_tick_policy, prop_info_link;
 
 /* int32's callbacks, for kinds that keep an int32_t (PCI's addr=). */
 void prop_int32_set_default(const Property *p, void *field);
@@ -80,6 +80,13 @@ typedef struct MACAddr {
 } MACAddr;
 
 /* QEMU's OnOffAuto (the on-off-auto enum kind; an int field). */
+/* QEMU's LostTickPolicy: what a timer does with ticks the guest missed. */
+typedef enum {
+    LOST_TICK_POLICY_DISCARD,
+    LOST_TICK_POLICY_DELAY,
+    LOST_TICK_POLICY_SLEW,
+} LostTickPolicy;
+
 typedef enum {
     ON_OFF_AUTO_AUTO,
     ON_OFF_AUTO_ON,
@@ -114,6 +121,8 @@ typedef enum {
     }
 #define DEFINE_PROP_ON_OFF_AUTO(n, st, f, d)                                   \
     DEFINE_PROP(n, st, f, prop_info_on_off_auto, d)
+#define DEFINE_PROP_LOSTTICKPOLICY(n, st, f, d)                                \
+    DEFINE_PROP(n, st, f, prop_info_lost_tick_policy, d)
 /* DeviceState *, set from a device id or QOM path; the target must be a t */
 #define DEFINE_PROP_LINK(n, st, f, t)                                          \
     {                                                                          \

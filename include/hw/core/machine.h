@@ -42,6 +42,11 @@ typedef struct MachineAccelOps {
     /* Signals on notifier then injects gsi without a trip through pcvm. */
     bool (*irqfd_set)(EventNotifier *notifier, int gsi, bool assign,
                       GError **errp);
+    /*
+     * The in-kernel PIT (irqchip_create made it): whether ticks the guest
+     * missed are injected late (QEMU's lost_tick_policy=delay) or dropped.
+     */
+    bool (*pit_set_reinject)(bool reinject, GError **errp);
 } MachineAccelOps;
 
 typedef struct MachineClass {
@@ -53,6 +58,8 @@ typedef struct MachineClass {
     bool no_firmware;    /* runs no firmware: -bios is not looked up */
     bool no_serial;      /* no default COM1 (QEMU's no_serial) */
     bool no_default_ram; /* RAM only when -m gives a size */
+    /* -vga's value when neither -vga nor -nodefaults is given, or NULL */
+    const char *default_display;
     /* Builds the board: memory map, devices, boot images. */
     bool (*init)(MachineState *ms, GError **errp);
     /* Optional: once the -devices exist too (tables that describe them). */
@@ -87,6 +94,7 @@ struct MachineState {
     const char *boot_order, *boot_once;
     bool boot_menu, boot_strict;
     int boot_splash_time, boot_reboot_timeout;
+    bool no_fd_bootchk; /* -no-fd-bootchk (CMOS 0x38 bit 0) */
     /* -rtc base= and clock= (NULL: utc, host) */
     const char *rtc_base, *rtc_clock;
     /*

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "block/block.h"
+#include "hw/core/device.h"
 #include "hw/core/irq.h"
 #include "hw/core/vmstate.h"
 #include "system/memory.h"
@@ -43,6 +44,10 @@ struct IDEState {
     uint64_t nb_sectors; /* 512-byte sectors (disks) */
     unsigned cylinders, heads, sectors;
     char serial[21];
+    char model[41];       /* IDENTIFY words 27-46 */
+    char version[9];      /* IDENTIFY words 23-26, firmware revision */
+    uint64_t wwn;         /* world wide name, words 108-111; 0: none */
+    uint8_t physical_exp; /* log2 of logical sectors per physical one */
     uint8_t identify[512];
 
     /* task file; hob_* hold the previous write (48-bit commands) */
@@ -95,8 +100,12 @@ typedef struct IDEDMAOps {
     void (*irq)(void *opaque);
 } IDEDMAOps;
 
+/* The bus kind of IDEBus.qbus, QEMU's "IDE": ide-hd and ide-cd sit on it. */
+#define TYPE_IDE_BUS "IDE"
+
 struct IDEBus {
     char *name;
+    BusState *qbus; /* the channel in the device tree ("ide.0"), or NULL */
     IDEState ifs[2];
     uint8_t unit;   /* selected device (device/head register bit 4) */
     uint8_t devctl; /* device control: nIEN, SRST, HOB */
@@ -117,11 +126,31 @@ extern const VMStateDescription vmstate_ide_bus;
 
 void ide_bus_init(IDEBus *bus, const char *name);
 /*
+ * The channel's place in the device tree: a bus of kind TYPE_IDE_BUS below
+ * parent, named as the IDEBus is, on which ide-hd and ide-cd devices
+ * (hw/ide/ide-dev.c) attach to its units.
+ */
+void ide_bus_add_qbus(IDEBus *bus, DeviceState *parent);
+/* QEMU's name for the next IDE channel of the machine: "ide.0", "ide.1"... */
+char *ide_bus_next_name(void);
+
+/* What a drive reports of itself; NULL or zero fields: QEMU's defaults. */
+typedef struct IDEDriveOptions {
+    const char *serial;  /* default "QM" and a 5-digit number */
+    const char *model;   /* default "QEMU HARDDISK" / "QEMU DVD-ROM" */
+    const char *version; /* default "2.5+" */
+    uint64_t wwn;
+    uint32_t physical_block_size; /* a power of 2, 512 to 2 MiB; 0: 512 */
+} IDEDriveOptions;
+
+/*
  * Puts a medium behind unit 0 (master) or 1 (slave): a disk (IDE_HD, needs
- * a medium, read-write) or a CD-ROM (IDE_CD, may be empty).
+ * a medium, read-write) or a CD-ROM (IDE_CD, may be empty). opts may be
+ * NULL.
  */
 bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
-                    GError **errp);
+                    const IDEDriveOptions *opts, GError **errp);
+
 /* Initialises bus->cmd_io (8 ports) and bus->ctl_io (1 port) for mapping. */
 void ide_bus_init_ioports(IDEBus *bus);
 void ide_bus_set_irq(IDEBus *bus, IRQLine *irq);

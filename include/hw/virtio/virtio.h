@@ -175,6 +175,21 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq);
  * elem. Does not notify: call virtio_notify once per batch.
  */
 void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
+/*
+ * The two halves of a push for several elements published at once (a
+ * received frame spread over mergeable buffers): fill puts elem in the
+ * used ring idx entries after the published index, flush publishes count
+ * entries.
+ */
+void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
+                    unsigned idx);
+void virtqueue_flush(VirtQueue *vq, unsigned count);
+/*
+ * Puts back the element popped last, as if it was never popped (a frame
+ * that does not fit the buffers there are: they wait for more). Elements
+ * go back in the reverse order they were popped.
+ */
+void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *elem);
 /* Gives up on elem without returning it (reset, broken device). */
 void virtqueue_element_free(VirtQueueElement *elem);
 /* Gives up on an element popped from vq: no longer in use, then freed. */

@@ -37,6 +37,8 @@ typedef struct X86CPUModel {
     uint32_t level, xlevel;
     const char *model_id;
     uint32_t features[FEAT_WORDS];
+    /* QEMU flag names added to, then taken from, features (see models) */
+    const char *flags, *no_flags;
 } X86CPUModel;
 
 typedef struct X86CPUSpec {

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <json-glib/json-glib.h>
 
 #include "hw/core/cpu-topology.h"
 #include "qom/object.h"
@@ -84,6 +85,14 @@ bool x86_cpu_build_cpuid(X86CPU *cpu, const char *model,
                          GError **errp);
 const CPUIDEntry *x86_cpu_cpuid_find(X86CPU *cpu, uint32_t function,
                                      uint32_t index);
+/*
+ * QMP's CpuModelInfo for a -cpu spec on this supported table: {"name",
+ * "props": every CPUID flag as a bool, vendor, family, model, stepping,
+ * level, xlevel}; full keeps the model's name, static names "base".
+ */
+JsonObject *x86_cpu_model_expand(const char *spec, bool full,
+                                 const CPUIDEntry *supported, unsigned count,
+                                 GError **errp);
 /*
  * Appends the registers in cpu->env as QEMU's "info registers" lays them
  * out: the 64-bit form when CS is a long-mode code segment, the 32-bit form
