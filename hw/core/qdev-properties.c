@@ -322,13 +322,13 @@ const PropertyInfo prop_info_uuid = {
 
 /* ---- enums --------------------------------------------------------------- */
 
-static void enum_set_default(const Property *p, void *field)
+void prop_enum_set_default(const Property *p, void *field)
 {
     *(int *)field = (int)p->default_value;
 }
 
-static bool enum_parse(DeviceState *dev, const Property *p, void *field,
-                       const char *text, GError **errp)
+bool prop_enum_parse(DeviceState *dev, const Property *p, void *field,
+                     const char *text, GError **errp)
 {
     for (int i = 0; p->info->enum_table[i]; i++) {
         if (!strcmp(p->info->enum_table[i], text)) {
@@ -340,12 +340,12 @@ static bool enum_parse(DeviceState *dev, const Property *p, void *field,
                       p->name, text);
 }
 
-static char *enum_print(const Property *p, const void *field)
+char *prop_enum_print(const Property *p, const void *field)
 {
     return g_strdup(p->info->enum_table[*(const int *)field]);
 }
 
-static GVariant *enum_default(const Property *p)
+GVariant *prop_enum_default(const Property *p)
 {
     return g_variant_new_string(p->info->enum_table[p->default_value]);
 }
@@ -357,17 +357,8 @@ static const char *const on_off_auto_names[] = {
     NULL,
 };
 
-/* An enum kind: QEMU's type name, a description, the names by value. */
-#define ENUM_KIND(type, desc, names)                                           \
-    {                                                                          \
-        .name = (type), .description = (desc),                                 \
-        .set_default = enum_set_default, .parse = enum_parse,                  \
-        .print = enum_print, .default_value = enum_default,                    \
-        .enum_table = (names)                                                  \
-    }
-
 const PropertyInfo prop_info_on_off_auto =
-    ENUM_KIND("OnOffAuto", "on/off/auto", on_off_auto_names);
+    PROP_ENUM_KIND("OnOffAuto", "on/off/auto", on_off_auto_names);
 
 static const char *const lost_tick_policy_names[] = {
     [LOST_TICK_POLICY_DISCARD] = "discard",
@@ -376,7 +367,7 @@ static const char *const lost_tick_policy_names[] = {
     NULL,
 };
 
-const PropertyInfo prop_info_lost_tick_policy = ENUM_KIND(
+const PropertyInfo prop_info_lost_tick_policy = PROP_ENUM_KIND(
     "LostTickPolicy", "Policy for handling lost ticks (discard/delay/slew)",
     lost_tick_policy_names);
 

@@ -79,7 +79,6 @@ typedef struct MACAddr {
     uint8_t a[6];
 } MACAddr;
 
-/* QEMU's OnOffAuto (the on-off-auto enum kind; an int field). */
 /* QEMU's LostTickPolicy: what a timer does with ticks the guest missed. */
 typedef enum {
     LOST_TICK_POLICY_DISCARD,
@@ -87,11 +86,29 @@ typedef enum {
     LOST_TICK_POLICY_SLEW,
 } LostTickPolicy;
 
+/* QEMU's OnOffAuto (the on-off-auto enum kind; an int field). */
 typedef enum {
     ON_OFF_AUTO_AUTO,
     ON_OFF_AUTO_ON,
     ON_OFF_AUTO_OFF,
 } OnOffAuto;
+
+/*
+ * An enum kind of an int field: QEMU's type name, a description and the
+ * names by value (NULL-terminated); a subsystem defines its own enums so.
+ */
+void prop_enum_set_default(const Property *p, void *field);
+bool prop_enum_parse(DeviceState *dev, const Property *p, void *field,
+                     const char *text, GError **errp);
+char *prop_enum_print(const Property *p, const void *field);
+GVariant *prop_enum_default(const Property *p);
+#define PROP_ENUM_KIND(type, desc, names)                                      \
+    {                                                                          \
+        .name = (type), .description = (desc),                                 \
+        .set_default = prop_enum_set_default, .parse = prop_enum_parse,        \
+        .print = prop_enum_print, .default_value = prop_enum_default,          \
+        .enum_table = (names)                                                  \
+    }
 
 #define DEFINE_PROP(n, st, field, kind, def)                                   \
     {                                                                          \
