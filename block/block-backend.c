@@ -51,6 +51,7 @@ struct BlkRequest {
     uint64_t acct_bytes;
     int64_t start_ns;
     bool invalid;     /* refused by the checks */
+    bool unaccounted; /* not in the statistics (blk_pread_unaccounted) */
     bool flush_after; /* write cache off: a flush before cb */
     int ret;          /* deferred requests */
     BlkRequest *next_deferred;
@@ -691,7 +692,9 @@ static void blk_request_done(BdrvRequest *r, int ret)
         return;
     }
     g_mutex_lock(&blk->lock);
-    blk_account(blk, req, ret);
+    if (!req->unaccounted) {
+        blk_account(blk, req, ret);
+    }
     /* Before the callback, which may drain or submit again. */
     blk->in_flight--;
     blk->dispatching++;
@@ -976,6 +979,19 @@ int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes)
 
     iovector_init_external(&qiov, &iov, bytes ? 1 : 0);
     return blk_preadv(blk, offset, &qiov);
+}
+
+int blk_pread_unaccounted(BlockBackend *blk, uint64_t offset, void *buf,
+                          uint64_t bytes)
+{
+    struct iovec iov = {buf, bytes};
+    BlkRequest *req =
+        blk_request_new(blk, BDRV_REQ_READ, offset, bytes, NULL, NULL);
+
+    req->r.iov = &iov;
+    req->r.niov = bytes ? 1 : 0;
+    req->unaccounted = true;
+    return blk_sync(blk, req);
 }
 
 int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,

@@ -166,6 +166,12 @@ uint64_t blk_getlength(BlockBackend *blk);
 bool blk_range_valid(BlockBackend *blk, uint64_t offset, uint64_t bytes);
 
 int blk_pread(BlockBackend *blk, uint64_t offset, void *buf, uint64_t bytes);
+/*
+ * A read that query-blockstats does not count: the board's own look at a
+ * medium (the MBR for a disk's geometry), not the guest's I/O.
+ */
+int blk_pread_unaccounted(BlockBackend *blk, uint64_t offset, void *buf,
+                          uint64_t bytes);
 int blk_pwrite(BlockBackend *blk, uint64_t offset, const void *buf,
                uint64_t bytes);
 int blk_flush(BlockBackend *blk);
