@@ -2,14 +2,16 @@
  * What the PC's CMOS RAM tells the BIOS (SeaBIOS reads these, as Bochs's
  * BIOS did): memory sizes, the CPU count, the equipment byte and the boot
  * device order. Byte addresses and encodings are QEMU's pc board's, so the
- * same firmware finds the same values. Disk geometry bytes stay zero until
- * there are disks.
+ * same firmware finds the same values, and the hard-disk bytes (types,
+ * geometry and translation) of the PIIX3's IDE disks.
  */
 #include <string.h>
 
 #include "hw/i386/pc.h"
+#include "hw/ide/piix.h"
 #include "hw/rtc/mc146818.h"
 
+#define CMOS_DISK_TYPES 0x12 /* high nibble disk 0, low disk 1; 0xf: ext */
 #define CMOS_EQUIPMENT 0x14
 #define CMOS_BASE_MEMORY_LOW 0x15
 #define CMOS_BASE_MEMORY_HIGH 0x16
@@ -17,8 +19,13 @@
 #define CMOS_EXTENDED_MEMORY_HIGH 0x18
 #define CMOS_EXTENDED_MEMORY_POST_LOW 0x30
 #define CMOS_EXTENDED_MEMORY_POST_HIGH 0x31
-#define CMOS_BOOT_FLAGS1 0x38 /* third boot device, floppy check */
-#define CMOS_BOOT_FLAGS2 0x3d /* first and second boot devices */
+#define CMOS_DISK0_TYPE 0x19 /* extended type of disk 0 (47: user) */
+#define CMOS_DISK1_TYPE 0x1a
+#define CMOS_DISK0_PARAMS 0x1b /* 9 bytes each: the user type's table */
+#define CMOS_DISK1_PARAMS 0x24
+#define CMOS_BOOT_FLAGS1 0x38      /* third boot device, floppy check */
+#define CMOS_DISK_TRANSLATION 0x39 /* 2 bits per drive, ide0 master first */
+#define CMOS_BOOT_FLAGS2 0x3d      /* first and second boot devices */
 #define CMOS_MEMORY_ABOVE_16M_LOW 0x34
 #define CMOS_MEMORY_ABOVE_16M_HIGH 0x35
 #define CMOS_MEMORY_ABOVE_4G_LOW 0x5b
@@ -104,6 +111,48 @@ void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc)
      */
     mc146818_cmos_set(rtc, CMOS_BOOT_FLAGS1,
                       devices[2] << 4 | (ms->no_fd_bootchk ? 1 : 0));
+}
+
+/* Drive type 47's parameter table, the user-defined one, for one disk. */
+static void pc_cmos_disk_params(DeviceState *rtc, unsigned at,
+                                const IDEState *d)
+{
+    pc_cmos_set16(rtc, at, d->cylinders);
+    mc146818_cmos_set(rtc, at + 2, d->heads);
+    pc_cmos_set16(rtc, at + 3, 0xffff); /* write precompensation: none */
+    /* control byte: no retries; more than 8 heads */
+    mc146818_cmos_set(rtc, at + 5, 0xc0 | (d->heads > 8 ? 0x08 : 0));
+    pc_cmos_set16(rtc, at + 6, d->cylinders); /* landing zone */
+    mc146818_cmos_set(rtc, at + 8, d->sectors);
+}
+
+void pc_cmos_init_disks(PCMachineState *pcms)
+{
+    static const uint8_t type_at[2] = {CMOS_DISK0_TYPE, CMOS_DISK1_TYPE};
+    static const uint8_t params_at[2] = {CMOS_DISK0_PARAMS, CMOS_DISK1_PARAMS};
+    DeviceState *rtc = pcms->rtc;
+    uint8_t types = 0, translation = 0;
+
+    if (!rtc || !pcms->ide) {
+        return;
+    }
+    /* Geometry for the primary channel's two disks, translation for all four.
+     */
+    for (unsigned i = 0; i < 4; i++) {
+        const IDEState *d = &piix3_ide_bus(pcms->ide, i / 2)->ifs[i % 2];
+
+        if (d->kind != IDE_HD) {
+            continue;
+        }
+        if (i < 2) {
+            types |= 0xf0 >> (4 * i);
+            mc146818_cmos_set(rtc, type_at[i], 47);
+            pc_cmos_disk_params(rtc, params_at[i], d);
+        }
+        translation |= (d->chs_trans - IDE_CHS_TRANS_NONE) << (2 * i);
+    }
+    mc146818_cmos_set(rtc, CMOS_DISK_TYPES, types);
+    mc146818_cmos_set(rtc, CMOS_DISK_TRANSLATION, translation);
 }
 
 void pc_cmos_reset(PCMachineState *pcms)

@@ -251,7 +251,8 @@ static bool pc_dma_init(PCMachineState *pcms, GError **errp)
 /* PIIX3 IDE at 01.1 with the -drive if=ide drives, as in QEMU's pc. */
 static bool pc_ide_init(PCMachineState *pcms, GError **errp)
 {
-    return piix3_ide_create(pcms->pci_bus, PCI_DEVFN(1, 1), errp) != NULL;
+    pcms->ide = piix3_ide_create(pcms->pci_bus, PCI_DEVFN(1, 1), errp);
+    return pcms->ide != NULL;
 }
 
 /* The COM ports on the -serial chardevs, then the -debugcon port. */
@@ -422,6 +423,7 @@ static bool pc_machine_done(MachineState *ms, GError **errp)
     if (!pc_acpi_build(pcms, errp)) {
         return false;
     }
+    pc_cmos_init_disks(pcms);
     pc_fw_cfg_bootorder_add(pcms);
     return rom_check_overlaps(errp);
 }

@@ -5,8 +5,8 @@
  *
  * PIO data moves through io_buffer synchronously; DMA commands read or
  * write the medium asynchronously, straight into or out of the guest
- * buffers that the DMA engine (bmdma.c) mapped for them. Addressing is CHS (the
- * default geometry, 16 heads and 63 sectors), LBA28 or LBA48. Left out:
+ * buffers that the DMA engine (bmdma.c) mapped for them. Addressing is CHS (in
+ * the geometry given or guessed as QEMU does), LBA28 or LBA48. Left out:
  * security, SMART, power management states (the commands succeed and change
  * nothing), overlapped/queued commands, the host protected area, and
  * INITIALIZE DEVICE PARAMETERS changing the translation.
@@ -1066,14 +1066,101 @@ void ide_bus_init(IDEBus *bus, const char *name)
     }
 }
 
-/* The default translation: 16 heads, 63 sectors, up to 16383 cylinders. */
-static void ide_geometry_guess(IDEState *s)
+/* Without a partition table: 16 heads, 63 sectors, 2 to 16383 cylinders. */
+static void ide_geometry_for_size(IDEState *s)
 {
     uint64_t cylinders = s->nb_sectors / (16 * 63);
 
     s->heads = 16;
     s->sectors = 63;
-    s->cylinders = CLAMP(cylinders, 1, 16383);
+    s->cylinders = CLAMP(cylinders, 2, 16383);
+}
+
+/*
+ * The logical geometry an MBR's partition table implies, as QEMU guesses
+ * it: the first partition with sectors and a non-zero end head is taken
+ * to end on a cylinder boundary, so heads are its end head plus one and
+ * sectors per track its end sector.
+ */
+static bool ide_geometry_from_mbr(IDEState *s, unsigned *cyls, unsigned *heads,
+                                  unsigned *secs)
+{
+    uint8_t mbr[BDRV_SECTOR_SIZE];
+
+    if (blk_pread_unaccounted(s->blk, 0, mbr, sizeof(mbr)) < 0 ||
+        mbr[510] != 0x55 || mbr[511] != 0xaa) {
+        return false;
+    }
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *entry = mbr + 0x1be + 16 * i;
+        unsigned end_head = entry[5], end_sector = entry[6] & 63;
+        uint64_t c;
+
+        if (!ldl_le_p(entry + 12) || !end_head || !end_sector) {
+            continue;
+        }
+        c = s->nb_sectors / ((end_head + 1) * end_sector);
+        if (c < 1 || c > 16383) {
+            continue;
+        }
+        *cyls = c;
+        *heads = end_head + 1;
+        *secs = end_sector;
+        return true;
+    }
+    return false;
+}
+
+static IDEBiosTranslation ide_chs_auto_trans(const IDEState *s)
+{
+    return s->cylinders <= 1024 && s->heads <= 16 && s->sectors <= 63
+               ? IDE_CHS_TRANS_NONE
+               : IDE_CHS_TRANS_LBA;
+}
+
+/*
+ * A disk's geometry and BIOS translation: the -device's (checked against
+ * IDE's limits, with QEMU's words) or guessed as QEMU guesses it.
+ */
+static bool ide_geometry_init(IDEState *s, const IDEDriveOptions *opts,
+                              GError **errp)
+{
+    unsigned c, h, sec;
+    IDEBiosTranslation trans;
+
+    if (opts->cyls || opts->heads || opts->secs) {
+        if (opts->cyls < 1 || opts->cyls > 65535) {
+            return error_setg(errp, "cyls must be between 1 and 65535");
+        }
+        if (opts->heads < 1 || opts->heads > 16) {
+            return error_setg(errp, "heads must be between 1 and 16");
+        }
+        if (opts->secs < 1 || opts->secs > 255) {
+            return error_setg(errp, "secs must be between 1 and 255");
+        }
+        s->cylinders = opts->cyls;
+        s->heads = opts->heads;
+        s->sectors = opts->secs;
+        trans = ide_chs_auto_trans(s);
+    } else if (!ide_geometry_from_mbr(s, &c, &h, &sec)) {
+        ide_geometry_for_size(s);
+        trans = ide_chs_auto_trans(s);
+    } else if (h > 16) {
+        /* More than 16 heads: the BIOS that partitioned it translated. */
+        ide_geometry_for_size(s);
+        trans = (uint64_t)s->cylinders * s->heads <= 131072
+                    ? IDE_CHS_TRANS_LARGE
+                    : IDE_CHS_TRANS_LBA;
+    } else {
+        /* The partitions' geometry is the drive's, untranslated. */
+        s->cylinders = c;
+        s->heads = h;
+        s->sectors = sec;
+        trans = IDE_CHS_TRANS_NONE;
+    }
+    s->chs_trans =
+        opts->chs_trans != IDE_CHS_TRANS_AUTO ? opts->chs_trans : trans;
+    return true;
 }
 
 static unsigned ide_bus_count;
@@ -1106,8 +1193,15 @@ bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
     if (kind == IDE_HD && blk_is_read_only(blk)) {
         return error_setg(errp, "Can't use a read-only drive");
     }
-    s->kind = kind;
     s->blk = blk;
+    if (kind == IDE_HD) {
+        s->nb_sectors = blk_getlength(blk) / BDRV_SECTOR_SIZE;
+        if (!ide_geometry_init(s, opts, errp)) {
+            s->blk = NULL;
+            return false;
+        }
+    }
+    s->kind = kind;
     if (opts->serial) {
         g_strlcpy(s->serial, opts->serial, sizeof(s->serial));
     } else {
@@ -1125,8 +1219,6 @@ bool ide_bus_attach(IDEBus *bus, int unit, BlockBackend *blk, IDEDriveKind kind,
     /* A medium present at power-on is reported once as new media. */
     s->media_event_pending = kind == IDE_CD && blk_is_inserted(blk);
     if (kind == IDE_HD) {
-        s->nb_sectors = blk_getlength(blk) / BDRV_SECTOR_SIZE;
-        ide_geometry_guess(s);
         /* cache.writeback= of the -drive, until the guest changes it */
         s->write_cache_default = blk_enable_write_cache(blk);
         s->write_cache = s->write_cache_default;

@@ -3,7 +3,8 @@
  * IDE channel (a bus of kind TYPE_IDE_BUS, "ide.0", "ide.1", ...), QEMU's
  * devices of those names and properties: drive=, unit= (the first free
  * one when not given), serial=, model=, ver=, wwn=, logical_block_size=
- * (IDE transfers 512-byte sectors only) and physical_block_size=. The
+ * (IDE transfers 512-byte sectors only) and physical_block_size=; an
+ * ide-hd also takes cyls=, heads=, secs= and bios-chs-trans=. The
  * board turns -drive if=ide into these, so `info qtree` shows every drive
  * as a device on its channel.
  */
@@ -25,6 +26,8 @@ typedef struct IDEDevice {
     char *serial, *model, *version;
     uint64_t wwn;
     uint64_t logical_block_size, physical_block_size;
+    uint32_t cyls, heads, secs; /* ide-hd: 0, 0, 0 to guess */
+    int chs_trans;              /* ide-hd: IDEBiosTranslation */
 
     BlockBackend *empty; /* an ide-cd without drive=: its empty tray */
 } IDEDevice;
@@ -60,6 +63,10 @@ static bool ide_dev_realize(DeviceState *dev, IDEDriveKind kind, GError **errp)
         .version = d->version,
         .wwn = d->wwn,
         .physical_block_size = d->physical_block_size,
+        .cyls = d->cyls,
+        .heads = d->heads,
+        .secs = d->secs,
+        .chs_trans = d->chs_trans,
     };
 
     if (d->unit == UINT32_MAX) {
@@ -144,6 +151,27 @@ static const Property ide_dev_properties[] = {
     DEFINE_PROP_END,
 };
 
+static const char *const ide_chs_trans_names[] = {
+    [IDE_CHS_TRANS_AUTO] = "auto",   [IDE_CHS_TRANS_NONE] = "none",
+    [IDE_CHS_TRANS_LBA] = "lba",     [IDE_CHS_TRANS_LARGE] = "large",
+    [IDE_CHS_TRANS_RECHS] = "rechs", NULL,
+};
+
+static const PropertyInfo prop_info_bios_chs_trans =
+    PROP_ENUM_KIND("BiosAtaTranslation",
+                   "Logical CHS translation algorithm "
+                   "(auto/none/lba/large/rechs)",
+                   ide_chs_trans_names);
+
+static const Property ide_hd_properties[] = {
+    DEFINE_PROP_UINT32("cyls", IDEDevice, cyls, 0),
+    DEFINE_PROP_UINT32("heads", IDEDevice, heads, 0),
+    DEFINE_PROP_UINT32("secs", IDEDevice, secs, 0),
+    DEFINE_PROP("bios-chs-trans", IDEDevice, chs_trans,
+                prop_info_bios_chs_trans, IDE_CHS_TRANS_AUTO),
+    DEFINE_PROP_END,
+};
+
 static DeviceClass ide_device_class = {
     .name = TYPE_IDE_DEVICE,
     .bus_type = TYPE_IDE_BUS,
@@ -161,6 +189,7 @@ static DeviceClass ide_hd_class = {
     .category = DEVICE_CATEGORY_STORAGE,
     .instance_size = sizeof(IDEDevice),
     .user_creatable = true,
+    .props = ide_hd_properties,
     .realize = ide_hd_realize,
     .vmsd = &vmstate_ide_dev,
 };

@@ -172,6 +172,11 @@ PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, GError **errp)
     return pci_realize(dev, bus, errp) ? dev : NULL;
 }
 
+IDEBus *piix3_ide_bus(PCIDevice *dev, unsigned channel)
+{
+    return channel < 2 ? &PIIX3_IDE(dev)->bus[channel] : NULL;
+}
+
 static void piix_ide_register(void)
 {
     pci_device_class_register(&piix_ide_class);

@@ -56,7 +56,7 @@ typedef struct PCMachineState {
     X86BootEntry boot;
     ISABus *isa;
     PCIBus *pci_bus;
-    PCIDevice *i440fx, *piix3, *pm;
+    PCIDevice *i440fx, *piix3, *pm, *ide;
     DeviceState *rtc;    /* mc146818rtc, holds the CMOS */
     unsigned resets;     /* system resets seen, for -boot once= */
     bool boot_once_done; /* -boot once= has given way to order= */
@@ -109,6 +109,8 @@ bool pc_acpi_build(PCMachineState *pcms, GError **errp);
 
 /* Fills the CMOS bytes the BIOS reads (memory, CPUs, equipment, boot). */
 void pc_cmos_init(PCMachineState *pcms, DeviceState *rtc);
+/* The hard-disk bytes, once the -devices (ide-hd on ide.0/ide.1) exist. */
+void pc_cmos_init_disks(PCMachineState *pcms);
 /* At each system reset: switches from -boot once= to order= after the first. */
 void pc_cmos_reset(PCMachineState *pcms);
 /* fw_cfg for the firmware (pc-fw-cfg.c): the board's items, -kernel. */

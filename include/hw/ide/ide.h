@@ -31,6 +31,18 @@ typedef enum {
     IDE_CD,
 } IDEDriveKind;
 
+/*
+ * QEMU's BiosAtaTranslation: the CHS translation a BIOS applies to a disk
+ * (CMOS 0x39 holds it less one for each of the first four drives).
+ */
+typedef enum {
+    IDE_CHS_TRANS_AUTO,
+    IDE_CHS_TRANS_NONE,
+    IDE_CHS_TRANS_LBA,
+    IDE_CHS_TRANS_LARGE,
+    IDE_CHS_TRANS_RECHS,
+} IDEBiosTranslation;
+
 typedef struct IDEBus IDEBus;
 typedef struct IDEState IDEState;
 typedef void IDEEndTransferFunc(IDEState *s);
@@ -41,8 +53,9 @@ struct IDEState {
     int unit;
     IDEDriveKind kind;
     BlockBackend *blk;
-    uint64_t nb_sectors; /* 512-byte sectors (disks) */
-    unsigned cylinders, heads, sectors;
+    uint64_t nb_sectors;                /* 512-byte sectors (disks) */
+    unsigned cylinders, heads, sectors; /* the drive's (physical) geometry */
+    IDEBiosTranslation chs_trans;       /* never AUTO once attached */
     char serial[21];
     char model[41];       /* IDENTIFY words 27-46 */
     char version[9];      /* IDENTIFY words 23-26, firmware revision */
@@ -141,6 +154,13 @@ typedef struct IDEDriveOptions {
     const char *version; /* default "2.5+" */
     uint64_t wwn;
     uint32_t physical_block_size; /* a power of 2, 512 to 2 MiB; 0: 512 */
+    /*
+     * Disks: a geometry (all three zero: guessed from the MBR's partition
+     * table, else 16 heads and 63 sectors, as QEMU does) and the BIOS
+     * translation (AUTO: what the geometry calls for).
+     */
+    uint32_t cyls, heads, secs;
+    IDEBiosTranslation chs_trans;
 } IDEDriveOptions;
 
 /*

@@ -5,6 +5,7 @@
 #ifndef HW_IDE_PIIX_H
 #define HW_IDE_PIIX_H
 
+#include "hw/ide/ide.h"
 #include "hw/isa/isa.h"
 #include "hw/pci/pci.h"
 
@@ -17,5 +18,8 @@
  * function 0 of the same slot (it is one chip).
  */
 PCIDevice *piix3_ide_create(PCIBus *bus, int devfn, GError **errp);
+
+/* Channel 0 (primary) or 1 (secondary) of the function; NULL beyond. */
+IDEBus *piix3_ide_bus(PCIDevice *dev, unsigned channel);
 
 #endif
