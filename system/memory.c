@@ -63,6 +63,15 @@ void memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
     mr->kind = MR_ROM;
 }
 
+void memory_region_init_rom_device(MemoryRegion *mr, const char *name,
+                                   const MemoryRegionOps *ops, void *opaque,
+                                   uint64_t size)
+{
+    memory_region_init_rom(mr, name, size);
+    mr->ops = ops;
+    mr->opaque = opaque;
+}
+
 void memory_region_init_ram_ptr(MemoryRegion *mr, const char *name,
                                 uint64_t size, void *ptr)
 {
@@ -750,6 +759,10 @@ static MemTxResult address_space_rw(AddressSpace *as, uint64_t addr,
             case MR_ROM:
                 if (kind == ACCESS_READ) {
                     memcpy(buf, (uint8_t *)fr->mr->ram + offset, chunk);
+                } else if (fr->mr->kind == MR_ROM && fr->mr->ops &&
+                           kind == ACCESS_WRITE) {
+                    /* A ROM device: the guest's writes are commands. */
+                    io_rw(fr->mr, offset, buf, chunk, true);
                 } else if (fr->mr->kind == MR_RAM || kind == ACCESS_WRITE_ROM) {
                     memcpy((uint8_t *)fr->mr->ram + offset, buf, chunk);
                 }

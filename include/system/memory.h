@@ -140,6 +140,14 @@ void memory_region_init_rom_ptr(MemoryRegion *mr, const char *name,
 void memory_region_init_io(MemoryRegion *mr, const char *name,
                            const MemoryRegionOps *ops, void *opaque,
                            uint64_t size);
+/*
+ * A ROM device (flash): reads come from its memory (a read-only KVM slot),
+ * the guest's writes go to ops->write. A device that answers reads itself
+ * in some modes (status, query) covers the ROM with an I/O region then.
+ */
+void memory_region_init_rom_device(MemoryRegion *mr, const char *name,
+                                   const MemoryRegionOps *ops, void *opaque,
+                                   uint64_t size);
 void memory_region_init_alias(MemoryRegion *mr, const char *name,
                               MemoryRegion *orig, uint64_t offset,
                               uint64_t size);
