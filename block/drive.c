@@ -35,6 +35,8 @@ const char *drive_interface_name(BlockInterfaceType iface)
         return "ide";
     case IF_VIRTIO:
         return "virtio";
+    case IF_PFLASH:
+        return "pflash";
     default:
         return "none";
     }

@@ -1316,7 +1316,7 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     }
     iface = keyval_get(kv, "if");
     if (iface && strcmp(iface, "ide") && strcmp(iface, "none") &&
-        strcmp(iface, "virtio")) {
+        strcmp(iface, "virtio") && strcmp(iface, "pflash")) {
         return error_setg(errp, "unsupported bus type '%s'", iface);
     }
     media = keyval_get(kv, "media");
@@ -1342,6 +1342,7 @@ static bool opt_drive(VMConfig *cfg, const char *arg, GError **errp)
     drive->file = file && *file ? g_strdup(file) : NULL;
     drive->iface = !iface || !strcmp(iface, "ide") ? IF_IDE
                    : !strcmp(iface, "none")        ? IF_NONE
+                   : !strcmp(iface, "pflash")      ? IF_PFLASH
                                                    : IF_VIRTIO;
     drive->bus = bus;
     drive->unit = unit;

@@ -392,7 +392,8 @@ static bool pc_init(MachineState *ms, GError **errp)
     if (!pc_fw_cfg_init(pcms, errp)) {
         return false;
     }
-    if (ms->kernel_filename && !ms->firmware_boot) {
+    if (ms->kernel_filename && !ms->firmware_boot &&
+        !pc_system_flash_present()) {
         /* Before the loaders copy the map: the ACPI tables' place. */
         e820_add_entry(pcms, ACPI_DIRECT_ADDR, ACPI_DIRECT_SIZE, E820_RESERVED);
         if (!pc_kernel_load(pcms, errp)) {
@@ -400,7 +401,8 @@ static bool pc_init(MachineState *ms, GError **errp)
             return false;
         }
         mptable_build(pcms);
-    } else if (!pc_firmware_init(pcms, errp)) {
+    } else if (pc_system_flash_present() ? !pc_system_flash_init(pcms, errp)
+                                         : !pc_firmware_init(pcms, errp)) {
         return false;
     } else if (ms->kernel_filename && !pc_fw_cfg_load_kernel(pcms, errp)) {
         error_prefix(errp, "-kernel %s", ms->kernel_filename);

@@ -16,6 +16,7 @@ typedef enum {
     IF_NONE,
     IF_IDE,
     IF_VIRTIO, /* parsed and registered; the board wires the devices */
+    IF_PFLASH, /* the pc's system flash: unit 0 code, unit 1 variables */
 } BlockInterfaceType;
 
 typedef enum {

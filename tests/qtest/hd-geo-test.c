@@ -53,13 +53,13 @@ static char *image_new(uint64_t size, unsigned heads, unsigned secs)
         uint8_t *p = mbr + 0x1be;
         uint32_t count = size / 512 - secs;
 
-        p[1] = 1;             /* start: head 1 */
-        p[2] = 1;             /* sector 1, cylinder 0 */
-        p[4] = 0x83;          /* Linux */
-        p[5] = heads - 1;     /* end head */
-        p[6] = secs;          /* end sector (cylinder bits 8-9 zero) */
-        p[7] = 0xff;          /* end cylinder, low bits */
-        p[8] = secs;          /* first LBA: the second track */
+        p[1] = 1;         /* start: head 1 */
+        p[2] = 1;         /* sector 1, cylinder 0 */
+        p[4] = 0x83;      /* Linux */
+        p[5] = heads - 1; /* end head */
+        p[6] = secs;      /* end sector (cylinder bits 8-9 zero) */
+        p[7] = 0xff;      /* end cylinder, low bits */
+        p[8] = secs;      /* first LBA: the second track */
         for (int i = 0; i < 4; i++) {
             p[12 + i] = count >> (8 * i);
         }
@@ -119,11 +119,10 @@ static void test_sizes(void)
     char *a = image_new(32 * MIB, 0, 0);
     char *b = image_new(1 * GIB, 0, 0);
     char *c = image_new(16 * GIB, 0, 0);
-    QTestState *s = qtest_initf(
-        "-drive file=%s,format=raw,if=ide,index=0 "
-        "-drive file=%s,format=raw,if=ide,index=1 "
-        "-drive file=%s,format=raw,if=ide,index=2",
-        a, b, c);
+    QTestState *s = qtest_initf("-drive file=%s,format=raw,if=ide,index=0 "
+                                "-drive file=%s,format=raw,if=ide,index=1 "
+                                "-drive file=%s,format=raw,if=ide,index=2",
+                                a, b, c);
 
     g_assert_cmphex(cmos_read(s, CMOS_DISK_TYPES), ==, 0xff);
     g_assert_cmpuint(cmos_read(s, CMOS_DISK0_TYPE), ==, 47);
@@ -164,11 +163,10 @@ static void test_mbr(void)
     char *a = image_new(64 * MIB, 16, 32);
     char *b = image_new(256 * MIB, 255, 63);
     char *c = image_new(8 * GIB + 512 * MIB, 255, 63);
-    QTestState *s = qtest_initf(
-        "-drive file=%s,format=raw,if=ide,index=0 "
-        "-drive file=%s,format=raw,if=ide,index=1 "
-        "-drive file=%s,format=raw,if=ide,index=3",
-        a, b, c);
+    QTestState *s = qtest_initf("-drive file=%s,format=raw,if=ide,index=0 "
+                                "-drive file=%s,format=raw,if=ide,index=1 "
+                                "-drive file=%s,format=raw,if=ide,index=3",
+                                a, b, c);
 
     check_params(s, CMOS_DISK0_PARAMS, 64 * MIB / 512 / (16 * 32), 16, 32);
     check_params(s, CMOS_DISK1_PARAMS, 256 * MIB / 512 / (16 * 63), 16, 63);
@@ -232,10 +230,10 @@ static void test_errors(void)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *args = g_strdup_printf(
-            "-drive file=%s,format=raw,if=none,id=d0 "
-            "-device ide-hd,drive=d0,%s",
-            a, cases[i].props);
+        g_autofree char *args =
+            g_strdup_printf("-drive file=%s,format=raw,if=none,id=d0 "
+                            "-device ide-hd,drive=d0,%s",
+                            a, cases[i].props);
 
         qtest_assert_startup_error(args, cases[i].error);
     }

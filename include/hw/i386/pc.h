@@ -63,6 +63,13 @@ typedef struct PCMachineState {
     struct FWCfgState *fw_cfg;
 } PCMachineState;
 
+/*
+ * -drive if=pflash given: the firmware is the flash (pc-sysfw.c), mapped
+ * in place of -bios, and -kernel is booted by that firmware.
+ */
+bool pc_system_flash_present(void);
+bool pc_system_flash_init(PCMachineState *pcms, GError **errp);
+
 void e820_add_entry(PCMachineState *pcms, uint64_t addr, uint64_t size,
                     uint32_t type);
 
