@@ -12,7 +12,7 @@ guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils lz4
        busybox-static"
 tests="qemu-system-x86 qemu-utils linux-image-amd64 seabios kmod xorriso
        grub-pc-bin grub-common e2fsprogs clang-format acpica-tools fio
-       vncsnapshot libjpeg-turbo-progs xvfb x11-apps xdotool"
+       vncsnapshot libjpeg-turbo-progs xvfb x11-apps xdotool ovmf"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PCVM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pcvm}
