@@ -1079,6 +1079,57 @@ static void test_random_registers(void)
     pcnet_quit(&p);
 }
 
+/*
+ * x-save-devices / x-load-devices: a second pcvm loading the first one's
+ * stream shows the registers the driver set, receives into the ring the
+ * first one set up, and saves the same bytes again.
+ */
+static void test_save_load(void)
+{
+    static const uint8_t ladrf[8] = {0, 0, 0, 0, 0, 0, 0, 0x80};
+    g_autofree char *path1 = qtest_tmp_path("pcnet-state1");
+    g_autofree char *path2 = qtest_tmp_path("pcnet-state2");
+    g_autofree char *data1 = NULL, *data2 = NULL;
+    size_t len1, len2;
+    uint8_t f[80];
+    PCNet a, b;
+
+    pcnet_boot(&a, true, 2);
+    pcnet_start(&a, 0, ladrf);
+    tx_check(&a, 0, 21);
+    qtest_qmp_assert_success(a.s,
+                             "{'execute': 'x-save-devices', "
+                             "'arguments': {'filename': '%s'}}",
+                             path1);
+    pcnet_boot(&b, true, 2);
+    pcnet_start(&b, 0, NULL); /* the same guest memory as a's */
+    tx_desc_set(&b, 0, TX_BUF, 100, STP | ENP);
+    csr_w(&b, 0, STOP);
+    qtest_qmp_assert_success(b.s,
+                             "{'execute': 'x-load-devices', "
+                             "'arguments': {'filename': '%s'}}",
+                             path1);
+    g_assert_cmphex(csr_r(&b, 11), ==, 0x8000);
+    g_assert_cmphex(bcr_r(&b, 20), ==, 0x0302);
+    g_assert_cmphex(csr_r(&b, 34) | csr_r(&b, 35) << 16, ==, TX_RING + 16);
+    qtest_outl(b.s, IOBASE + 0x14, 0); /* RAP as a left it */
+    qtest_qmp_assert_success(b.s,
+                             "{'execute': 'x-save-devices', "
+                             "'arguments': {'filename': '%s'}}",
+                             path2);
+    g_assert_true(g_file_get_contents(path1, &data1, &len1, NULL));
+    g_assert_true(g_file_get_contents(path2, &data2, &len2, NULL));
+    g_assert_cmpmem(data1, len1, data2, len2);
+    frame_make(f, sizeof(f), test_mac, 22);
+    sock_send_frame(&b, f, sizeof(f));
+    g_assert_cmphex(rx_wait(&b, 0), ==, STP | ENP | PAM);
+    g_assert_true(qtest_get_irq(b.s, IRQ));
+    pcnet_quit(&a);
+    pcnet_quit(&b);
+    unlink(path1);
+    unlink(path2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1100,5 +1151,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pcnet/cve-2016-7909", test_cve_2016_7909);
     g_test_add_func("/pcnet/cve-2021-3416", test_cve_2021_3416);
     g_test_add_func("/pcnet/random-registers", test_random_registers);
+    g_test_add_func("/pcnet/save-load", test_save_load);
     return g_test_run();
 }
