@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "hw/net/pcnet.h"
+#include "pcnet.h"
 #include "system/dma.h"
 #include "util/byteorder.h"
 #include "util/error.h"
