@@ -16,6 +16,8 @@ must never leave pcvm running:
                  boots again (pcvm is then ended by SIGTERM, status 0)
   shell-exit     scripts/run-default-guest.sh, which `make run` runs: the
                  shell takes a command on the console, `exit` ends pcvm
+  e1000-net      the default NIC: a DHCP lease from slirp, a ping
+  pcnet-net      the same on -nic user,model=pcnet
 
 usage: default-guest.py [--tap] [--case NAME ...] VMM [VMM args...]
 VMM may be qemu-system-x86_64 (with -accel kvm among its arguments) to check
@@ -180,6 +182,16 @@ def main():
         # probes it, gets a DHCP lease from slirp and pings the gateway.
         ("e1000-net", lambda g: case_command(
             vmm + ["-nic", "user"], g, 1,
+            "busybox ip link set eth0 up; "
+            "busybox udhcpc -i eth0 -n -q -t 5 -s /bin/true; "
+            "busybox ip addr add 10.0.2.15/24 dev eth0; "
+            "busybox ping -c 2 10.0.2.2 | busybox grep -c ttl=",
+            ["udhcpc: lease of 10.0.2.15 obtained from 10.0.2.2, "
+             "lease time 86400", "2"], "power-down")),
+        # The same on the PCnet-PCI II: pcnet32 probes it (word I/O,
+        # software style 2), gets its lease and pings the gateway.
+        ("pcnet-net", lambda g: case_command(
+            vmm + ["-nic", "user,model=pcnet"], g, 1,
             "busybox ip link set eth0 up; "
             "busybox udhcpc -i eth0 -n -q -t 5 -s /bin/true; "
             "busybox ip addr add 10.0.2.15/24 dev eth0; "
