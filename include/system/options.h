@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "block/drive.h"
+#include "system/sandbox.h"
 
 #define MAX_SERIAL_PORTS 4
 #define DEFAULT_RAM_SIZE (128ull << 20)
@@ -91,10 +92,12 @@ typedef struct VMConfig {
     bool display_device; /* a -device is a display adapter: no default */
     bool nographic;
     bool no_defaults;
-    char *pidfile;       /* -pidfile */
-    bool msg_guest_name; /* -msg guest-name=on */
-    bool daemonize;      /* -daemonize */
-    bool mem_lock;       /* -overcommit mem-lock=on */
+    char *pidfile;         /* -pidfile */
+    bool msg_guest_name;   /* -msg guest-name=on */
+    bool daemonize;        /* -daemonize */
+    bool mem_lock;         /* -overcommit mem-lock=on */
+    SandboxConfig sandbox; /* -sandbox */
+    RunAsConfig run_as;    /* -run-with, -runas, -chroot */
     bool no_reboot, no_shutdown;
     int panic_action; /* PanicAction (-action panic=) */
     bool start_paused;
