@@ -92,12 +92,14 @@ typedef struct VMConfig {
     bool display_device; /* a -device is a display adapter: no default */
     bool nographic;
     bool no_defaults;
-    char *pidfile;         /* -pidfile */
-    bool msg_guest_name;   /* -msg guest-name=on */
-    bool daemonize;        /* -daemonize */
-    bool mem_lock;         /* -overcommit mem-lock=on */
+    char *pidfile;       /* -pidfile */
+    bool msg_guest_name; /* -msg guest-name=on */
+    bool daemonize;      /* -daemonize */
+    bool mem_lock;       /* -overcommit mem-lock=on */
+
     SandboxConfig sandbox; /* -sandbox */
     RunAsConfig run_as;    /* -run-with, -runas, -chroot */
+
     bool no_reboot, no_shutdown;
     int panic_action; /* PanicAction (-action panic=) */
     bool start_paused;
