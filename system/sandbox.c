@@ -85,6 +85,8 @@ static const char *const allowed_syscalls[] = {
     "copy_file_range",
     "sendfile",
     "getcwd",
+    "chdir",
+    "fchdir",
     "umask",
     "memfd_create",
     "fchmod",
