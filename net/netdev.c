@@ -31,6 +31,7 @@ static const char *const user_keys[] = {
     "bootfile",
     "restrict",
     "hostfwd",
+    "guestfwd",
     "ipv4",
     "ipv6",
     "ipv6-net",

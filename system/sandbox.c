@@ -512,7 +512,8 @@ bool sandbox_install(const SandboxConfig *cfg, GError **errp)
      */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     rc = seccomp_load(ctx);
-    if (rc == -EACCES || rc == -EPERM) {
+    if (rc < 0) {
+        /* libseccomp folds the kernel's EACCES into ECANCELED: retry. */
         seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
         rc = seccomp_load(ctx);
     }
