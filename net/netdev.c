@@ -31,7 +31,6 @@ static const char *const user_keys[] = {
     "bootfile",
     "restrict",
     "hostfwd",
-    "guestfwd",
     "ipv4",
     "ipv6",
     "ipv6-net",
@@ -40,6 +39,7 @@ static const char *const user_keys[] = {
     "dnssearch",
     "domainname",
     "tftp-server-name",
+    "guestfwd", /* only its cmd: form */
     NULL,
 };
 static const char *const socket_keys[] = {
