@@ -5,7 +5,8 @@
  * running VMM calls (found by running the test suites and strace -f over
  * real runs), and QEMU's four groups decide which calls of theirs join it:
  * a group that is allowed (QEMU's default for all but obsolete) is in the
- * list, a denied one is not. Every other call raises SIGSYS
+ * list, a denied one is not (resourcecontrol's calls then fail with EPERM,
+ * as QEMU's do, instead of killing). Every other call raises SIGSYS
  * (SECCOMP_RET_TRAP); the handler prints the call's name from a table made
  * before the filter went in (resolving a number is not async-signal-safe)
  * and the process dies of SIGSYS, as with QEMU's SECCOMP_RET_KILL_PROCESS.
@@ -402,9 +403,9 @@ static void syscall_names_fill(void)
     }
 }
 
-/* Adds an allow rule for each name this architecture has. */
-static int allow_names(scmp_filter_ctx ctx, const char *const *names,
-                       size_t count)
+/* Adds a rule for each name this architecture has. */
+static int rules_add(scmp_filter_ctx ctx, uint32_t action,
+                     const char *const *names, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         int nr = seccomp_syscall_resolve_name(names[i]);
@@ -413,7 +414,7 @@ static int allow_names(scmp_filter_ctx ctx, const char *const *names,
         if (nr < 0) {
             continue; /* not a call of this architecture */
         }
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        rc = seccomp_rule_add(ctx, action, nr, 0);
         if (rc < 0) {
             return rc;
         }
@@ -423,29 +424,43 @@ static int allow_names(scmp_filter_ctx ctx, const char *const *names,
 
 static int filter_rules_add(scmp_filter_ctx ctx, const SandboxConfig *cfg)
 {
-    int rc = allow_names(ctx, allowed_syscalls, G_N_ELEMENTS(allowed_syscalls));
+    int rc = rules_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls,
+                       G_N_ELEMENTS(allowed_syscalls));
 
     if (!rc && !cfg->obsolete_deny) {
-        rc = allow_names(ctx, obsolete_syscalls,
-                         G_N_ELEMENTS(obsolete_syscalls));
+        rc = rules_add(ctx, SCMP_ACT_ALLOW, obsolete_syscalls,
+                       G_N_ELEMENTS(obsolete_syscalls));
     }
     if (!rc && cfg->privileges == SANDBOX_PRIV_ALLOW) {
-        rc = allow_names(ctx, privileged_syscalls,
-                         G_N_ELEMENTS(privileged_syscalls));
+        rc = rules_add(ctx, SCMP_ACT_ALLOW, privileged_syscalls,
+                       G_N_ELEMENTS(privileged_syscalls));
     }
-    if (!rc && !cfg->resourcecontrol_deny) {
-        rc = allow_names(ctx, resource_syscalls,
-                         G_N_ELEMENTS(resource_syscalls));
+    /*
+     * Denied resource calls fail with EPERM rather than kill, as QEMU's
+     * do: glib's thread pool copies the scheduler settings to each new
+     * thread (sched_setattr) and carries on when refused.
+     */
+    if (!rc) {
+        rc = rules_add(ctx,
+                       cfg->resourcecontrol_deny ? SCMP_ACT_ERRNO(EPERM)
+                                                 : SCMP_ACT_ALLOW,
+                       resource_syscalls, G_N_ELEMENTS(resource_syscalls));
     }
     /* getrlimit is prlimit64 with no new limit; setting one is a resource. */
     if (!rc && cfg->resourcecontrol_deny) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
                               SCMP_A2(SCMP_CMP_EQ, 0));
+        if (!rc) {
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+                                  SCMP_SYS(prlimit64), 1,
+                                  SCMP_A2(SCMP_CMP_NE, 0));
+        }
     } else if (!rc) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 0);
     }
     if (!rc && !cfg->spawn_deny) {
-        rc = allow_names(ctx, spawn_syscalls, G_N_ELEMENTS(spawn_syscalls));
+        rc = rules_add(ctx, SCMP_ACT_ALLOW, spawn_syscalls,
+                       G_N_ELEMENTS(spawn_syscalls));
     }
     if (!rc && cfg->spawn_deny && !sanitizer_build) {
         /* Threads only: a clone without CLONE_THREAD is a new process. */
@@ -462,14 +477,7 @@ static int filter_rules_add(scmp_filter_ctx ctx, const SandboxConfig *cfg)
     if (!rc) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     }
-    /*
-     * glib copies the scheduler settings of the thread that asks for a
-     * pool thread; refused (not killed), it makes the thread plainly.
-     */
-    if (!rc && cfg->resourcecontrol_deny) {
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-                              SCMP_SYS(sched_getattr), 0);
-    } else if (!rc) {
+    if (!rc) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_getattr), 0);
     }
     return rc;
