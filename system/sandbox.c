@@ -234,7 +234,6 @@ static const char *const allowed_syscalls[] = {
 #endif
 };
 
-/* QEMU's groups, in its words (softmmu/qemu-seccomp.c lists the same). */
 #ifdef __SANITIZE_ADDRESS__
 /* LeakSanitizer's helper is a clone without CLONE_THREAD. */
 static const bool sanitizer_build = true;
@@ -242,6 +241,7 @@ static const bool sanitizer_build = true;
 static const bool sanitizer_build = false;
 #endif
 
+/* QEMU's groups, with QEMU's calls in each. */
 static const char *const obsolete_syscalls[] = {
     "readdir",
     "_sysctl",
