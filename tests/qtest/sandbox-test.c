@@ -17,9 +17,11 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -427,6 +429,79 @@ static void test_run_with_chroot(void)
     rmdir(dir);
 }
 
+/* Sends quit on a QMP socket (greeting and negotiation first). */
+static void qmp_socket_quit(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    static const char cmds[] = "{\"execute\": \"qmp_capabilities\"}\n"
+                               "{\"execute\": \"quit\"}\n";
+    char buf[4096];
+
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    g_assert_cmpint(write(fd, cmds, strlen(cmds)), ==, (ssize_t)strlen(cmds));
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+    close(fd);
+}
+
+/*
+ * -daemonize with a chroot that has no /dev: the daemon's stdio is still
+ * /dev/null (opened before the chroot), and it runs as nobody inside it.
+ */
+static void test_run_with_daemonize(void)
+{
+    g_autofree char *dir = NULL, *sock = NULL, *pidfile = NULL;
+    g_autofree char *cmd = NULL, *text = NULL, *link = NULL, *target = NULL;
+    g_autofree char *err = NULL;
+    unsigned uid[4];
+    int status;
+    pid_t pid;
+
+    if (geteuid() != 0 || !getpwnam("nobody")) {
+        g_test_skip("needs root and a user 'nobody'");
+        return;
+    }
+    dir = g_dir_make_tmp("pcvm-chroot-XXXXXX", NULL);
+    sock = g_build_filename(dir, "qmp.sock", NULL);
+    pidfile = g_build_filename(dir, "pcvm.pid", NULL);
+    cmd = g_strdup_printf("%s -accel qtest -display none -nodefaults "
+                          "-daemonize -pidfile %s "
+                          "-qmp unix:%s,server=on,wait=off "
+                          "-run-with chroot=%s,user=nobody",
+                          qtest_binary(), pidfile, sock, dir);
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+    g_assert_cmpstr(err, ==, "");
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    g_assert_true(g_file_get_contents(pidfile, &text, NULL, NULL));
+    pid = atoi(text);
+    g_assert_cmpint(pid, >, 0);
+    for (int fd = 0; fd <= 2; fd++) {
+        g_free(link);
+        g_free(target);
+        link = g_strdup_printf("/proc/%d/fd/%d", (int)pid, fd);
+        target = g_file_read_link(link, NULL);
+        g_assert_cmpstr(target, ==, "/dev/null");
+    }
+    g_free(link);
+    g_free(target);
+    link = g_strdup_printf("/proc/%d/root", (int)pid);
+    target = g_file_read_link(link, NULL);
+    g_assert_cmpstr(target, ==, dir);
+    g_assert_true(status_ids(pid, "Uid", uid));
+    g_assert_cmpuint(uid[0], ==, getpwnam("nobody")->pw_uid);
+    qmp_socket_quit(sock);
+    for (int i = 0; i < 100 && kill(pid, 0) == 0; i++) {
+        g_usleep(50 * 1000);
+    }
+    g_assert_cmpint(kill(pid, 0), <, 0);
+    /* Named by paths from outside the chroot: pcvm could not remove them. */
+    unlink(pidfile);
+    unlink(sock);
+    rmdir(dir);
+}
+
 /* ---- c) errors ------------------------------------------------------------
  */
 
@@ -474,6 +549,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sandbox/run-with/user", test_run_with_user);
     g_test_add_func("/sandbox/run-with/runas", test_runas);
     g_test_add_func("/sandbox/run-with/chroot", test_run_with_chroot);
+    g_test_add_func("/sandbox/run-with/daemonize", test_run_with_daemonize);
     g_test_add_func("/sandbox/errors", test_errors);
     return g_test_run();
 }
