@@ -12,6 +12,7 @@
 
 static bool daemonized;
 static int ready_fd = -1; /* the pipe to the waiting parent */
+static int null_fd = -1;  /* /dev/null, opened before any -chroot */
 static char *pidfile_path;
 static int pidfile_fd = -1;
 
@@ -53,6 +54,7 @@ bool os_daemonize(GError **errp)
     signal(SIGTTOU, SIG_IGN);
     signal(SIGTTIN, SIG_IGN);
     ready_fd = fds[1];
+    null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     daemonized = true;
     return true;
 }
@@ -65,7 +67,7 @@ bool os_is_daemonized(void)
 void os_daemon_ready(void)
 {
     char ok = 0;
-    int null;
+    int null = null_fd;
 
     if (!daemonized || ready_fd < 0) {
         return;
@@ -73,7 +75,7 @@ void os_daemon_ready(void)
     if (chdir("/") < 0) {
         /* stays where it was */
     }
-    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    null_fd = -1;
     if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
