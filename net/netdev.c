@@ -39,7 +39,6 @@ static const char *const user_keys[] = {
     "dnssearch",
     "domainname",
     "tftp-server-name",
-    "guestfwd", /* only its cmd: form */
     NULL,
 };
 static const char *const socket_keys[] = {

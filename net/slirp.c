@@ -3,10 +3,7 @@
  * router at host= (default 10.0.2.2) that answers DHCP from dhcpstart=
  * (10.0.2.15) on, forwards DNS at dns= (10.0.2.3), serves TFTP from tftp=
  * and NATs the guest's TCP and UDP through host sockets; hostfwd= rules
- * forward host ports in, and guestfwd=tcp:[ADDR]:PORT-cmd:COMMAND starts
- * COMMAND (through slirp, which forks and execs it) for each connection
- * the guest makes to ADDR:PORT, its stdin and stdout the connection.
- * restrict=on keeps the guest from reaching out.
+ * forward host ports in. restrict=on keeps the guest from reaching out.
  *
  * slirp's sockets and timers live on the main loop: a GSource asks slirp
  * for its fds before each poll and hands the results back after it, and
@@ -334,37 +331,6 @@ static bool net_slirp_hostfwd(NetSlirpState *s, const char *rule,
     return true;
 }
 
-/*
- * guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND (QEMU's form; its chardev form
- * is not supported). SERVER defaults to the network's .4, slirp's choice.
- */
-static bool net_slirp_guestfwd(NetSlirpState *s, const char *rule,
-                               GError **errp)
-{
-    struct in_addr server = {.s_addr = 0};
-    g_autofree char *proto = NULL, *addr = NULL, *port_text = NULL;
-    const char *p = rule;
-    long port = 0;
-
-    if (!(proto = take_until(&p, ':')) || (*proto && strcmp(proto, "tcp")) ||
-        !(addr = take_until(&p, ':')) || (*addr && !inet_aton(addr, &server)) ||
-        !(port_text = take_until(&p, '-')) ||
-        !parse_port(port_text, 1, &port)) {
-        return error_setg(errp, "Invalid guest forwarding rule '%s'", rule);
-    }
-    if (!g_str_has_prefix(p, "cmd:")) {
-        return error_setg(errp, "Could not open guest forwarding device '%s'",
-                          p);
-    }
-    if (slirp_add_exec(s->slirp, p + 4, &server, port) < 0) {
-        return error_setg(errp,
-                          "Conflicting/invalid host:port in guest "
-                          "forwarding rule '%s'",
-                          rule);
-    }
-    return true;
-}
-
 static const char *net_slirp_keep(NetSlirpState *s, unsigned slot,
                                   const char *value)
 {
@@ -496,14 +462,6 @@ NetClientState *net_slirp_init(KeyValList *kv, const char *name,
         }
     }
     keyval_mark_used(kv, "hostfwd");
-    for (unsigned i = 0; i < keyval_count(kv); i++) {
-        if (!strcmp(keyval_key_at(kv, i), "guestfwd") &&
-            !net_slirp_guestfwd(s, keyval_value_at(kv, i), errp)) {
-            net_client_free(&s->nc);
-            return NULL;
-        }
-    }
-    keyval_mark_used(kv, "guestfwd");
     s->source = g_source_new(&net_slirp_source_funcs, sizeof(SlirpSource));
     ((SlirpSource *)s->source)->s = s;
     g_source_set_name(s->source, "net-slirp");

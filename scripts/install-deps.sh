@@ -7,7 +7,7 @@ SUDO=
 
 build="build-essential meson ninja-build pkg-config libglib2.0-dev
        libpixman-1-dev libsdl2-dev libaio-dev liburing-dev zlib1g-dev libslirp-dev
-       libjson-glib-dev libseccomp-dev seabios qemu-system-data"
+       libjson-glib-dev seabios qemu-system-data"
 guest="linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio xz-utils lz4
        busybox-static"
 tests="qemu-system-x86 qemu-utils linux-image-amd64 seabios kmod xorriso

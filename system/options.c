@@ -1038,29 +1038,6 @@ static bool opt_overcommit(VMConfig *cfg, const char *arg, GError **errp)
            (!cpu_pm || error_setg(errp, "cpu-pm=on is not supported"));
 }
 
-/* -sandbox on|off[,obsolete=..][,elevateprivileges=..][,spawn=..][,..] */
-static bool opt_sandbox(VMConfig *cfg, const char *arg, GError **errp)
-{
-    return sandbox_parse(&cfg->sandbox, arg, errp);
-}
-
-/* -run-with [user=NAME|UID:GID][,chroot=DIR] (QEMU 9's spelling) */
-static bool opt_run_with(VMConfig *cfg, const char *arg, GError **errp)
-{
-    return run_with_parse(&cfg->run_as, arg, errp);
-}
-
-static bool opt_runas(VMConfig *cfg, const char *arg, GError **errp)
-{
-    return run_as_parse_user(&cfg->run_as, arg, errp);
-}
-
-static bool opt_chroot(VMConfig *cfg, const char *arg, GError **errp)
-{
-    replace(&cfg->run_as.chroot_dir, arg);
-    return true;
-}
-
 static bool opt_D(VMConfig *cfg, const char *arg, GError **errp)
 {
     replace(&cfg->log_file, arg);
@@ -1776,14 +1753,6 @@ static const OptionDef options[] = {
      "detach once the machine is set up (errors before that still show)"},
     {"overcommit", true, opt_overcommit, "mem-lock=on|off",
      "mem-lock=on locks all of pcvm's memory (mlockall)"},
-    {"sandbox", true, opt_sandbox,
-     "on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children]"
-     "[,spawn=allow|deny][,resourcecontrol=allow|deny]",
-     "the seccomp filter (on by default; the groups as QEMU's)"},
-    {"run-with", true, opt_run_with, "[user=NAME|UID:GID][,chroot=DIR]",
-     "once set up, chroot to DIR and run as the user"},
-    {"runas", true, opt_runas, "NAME|UID:GID", "same as -run-with user="},
-    {"chroot", true, opt_chroot, "DIR", "same as -run-with chroot="},
     {"D", true, opt_D, "FILE", "write the -d log to FILE"},
     {"d", true, opt_d, "ITEM,...",
      "enable logging of the items (-d help lists them)"},
@@ -1846,7 +1815,6 @@ void vm_config_init(VMConfig *cfg)
     cfg->machine_type = g_strdup("pc");
     cfg->boot_splash_time = -1;
     cfg->boot_reboot_timeout = -1;
-    sandbox_config_init(&cfg->sandbox);
 }
 
 void vm_config_clear(VMConfig *cfg)
@@ -1890,7 +1858,6 @@ void vm_config_clear(VMConfig *cfg)
     g_free(cfg->boot_once);
     g_free(cfg->rtc_base);
     g_free(cfg->rtc_clock);
-    run_as_config_clear(&cfg->run_as);
     memset(cfg, 0, sizeof(*cfg));
 }
 

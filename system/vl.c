@@ -29,7 +29,6 @@
 #include "system/memory.h"
 #include "system/options.h"
 #include "system/runstate.h"
-#include "system/sandbox.h"
 #include "system/system.h"
 #include "target/i386/cpu.h"
 #include "ui/sdl2.h"
@@ -675,21 +674,11 @@ int pcvm_main(int argc, char **argv)
         os_remove_pidfile();
         return 1;
     }
+    os_daemon_ready();
+    runstate_set_hooks(&hooks);
     g_unix_signal_add(SIGTERM, on_terminate_signal, GINT_TO_POINTER(SIGTERM));
     g_unix_signal_add(SIGINT, on_terminate_signal, GINT_TO_POINTER(SIGINT));
     g_unix_signal_add(SIGHUP, on_terminate_signal, GINT_TO_POINTER(SIGHUP));
-    /*
-     * Everything is open (/dev/kvm, images, sockets): give up root, then
-     * the filter, just before the vCPUs first run (QEMU's order).
-     */
-    if (!run_as_apply(&config.run_as, &err) ||
-        !sandbox_install(&config.sandbox, &err)) {
-        error_report_gerror(err);
-        os_remove_pidfile();
-        return 1;
-    }
-    os_daemon_ready();
-    runstate_set_hooks(&hooks);
 
     system_reset();
     if (config.start_paused) {

@@ -12,7 +12,6 @@
 
 static bool daemonized;
 static int ready_fd = -1; /* the pipe to the waiting parent */
-static int null_fd = -1;  /* /dev/null, opened before any -chroot */
 static char *pidfile_path;
 static int pidfile_fd = -1;
 
@@ -54,7 +53,6 @@ bool os_daemonize(GError **errp)
     signal(SIGTTOU, SIG_IGN);
     signal(SIGTTIN, SIG_IGN);
     ready_fd = fds[1];
-    null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     daemonized = true;
     return true;
 }
@@ -67,7 +65,7 @@ bool os_is_daemonized(void)
 void os_daemon_ready(void)
 {
     char ok = 0;
-    int null = null_fd;
+    int null;
 
     if (!daemonized || ready_fd < 0) {
         return;
@@ -75,7 +73,7 @@ void os_daemon_ready(void)
     if (chdir("/") < 0) {
         /* stays where it was */
     }
-    null_fd = -1;
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #include "block/drive.h"
-#include "system/sandbox.h"
 
 #define MAX_SERIAL_PORTS 4
 #define DEFAULT_RAM_SIZE (128ull << 20)
@@ -96,10 +95,6 @@ typedef struct VMConfig {
     bool msg_guest_name; /* -msg guest-name=on */
     bool daemonize;      /* -daemonize */
     bool mem_lock;       /* -overcommit mem-lock=on */
-
-    SandboxConfig sandbox; /* -sandbox */
-    RunAsConfig run_as;    /* -run-with, -runas, -chroot */
-
     bool no_reboot, no_shutdown;
     int panic_action; /* PanicAction (-action panic=) */
     bool start_paused;

@@ -733,118 +733,6 @@ static void test_config_file(void)
     rmdir(dir);
 }
 
-/* -sandbox: on by default; QEMU's groups and words. */
-static void test_sandbox(void)
-{
-    VMConfig cfg;
-
-    {
-        g_autofree char *e = parse(&cfg, "");
-
-        g_assert_null(e);
-        g_assert_true(cfg.sandbox.enable);
-        g_assert_true(cfg.sandbox.obsolete_deny);
-        g_assert_cmpint(cfg.sandbox.privileges, ==, SANDBOX_PRIV_ALLOW);
-        g_assert_false(cfg.sandbox.spawn_deny);
-        g_assert_false(cfg.sandbox.resourcecontrol_deny);
-        vm_config_clear(&cfg);
-    }
-    {
-        g_autofree char *e = parse(&cfg, "-sandbox off");
-
-        g_assert_null(e);
-        g_assert_false(cfg.sandbox.enable);
-        vm_config_clear(&cfg);
-    }
-    {
-        g_autofree char *e =
-            parse(&cfg, "-sandbox on,obsolete=allow,elevateprivileges="
-                        "children,spawn=deny,resourcecontrol=deny");
-
-        g_assert_null(e);
-        g_assert_true(cfg.sandbox.enable);
-        g_assert_false(cfg.sandbox.obsolete_deny);
-        g_assert_cmpint(cfg.sandbox.privileges, ==, SANDBOX_PRIV_CHILDREN);
-        g_assert_true(cfg.sandbox.spawn_deny);
-        g_assert_true(cfg.sandbox.resourcecontrol_deny);
-        vm_config_clear(&cfg);
-    }
-    {
-        g_autofree char *e = parse(&cfg, "-sandbox enable=on,spawn=allow,"
-                                         "elevateprivileges=deny");
-
-        g_assert_null(e);
-        g_assert_false(cfg.sandbox.spawn_deny);
-        g_assert_cmpint(cfg.sandbox.privileges, ==, SANDBOX_PRIV_DENY);
-        vm_config_clear(&cfg);
-    }
-    assert_error("-sandbox maybe",
-                 "-sandbox maybe: Parameter 'enable' expects 'on' or 'off'");
-    assert_error("-sandbox on,obsolete=children",
-                 "-sandbox on,obsolete=children: invalid argument for "
-                 "obsolete");
-    assert_error("-sandbox on,elevateprivileges=yes",
-                 "-sandbox on,elevateprivileges=yes: invalid argument for "
-                 "elevateprivileges");
-    assert_error("-sandbox on,spawn=", "-sandbox on,spawn=: invalid argument "
-                                       "for spawn");
-    assert_error("-sandbox on,resourcecontrol=no",
-                 "-sandbox on,resourcecontrol=no: invalid argument for "
-                 "resourcecontrol");
-    assert_error("-sandbox on,colour=red",
-                 "-sandbox on,colour=red: Invalid parameter 'colour'");
-}
-
-/* -run-with, -runas, -chroot: users looked up while parsing. */
-static void test_run_with(void)
-{
-    VMConfig cfg;
-
-    {
-        g_autofree char *e = parse(&cfg, "-run-with user=1234:567,chroot=/srv");
-
-        g_assert_null(e);
-        g_assert_true(cfg.run_as.set_user);
-        g_assert_cmpuint(cfg.run_as.uid, ==, 1234);
-        g_assert_cmpuint(cfg.run_as.gid, ==, 567);
-        g_assert_null(cfg.run_as.user_name);
-        g_assert_cmpint(cfg.run_as.n_groups, ==, 1);
-        g_assert_cmpuint(cfg.run_as.groups[0], ==, 567);
-        g_assert_cmpstr(cfg.run_as.chroot_dir, ==, "/srv");
-        vm_config_clear(&cfg);
-    }
-    {
-        g_autofree char *e = parse(&cfg, "-runas root -chroot /var/empty");
-
-        g_assert_null(e);
-        g_assert_true(cfg.run_as.set_user);
-        g_assert_cmpuint(cfg.run_as.uid, ==, 0);
-        g_assert_cmpstr(cfg.run_as.user_name, ==, "root");
-        g_assert_cmpint(cfg.run_as.n_groups, >=, 1);
-        g_assert_cmpstr(cfg.run_as.chroot_dir, ==, "/var/empty");
-        vm_config_clear(&cfg);
-    }
-    {
-        g_autofree char *e = parse(&cfg, "");
-
-        g_assert_null(e);
-        g_assert_false(cfg.run_as.set_user);
-        g_assert_null(cfg.run_as.chroot_dir);
-        vm_config_clear(&cfg);
-    }
-    assert_error("-runas no-such-user-pcvm",
-                 "-runas no-such-user-pcvm: User \"no-such-user-pcvm\" "
-                 "doesn't exist (and is not <uid>:<gid>)");
-    assert_error("-run-with user=12:x",
-                 "-run-with user=12:x: User \"12:x\" doesn't exist (and is "
-                 "not <uid>:<gid>)");
-    assert_error("-run-with user=12",
-                 "-run-with user=12: User \"12\" doesn't exist (and is not "
-                 "<uid>:<gid>)");
-    assert_error("-run-with colour=red",
-                 "-run-with colour=red: Invalid parameter 'colour'");
-}
-
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -859,7 +747,5 @@ int main(int argc, char **argv)
     g_test_add_func("/options/drives", test_drives);
     g_test_add_func("/options/netdevs", test_netdevs);
     g_test_add_func("/options/config-file", test_config_file);
-    g_test_add_func("/options/sandbox", test_sandbox);
-    g_test_add_func("/options/run-with", test_run_with);
     return g_test_run();
 }
